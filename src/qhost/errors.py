@@ -1,0 +1,165 @@
+"""The one exception tree of qhost.
+
+Every error a user can see is one of these, with a message that names the thing
+(job id, backend name, option) and the valid choices. Front doors render them in
+their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
+
+::
+
+    QhostError                         base; ``status`` is the HTTP status it maps to
+    ├── ConfigurationError             bad settings or flags (CLI exit 2)
+    ├── InputError (400)               a request we refuse to run
+    │   ├── InvalidCircuit             unparsable QASM/QPY, unsupported gate, bad qubit refs
+    │   ├── InvalidOption              unknown option or value out of range (shots, precision …)
+    │   ├── PayloadTooLarge (413)      body, blob or decompressed size over its limit
+    │   └── CircuitTooLarge            qubits beyond the method's / device memory limit
+    ├── AuthError (401)                unknown or missing API key
+    ├── NotFound (404)
+    │   ├── UnknownBackend             name not in the catalog (message says how to list)
+    │   ├── JobNotFound                no such job for this owner
+    │   └── SessionNotFound            no such session for this owner
+    ├── ConflictError (409)
+    │   ├── InvalidJobTransition       e.g. cancelling a completed job
+    │   └── SessionClosed              a job for a session that accepts no more jobs
+    ├── QueueFull (503)                the bounded queue is full; retry later
+    ├── ExecutorError (500)            an executor failed while running a job
+    │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
+    └── ClientError                    raised by our clients
+        ├── TransportError             connection refused, timeout
+        └── ServerError                the server answered with an error (``status_code``, ``message``)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "CircuitTooLarge",
+    "ClientError",
+    "ConfigurationError",
+    "ConflictError",
+    "ExecutorError",
+    "ExecutorUnavailable",
+    "InputError",
+    "InvalidCircuit",
+    "InvalidJobTransition",
+    "InvalidOption",
+    "JobNotFound",
+    "NotFound",
+    "PayloadTooLarge",
+    "QhostError",
+    "QueueFull",
+    "ServerError",
+    "SessionClosed",
+    "SessionNotFound",
+    "TransportError",
+    "UnknownBackend",
+]
+
+
+class QhostError(Exception):
+    """Base of every qhost error. ``status`` is the HTTP status a front door answers with."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": self.code, "message": self.message}
+
+
+class ConfigurationError(QhostError):
+    code = "configuration_error"
+
+
+class InputError(QhostError):
+    status = 400
+    code = "invalid_input"
+
+
+class InvalidCircuit(InputError):
+    code = "invalid_circuit"
+
+
+class InvalidOption(InputError):
+    code = "invalid_option"
+
+
+class PayloadTooLarge(InputError):
+    status = 413
+    code = "payload_too_large"
+
+
+class CircuitTooLarge(InputError):
+    code = "circuit_too_large"
+
+
+class AuthError(QhostError):
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(QhostError):
+    status = 404
+    code = "not_found"
+
+
+class UnknownBackend(NotFound):
+    code = "unknown_backend"
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+
+
+class ConflictError(QhostError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidJobTransition(ConflictError):
+    code = "invalid_job_transition"
+
+
+class SessionClosed(ConflictError):
+    code = "session_closed"
+
+
+class QueueFull(QhostError):
+    status = 503
+    code = "queue_full"
+
+
+class ExecutorError(QhostError):
+    status = 500
+    code = "executor_error"
+
+
+class ExecutorUnavailable(ExecutorError):
+    status = 503
+    code = "executor_unavailable"
+
+
+class ClientError(QhostError):
+    code = "client_error"
+
+
+class TransportError(ClientError):
+    code = "transport_error"
+
+
+class ServerError(ClientError):
+    """The server answered with an error. Carries its HTTP status and message."""
+
+    code = "server_error"
+
+    def __init__(self, message: str, *, status_code: int | None = None, url: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.url = url
