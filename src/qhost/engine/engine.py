@@ -1,0 +1,446 @@
+"""The job engine: submit, run, wait for, cancel and list jobs.
+
+``JobEngine`` joins three parts: the ``SqlStore`` (the truth about every job), one dispatcher thread
+that claims queued jobs whenever a worker slot is free, and the worker pools (``workers.py``): warm
+processes for programs, a bounded thread pool for the user ``run_func``. It is safe to call from many
+threads at once (the WSGI server's request threads).
+
+Cancelling a RUNNING job kills its worker process and starts a fresh one. With ``worker_mode="thread"``
+(and for ``run_func`` jobs, which always run in threads) a running job cannot be interrupted: it is marked
+cancelled at once and whatever its thread returns later is discarded.
+
+One engine serves one database at a time (the embedded default); jobs queued in the database by
+other processes are picked up within a second.
+
+Restart behaviour (see ``recovery.py``): finished results stay, queued jobs run again after
+``start()``, jobs that were running are failed with "server restarted: job was running when the
+server stopped" (never re-run silently: programs may have side effects).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import numbers
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from qhost.engine.recovery import LOST_REASON, recover
+from qhost.engine.spec import JobRecord, JobSpec
+from qhost.engine.status import JobStatus
+from qhost.engine.store import SqlStore
+from qhost.engine.workers import (
+    DEFAULT_WARM_MODULES,
+    HEARTBEAT_S,
+    ProcessPool,
+    Task,
+    ThreadPool,
+    WorkerPool,
+)
+from qhost.errors import (
+    ConfigurationError,
+    ExecutorError,
+    InputError,
+    InvalidJobTransition,
+    InvalidOption,
+    QueueFull,
+)
+from qhost.executors.base import RunFunc
+from qhost.programs import RUN_FUNC, resolve_program, run_target
+
+__all__ = ["JobEngine"]
+
+log = logging.getLogger(__name__)
+
+_WORKER_MODES = ("process", "thread")
+_IDLE_S = 1.0  # the dispatcher also looks for work this often (jobs queued by another process)
+_RECOVER_EVERY_S = 60.0
+_WAIT_RECHECK_S = 1.0
+
+
+class _Notifier:
+    """Per-job events so ``wait()`` wakes the moment its job ends (no polling)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, list[Any]] = {}
+
+    @contextmanager
+    def watch(self, job_id: str) -> Iterator[threading.Event]:
+        with self._lock:
+            entry = self._events.setdefault(job_id, [threading.Event(), 0])
+            entry[1] += 1
+        try:
+            yield entry[0]
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0 and self._events.get(job_id) is entry:
+                    del self._events[job_id]
+
+    def notify(self, job_id: str) -> None:
+        with self._lock:
+            entry = self._events.pop(job_id, None)
+        if entry is not None:
+            entry[0].set()
+
+
+def _run_func_counts(run_func: RunFunc, inputs: str) -> str:
+    """Call the user's run_func with a job's inputs and return its counts as JSON text."""
+    args = json.loads(inputs)
+    counts = run_func(args["qasm"], args.get("shots"), args.get("token", ""))
+    if not isinstance(counts, dict):
+        raise ExecutorError(f"run_func returned {type(counts).__name__}, expected a dict of str -> int/float")
+    out: dict[str, int | float] = {}
+    for key, value in counts.items():
+        if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, numbers.Real):
+            kind = type(value).__name__
+            raise ExecutorError(
+                f"run_func returned a dict with entry {key!r}: {kind}; expected str -> int/float"
+            )
+        out[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
+    return json.dumps(out)
+
+
+class JobEngine:
+    """Runs jobs from a store on bounded workers.
+
+    Args:
+        store: where jobs live.
+        process_workers: worker processes (or threads, in thread mode) for programs.
+        thread_workers: threads for ``run_func`` jobs.
+        max_queued: ``submit`` raises ``QueueFull`` once this many jobs are queued.
+        run_func: the callable behind program ``"run_func"`` (``run_func(qasm, shots, token) -> counts``).
+        worker_mode: ``"process"`` (warm spawned processes) or ``"thread"`` (in-process threads; running
+            jobs cannot be interrupted).
+        warm_modules: modules each worker process imports before its first job.
+        memory_limit_mb: per worker process address-space cap; None for none.
+    """
+
+    def __init__(
+        self,
+        store: SqlStore,
+        process_workers: int = 2,
+        thread_workers: int = 8,
+        max_queued: int = 1000,
+        run_func: RunFunc | None = None,
+        worker_mode: str = "process",
+        *,
+        warm_modules: Iterable[str] = DEFAULT_WARM_MODULES,
+        memory_limit_mb: int | None = None,
+    ) -> None:
+        if worker_mode not in _WORKER_MODES:
+            raise ConfigurationError(f"Unknown worker_mode {worker_mode!r}; valid: {list(_WORKER_MODES)}")
+        self.store = store
+        self.process_workers, self.thread_workers = process_workers, thread_workers
+        self.max_queued, self.run_func, self.worker_mode = max_queued, run_func, worker_mode
+        self.warm_modules, self.memory_limit_mb = tuple(warm_modules), memory_limit_mb
+        self._lock = threading.Lock()
+        self._cv = threading.Condition()
+        self._wake = False
+        self._running = False
+        self._dispatcher: threading.Thread | None = None
+        self._routes: list[tuple[WorkerPool, bool]] = []  # (pool, runs run_func jobs)
+        self._inflight: dict[str, tuple[WorkerPool, int]] = {}  # job id -> (pool, route index)
+        self._pending = [True, True]  # per route: may the store hold a job for it? (saves empty claims)
+        self._notifier = _Notifier()
+        self._last_recover = 0.0
+
+    def __repr__(self) -> str:
+        return f"JobEngine({self.store!r}, worker_mode={self.worker_mode!r}, running={self._running})"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover jobs a previous process left RUNNING, start the workers and the dispatcher (idempotent)."""
+        with self._lock:
+            if self._running:
+                return
+            recover(self.store)
+            self._last_recover = time.monotonic()
+            self._routes = [(self._program_pool(), False), (self._run_func_pool(), True)]
+            for pool, _ in self._routes:
+                pool.start()
+            self._running = True
+            self._dispatcher = threading.Thread(
+                target=self._dispatch_loop, name="qhost-dispatcher", daemon=True
+            )
+            self._dispatcher.start()
+        self._poke(0, 1)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop claiming jobs, give running ones up to ``timeout`` seconds, then kill and fail the rest.
+
+        Jobs still queued stay queued and run after the next ``start()``.
+        """
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+            dispatcher, routes = self._dispatcher, self._routes
+        self._poke()
+        if dispatcher is not None:
+            dispatcher.join(timeout=5.0)
+        end = time.monotonic() + timeout
+        for pool, _ in routes:
+            pool.stop(max(0.0, end - time.monotonic()))
+        with self._lock:
+            leftovers, self._inflight = list(self._inflight), {}
+        for job_id in leftovers:
+            self.store.finish(
+                job_id, JobStatus.FAILED, error="server stopped: job was running when the server stopped"
+            )
+            self._notifier.notify(job_id)
+
+    def __enter__(self) -> JobEngine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _program_pool(self) -> WorkerPool:
+        if self.worker_mode == "thread":
+            return ThreadPool(
+                self.process_workers, _run_task, self._on_done, self._poke, name="qhost-program"
+            )
+        return ProcessPool(
+            self.process_workers,
+            self._on_done,
+            self._poke,
+            self._on_heartbeat,
+            warm_modules=self.warm_modules,
+            memory_limit_mb=self.memory_limit_mb,
+        )
+
+    def _run_func_pool(self) -> WorkerPool:
+        return ThreadPool(
+            self.thread_workers, self._run_func_task, self._on_done, self._poke, name="qhost-run-func"
+        )
+
+    # -- front-door API --------------------------------------------------------------------------
+
+    def submit(self, spec: JobSpec) -> JobRecord:
+        """Queue a job (or return the job an earlier submit with the same idempotency key created).
+
+        Raises:
+            InvalidOption: unknown program, or ``run_func`` without a configured run_func.
+            QueueFull: ``max_queued`` jobs are already waiting.
+        """
+        self._check_program(spec.program)
+        try:
+            record, created = self.store.insert_job(spec, max_queued=self.max_queued)
+        except OverflowError as exc:
+            raise QueueFull(
+                f"Cannot accept the job: the queue is full ({exc.args[0]} jobs queued); retry later"
+            ) from None
+        if created:
+            self._poke(int(spec.program == RUN_FUNC))
+        return record
+
+    def get(self, job_id: str, owner: str | None = None) -> JobRecord:
+        """One job; ``JobNotFound`` when missing or owned by someone other than ``owner``."""
+        return self.store.get(job_id, owner)
+
+    def wait(self, job_id: str, timeout: float, owner: str | None = None) -> JobRecord:
+        """The job as soon as it is final, or as it is when ``timeout`` seconds have passed."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            with self._notifier.watch(job_id) as event:
+                record = self.store.get(job_id, owner)
+                left = deadline - time.monotonic()
+                if record.status.is_final or left <= 0:
+                    return record
+                event.wait(min(left, _WAIT_RECHECK_S))
+
+    def cancel(self, job_id: str, owner: str | None = None) -> JobRecord:
+        """Cancel a queued or running job.
+
+        Raises:
+            JobNotFound: no such job (for this owner).
+            InvalidJobTransition: the job is already final.
+        """
+        record = self.store.get(job_id, owner)
+        if record.status.is_final:
+            raise InvalidJobTransition(f"Cannot cancel job {job_id}: already {record.status}")
+        try:
+            self.store.set_status(
+                job_id, JobStatus.CANCELLED, allowed_from=(JobStatus.QUEUED, JobStatus.RUNNING)
+            )
+        except InvalidJobTransition:
+            now = self.store.get(job_id).status
+            raise InvalidJobTransition(f"Cannot cancel job {job_id}: already {now}") from None
+        with self._lock:
+            pool, _ = self._inflight.get(job_id, (None, 0))
+        if pool is not None and pool.kill(job_id):
+            with self._lock:
+                self._inflight.pop(job_id, None)
+        self._notifier.notify(job_id)
+        self._poke(0, 1)
+        return self.store.get(job_id)
+
+    def list_jobs(
+        self,
+        owner: str | None = None,
+        *,
+        statuses: Iterable[JobStatus | str] | None = None,
+        backend: str | None = None,
+        program: str | None = None,
+        session_id: str | None = None,
+        tags: Iterable[str] | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        descending: bool = True,
+    ) -> tuple[list[JobRecord], int]:
+        """A page of jobs (newest first unless ``descending=False``) and how many match in all.
+
+        Every given filter must match; ``tags`` matches jobs carrying all of them.
+        """
+        return self.store.list(
+            owner,
+            statuses=statuses,
+            backend=backend,
+            program=program,
+            session_id=session_id,
+            tags=tags,
+            created_after=created_after,
+            created_before=created_before,
+            limit=limit,
+            offset=offset,
+            descending=descending,
+        )
+
+    def delete(self, job_id: str, owner: str | None = None) -> None:
+        """Delete a job (cancelling it first when it is not final)."""
+        record = self.store.get(job_id, owner)
+        if not record.status.is_final:
+            try:
+                self.cancel(job_id, owner)
+            except InvalidJobTransition:
+                pass
+        self.store.delete(job_id)
+
+    def set_tags(self, job_id: str, tags: Iterable[str], owner: str | None = None) -> JobRecord:
+        """Replace a job's tags and return the job."""
+        self.store.get(job_id, owner)
+        self.store.set_tags(job_id, tags)
+        return self.store.get(job_id)
+
+    def queue_length(self, backend: str | None = None) -> int:
+        """Jobs queued or running (on ``backend`` if given)."""
+        return self.store.count((JobStatus.QUEUED, JobStatus.RUNNING), backend)
+
+    # -- dispatch --------------------------------------------------------------------------------
+
+    def _check_program(self, program: str) -> None:
+        if program == RUN_FUNC:
+            if self.run_func is None:
+                raise InvalidOption(f"Program {RUN_FUNC!r} is not available: this engine has no run_func")
+            return
+        resolve_program(program)
+
+    def _poke(self, *routes: int) -> None:
+        """Wake the dispatcher; ``routes`` may have new work (a slot freeing up passes none)."""
+        with self._cv:
+            for route in routes:
+                self._pending[route] = True
+            self._wake = True
+            self._cv.notify()
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            with self._cv:
+                if not self._wake and self._running and not self._cv.wait(timeout=_IDLE_S):
+                    self._pending[:] = [True, True]  # idle tick: look for jobs queued elsewhere
+                self._wake = False
+            if not self._running:
+                return
+            try:
+                self._fill()
+                self._maybe_recover()
+            except Exception:  # keep dispatching whatever the database said this time
+                log.exception("dispatcher: error while claiming jobs")
+
+    def _fill(self) -> None:
+        for route, (pool, runs_run_func) in enumerate(self._routes):
+            while self._running and self._pending[route]:
+                slot = pool.reserve()
+                if slot is None:
+                    break
+                self._pending[route] = False  # cleared before the claim reads: a later submit sets it again
+                try:
+                    job = self._claim(slot.pid, runs_run_func)
+                except BaseException:
+                    slot.release()
+                    self._pending[route] = True
+                    raise
+                if job is None:
+                    slot.release()
+                    break
+                self._pending[route] = True
+                self._hand_over(pool, route, slot, job)
+
+    def _claim(self, pid: int | None, runs_run_func: bool) -> JobRecord | None:
+        if runs_run_func:
+            return self.store.claim_next(pid, programs=(RUN_FUNC,))
+        return self.store.claim_next(pid, exclude_programs=(RUN_FUNC,))
+
+    def _hand_over(self, pool: WorkerPool, route: int, slot: Any, job: JobRecord) -> None:
+        try:
+            target = RUN_FUNC if job.spec.program == RUN_FUNC else resolve_program(job.spec.program)
+        except InputError as exc:
+            slot.release()
+            self._finish(job.id, False, exc.message)
+            return
+        with self._lock:
+            self._inflight[job.id] = (pool, route)
+        slot.run(Task(job.id, job.spec.program, target, job.spec.backend, job.spec.inputs))
+
+    def _maybe_recover(self) -> None:
+        if time.monotonic() - self._last_recover < _RECOVER_EVERY_S:
+            return
+        self._last_recover = time.monotonic()
+        with self._lock:
+            live = set(self._inflight)
+        cutoff = datetime.now(UTC) - timedelta(seconds=6 * HEARTBEAT_S)
+        recover(self.store, live_job_ids=live, heartbeat_before=cutoff, reason=LOST_REASON)
+
+    # -- callbacks from the pools ----------------------------------------------------------------
+
+    def _on_done(self, job_id: str, ok: bool, text: str) -> None:
+        with self._lock:
+            _, route = self._inflight.pop(job_id, (None, 0))
+        self._finish(job_id, ok, text)
+        self._pending[route] = True  # its serial key is free now; the pool's on_free wakes the dispatcher
+
+    def _finish(self, job_id: str, ok: bool, text: str) -> None:
+        try:
+            if ok:
+                self.store.finish(job_id, JobStatus.COMPLETED, result=text)
+            else:
+                self.store.finish(job_id, JobStatus.FAILED, error=text)
+        except Exception:  # the periodic recover() fails the job later; keep the worker serving
+            log.exception("could not record the outcome of job %s", job_id)
+        self._notifier.notify(job_id)
+
+    def _on_heartbeat(self, job_id: str) -> None:
+        try:
+            self.store.heartbeat([job_id])
+        except Exception:
+            log.exception("heartbeat for job %s failed", job_id)
+
+    def _run_func_task(self, task: Task) -> str:
+        if self.run_func is None:
+            raise InvalidOption(f"Program {RUN_FUNC!r} is not available: this engine has no run_func")
+        return _run_func_counts(self.run_func, task.inputs)
+
+
+def _run_task(task: Task) -> str:
+    """Thread-mode program runner (same call a worker process makes)."""
+    return run_target(task.target, task.backend, task.inputs)

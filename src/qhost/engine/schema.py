@@ -1,0 +1,170 @@
+"""The SQL side of the store: the ``jobs`` table, SQLite connection settings, prebuilt statements.
+
+Kept apart from ``store.py`` so the store reads as a list of short verbs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+
+from qhost.engine.status import JobStatus
+from qhost.errors import ConfigurationError
+
+__all__ = ["Statements", "define_jobs", "make_engine"]
+
+_SQLITE_BUSY_MS = 10_000
+
+
+def define_jobs(metadata: MetaData) -> Table:
+    """The ``jobs`` table and its indexes on ``metadata``.
+
+    Times are UTC ISO-8601 text (``2026-01-02T03:04:05.123456+00:00``), which sorts chronologically;
+    ``tags`` and ``meta`` are JSON text; ``seq`` is the submission order the queue is FIFO by.
+    """
+    jobs = Table(
+        "jobs",
+        metadata,
+        Column("id", String(64), primary_key=True),
+        Column("seq", Integer, nullable=False),
+        Column("owner", String(255), nullable=False, default=""),
+        Column("program", String(64), nullable=False),
+        Column("backend", String(255)),
+        Column("status", String(16), nullable=False),
+        Column("inputs", Text, nullable=False),
+        Column("result", Text),
+        Column("error", Text),
+        Column("session_id", String(64)),
+        Column("serial_key", String(64)),
+        Column("tags", Text, nullable=False, default="[]"),
+        Column("idempotency_key", String(255)),
+        Column("meta", Text, nullable=False, default="{}"),
+        Column("created_at", String(40), nullable=False),
+        Column("started_at", String(40)),
+        Column("finished_at", String(40)),
+        Column("worker_pid", Integer),
+        Column("heartbeat_at", String(40)),
+    )
+    Index("ix_jobs_status_seq", jobs.c.status, jobs.c.seq)
+    Index("ix_jobs_seq", jobs.c.seq, unique=True)
+    Index("ix_jobs_owner_created", jobs.c.owner, jobs.c.created_at)
+    Index("ix_jobs_owner_idem", jobs.c.owner, jobs.c.idempotency_key)
+    Index("ix_jobs_serial_status", jobs.c.serial_key, jobs.c.status)
+    return jobs
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL, busy timeout, NORMAL sync; and let SQLAlchemy (not pysqlite) emit BEGIN."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        readonly = conn.get_execution_options().get("qhost_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """A SQLAlchemy engine for ``url``; SQLite files get their directory, WAL and explicit BEGINs.
+
+    Raises:
+        ConfigurationError: the URL cannot be parsed.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError and friends
+        raise ConfigurationError(f"Invalid database URL {url!r}: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database
+    connect_args = {"check_same_thread": False, "timeout": _SQLITE_BUSY_MS / 1000}
+    if not database or database == ":memory:" or database.startswith("file:"):
+        engine = create_engine(url, connect_args=connect_args)
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_size=8, max_overflow=56, connect_args=connect_args)
+    _sqlite_setup(engine)
+    return engine
+
+
+class Statements:
+    """The hot-path statements, built once (SQLAlchemy then only binds parameters)."""
+
+    def __init__(self, t: Table) -> None:
+        running, queued = JobStatus.RUNNING.value, JobStatus.QUEUED.value
+        self.by_id = select(t).where(t.c.id == bindparam("jid"))
+        self.by_idem = select(t).where(t.c.owner == bindparam("o"), t.c.idempotency_key == bindparam("k"))
+        self.count_queued = select(func.count()).where(t.c.status == queued)
+        self.insert = t.insert().values(seq=select(func.coalesce(func.max(t.c.seq), 0) + 1).scalar_subquery())
+        busy = select(t.c.serial_key).where(t.c.status == running, t.c.serial_key.is_not(None))
+        self.next_queued = select(t.c.id).where(
+            t.c.status == queued, or_(t.c.serial_key.is_(None), t.c.serial_key.not_in(busy))
+        )
+        self._t = t
+        self._next: dict[tuple[tuple[str, ...] | None, tuple[str, ...] | None], Any] = {}
+        self.claim = (
+            update(t)
+            .where(
+                t.c.id == bindparam("jid"),
+                t.c.status == queued,
+                or_(t.c.serial_key.is_(None), t.c.serial_key.not_in(busy)),
+            )
+            .values(
+                status=running,
+                started_at=bindparam("now"),
+                heartbeat_at=bindparam("now"),
+                worker_pid=bindparam("pid"),
+            )
+            .returning(*t.c)
+        )
+        self.finish = (
+            update(t)
+            .where(t.c.id == bindparam("jid"), t.c.status == running)
+            .values(
+                status=bindparam("new"),
+                finished_at=bindparam("now"),
+                result=bindparam("result"),
+                error=bindparam("error"),
+            )
+        )
+
+    def next_queued_for(self, programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> Any:
+        """The "oldest runnable queued job id" query for this program filter (built once per filter)."""
+        key = (programs, exclude)
+        query = self._next.get(key)
+        if query is None:
+            query = self.next_queued
+            if programs is not None:
+                query = query.where(self._t.c.program.in_(programs))
+            if exclude is not None:
+                query = query.where(not_(self._t.c.program.in_(exclude)))
+            query = self._next[key] = query.order_by(self._t.c.seq).limit(1)
+        return query

@@ -1,0 +1,492 @@
+"""Where claimed jobs run: warm worker processes, or bounded thread pools.
+
+Both kinds implement ``WorkerPool``, the small dispatch interface the engine codes against
+(``start``, ``reserve`` a free slot, ``Slot.run`` a task, ``kill`` a running job, ``stop``). A later
+distributed backend implements the same interface and the front doors never notice.
+
+``ProcessPool`` keeps ``size`` long-lived worker processes started with the ``spawn`` method (the server
+process never initialises CUDA; a forked child could not use it). Each worker imports the simulator
+stack once and then serves jobs over a ``Pipe``, so executors, devices and noise models stay cached
+between jobs. One parent thread per worker sends a task and waits for the answer. Cancel SIGKILLs the
+worker's process group and starts a fresh worker. A worker that dies (segfault, ``os._exit``, the
+kernel's out-of-memory killer) fails its job with "worker terminated unexpectedly (…)" and is replaced.
+
+``ThreadPool`` runs tasks in a bounded ``ThreadPoolExecutor`` (no thread per job). Python threads cannot
+be interrupted, so ``kill`` returns False: the engine marks the job cancelled and discards what the
+thread returns when it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from qhost.errors import QhostError
+
+__all__ = [
+    "DEFAULT_WARM_MODULES",
+    "ProcessPool",
+    "Slot",
+    "Task",
+    "ThreadPool",
+    "WorkerPool",
+    "describe_exception",
+    "describe_exit",
+    "worker_main",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WARM_MODULES: tuple[str, ...] = ("qiskit", "qiskit_aer", "qhost.programs.counts")
+"""Modules each worker process imports before its first job (missing ones are skipped)."""
+
+HEARTBEAT_S = 10.0
+"""Seconds between heartbeats a worker thread records for its running job."""
+
+DoneCallback = Callable[[str, bool, str], None]
+"""``on_done(job_id, ok, text)``: ``text`` is the result when ``ok``, else the failure reason."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One claimed job as a worker needs it. ``target`` is the program's ``"module:function"``."""
+
+    job_id: str
+    program: str
+    target: str
+    backend: str | None
+    inputs: str
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The failure reason a job records for an exception its program raised."""
+    if isinstance(exc, QhostError):
+        return exc.message
+    if isinstance(exc, MemoryError):
+        detail = str(exc) or "the job needed more memory than the worker may use"
+        return f"out of memory: {detail}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """The failure reason for a job whose worker process died."""
+    if exitcode is None:
+        return "worker terminated unexpectedly (exit code unknown)"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "unknown signal"
+        hint = "; it may have run out of memory" if -exitcode == signal.SIGKILL else ""
+        return f"worker terminated unexpectedly (signal {-exitcode} {name}{hint})"
+    return f"worker terminated unexpectedly (exit code {exitcode})"
+
+
+class Slot(ABC):
+    """A reserved place to run one task. Call exactly one of ``run`` or ``release``."""
+
+    pid: int | None
+
+    @abstractmethod
+    def run(self, task: Task) -> None:
+        """Start the task; the pool reports its end through ``on_done`` (not after a kill)."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give the slot back unused."""
+
+
+class WorkerPool(ABC):
+    """The dispatch interface: bounded slots that run tasks and report back through callbacks.
+
+    Args of implementations include ``on_done`` (a task ended) and ``on_free`` (a slot became free);
+    both are called from pool threads.
+    """
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start the workers (returns without waiting for them to warm up)."""
+
+    @abstractmethod
+    def reserve(self) -> Slot | None:
+        """A free slot, or None when all are busy or the pool is stopping."""
+
+    @abstractmethod
+    def kill(self, job_id: str) -> bool:
+        """Stop a running task now. True when it was killed (``on_done`` then never comes)."""
+
+    @abstractmethod
+    def stop(self, timeout: float) -> None:
+        """Let running tasks finish for up to ``timeout`` seconds, then kill what is left."""
+
+    def heartbeat_jobs(self) -> list[str]:  # pragma: no cover - default for pools without heartbeats
+        return []
+
+
+# -- threads ------------------------------------------------------------------------------------
+
+
+class _ThreadSlot(Slot):
+    def __init__(self, pool: ThreadPool) -> None:
+        self._pool = pool
+        self.pid = os.getpid()
+
+    def run(self, task: Task) -> None:
+        self._pool._executor.submit(self._pool._run, task)
+
+    def release(self) -> None:
+        self._pool._release(notify=False)
+
+
+class ThreadPool(WorkerPool):
+    """``size`` threads calling ``fn(task) -> str``.
+
+    Args:
+        size: the number of threads (and so of tasks at once).
+        fn: runs one task and returns its result text; exceptions fail the job.
+        on_done: called with ``(job_id, ok, text)`` when a task ends.
+        on_free: called after a slot became free.
+        name: thread name prefix.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        fn: Callable[[Task], str],
+        on_done: DoneCallback,
+        on_free: Callable[[], None],
+        name: str = "qhost-thread",
+    ) -> None:
+        self.size = max(1, size)
+        self._fn, self._on_done, self._on_free = fn, on_done, on_free
+        self._lock = threading.Lock()
+        self._free = self.size
+        self._stopping = False
+        self._idle = threading.Condition(self._lock)
+        self._executor = ThreadPoolExecutor(self.size, thread_name_prefix=name)
+
+    def start(self) -> None:
+        return None
+
+    def reserve(self) -> Slot | None:
+        with self._lock:
+            if self._stopping or self._free == 0:
+                return None
+            self._free -= 1
+        return _ThreadSlot(self)
+
+    def kill(self, job_id: str) -> bool:
+        return False
+
+    def stop(self, timeout: float) -> None:
+        with self._lock:
+            self._stopping = True
+            self._idle.wait_for(lambda: self._free == self.size, timeout=timeout)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, task: Task) -> None:
+        try:
+            ok, text = True, self._fn(task)
+        except BaseException as exc:  # noqa: B036 - a job's failure, whatever it is, must not kill the pool
+            ok, text = False, describe_exception(exc)
+        try:
+            self._on_done(task.job_id, ok, text)
+        finally:
+            self._release()
+
+    def _release(self, notify: bool = True) -> None:
+        with self._lock:
+            self._free += 1
+            self._idle.notify_all()
+        if notify:
+            self._on_free()
+
+
+# -- processes ----------------------------------------------------------------------------------
+
+
+def _warm_up(modules: Sequence[str]) -> None:
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # a missing optional module must not stop the worker
+            log.debug("worker warm-up: cannot import %s: %s", name, exc)
+
+
+def _limit_memory(limit_bytes: int | None) -> None:
+    if limit_bytes:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def _serve_one(msg: tuple[str, str | None, str]) -> tuple[str, str, bool]:
+    from qhost.programs import run_target
+
+    target, backend, inputs = msg
+    try:
+        return "ok", run_target(target, backend, inputs), False
+    except MemoryError as exc:
+        return "err", describe_exception(exc), True  # retire: the heap may be fragmented or half-freed
+    except BaseException as exc:  # noqa: B036 - report every failure of the job, keep serving
+        return "err", describe_exception(exc), False
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel SIGKILL this worker when the server dies (even by ``kill -9``)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no glibc: workers still exit on EOF
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # the server died before prctl took effect
+        os._exit(0)  # (not ``getppid() == 1``: in a container the server itself may be PID 1)
+
+
+def worker_main(conn: Connection, warm_modules: Sequence[str], memory_limit_bytes: int | None) -> None:
+    """Entry point of a worker process: warm up, then run tasks from ``conn`` until EOF or ``None``.
+
+    Each answer is ``(kind, text, retire)`` with kind ``"ok"`` or ``"err"``; ``retire`` means the worker
+    exits after answering and the parent starts a fresh one.
+    """
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # its own process group, so a kill also reaches anything the program started
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; workers end on EOF
+    _limit_memory(memory_limit_bytes)
+    _warm_up(warm_modules)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        answer = _serve_one(msg)
+        try:
+            conn.send(answer)
+        except (BrokenPipeError, OSError):
+            return
+        if answer[2]:
+            os._exit(0)
+
+
+class _Worker(Slot):
+    """One warm worker process plus the parent thread that feeds it."""
+
+    def __init__(self, pool: ProcessPool, index: int) -> None:
+        self._pool = pool
+        self.index = index
+        self.lock = threading.Lock()
+        self.current: str | None = None
+        self.killed = False
+        self.busy = True  # until its process is spawned (by its own thread, see _loop)
+        self.proc: multiprocessing.process.BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.pid: int | None = None
+        self._inbox: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=f"qhost-worker-{index}", daemon=True)
+
+    def spawn(self) -> None:
+        parent, child = self._pool.ctx.Pipe(duplex=True)
+        proc = self._pool.ctx.Process(
+            target=worker_main,
+            args=(child, tuple(self._pool.warm_modules), self._pool.memory_limit_bytes),
+            name=f"qhost-worker-{self.index}",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        self.proc, self.conn, self.pid = proc, parent, proc.pid
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def run(self, task: Task) -> None:
+        with self.lock:
+            self.current = task.job_id
+        self._inbox.put(task)
+
+    def release(self) -> None:
+        self.busy = False
+
+    def kill_current(self, job_id: str) -> bool:
+        with self.lock:
+            if self.current != job_id:
+                return False
+            self.killed = True
+            self._kill_process()
+        return True
+
+    def _kill_process(self) -> None:
+        if self.proc is None or self.proc.pid is None or self.proc.exitcode is not None:
+            return  # never started, or already reaped (its pid may belong to someone else by now)
+        with contextlib.suppress(ProcessLookupError, PermissionError, AttributeError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the worker leads its own process group
+        self.proc.kill()  # covers a worker killed before it could call setpgrp (and non-POSIX)
+
+    def _loop(self) -> None:
+        # Spawned from this long-lived thread: PR_SET_PDEATHSIG fires when the spawning *thread* ends.
+        self.spawn()
+        self.busy = False
+        self._pool.on_free()
+        while True:
+            task = self._inbox.get()
+            if task is None:
+                return
+            try:
+                self._execute(task)
+            except Exception:  # the pool must survive anything
+                log.exception("worker %s: failed handling job %s", self.index, task.job_id)
+            self.busy = False
+            self._pool.on_free()
+
+    def _execute(self, task: Task) -> None:
+        answer = self._exchange(task)
+        with self.lock:
+            killed, self.killed, self.current = self.killed, False, None
+        if killed:
+            self._replace()
+            return
+        if answer is None:
+            reason = describe_exit(self._reap())
+            log.warning("job %s: %s", task.job_id, reason)
+            self._pool.on_done(task.job_id, False, reason)
+            self._replace(reaped=True)
+            return
+        kind, text, retire = answer
+        self._pool.on_done(task.job_id, kind == "ok", text)
+        if retire:
+            self._replace()
+
+    def _exchange(self, task: Task) -> tuple[str, str, bool] | None:
+        if self.proc is None or not self.proc.is_alive():  # died while idle: not this job's fault
+            log.warning("worker %s: process %s died while idle; starting a new one", self.index, self.pid)
+            self._replace(reaped=True)
+        assert self.conn is not None
+        try:
+            self.conn.send((task.target, task.backend, task.inputs))
+            while not wait([self.conn], timeout=HEARTBEAT_S):
+                self._pool.on_heartbeat(task.job_id)
+            return self.conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            return None
+
+    def _reap(self) -> int | None:
+        assert self.proc is not None
+        self.proc.join(timeout=5.0)
+        return self.proc.exitcode
+
+    def _replace(self, reaped: bool = False) -> None:
+        if not reaped:
+            self._kill_process()
+            self._reap()
+        if self.conn is not None:
+            self.conn.close()
+        if self._pool.stopping:
+            return
+        self.spawn()
+
+    def shutdown(self) -> None:
+        """Ask the process to exit after its current task and end the thread."""
+        self._inbox.put(None)
+        if self.conn is not None and not self.busy:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+
+    def finish(self, deadline_s: float) -> None:
+        self._thread.join(timeout=deadline_s)
+        with self.lock:
+            if self._thread.is_alive():
+                self.killed = True
+        if self.proc is not None:
+            self.proc.join(timeout=0.0 if self.killed else 0.5)
+            if self.proc.is_alive():
+                with self.lock:
+                    self._kill_process()
+                self.proc.join(timeout=2.0)
+        self._thread.join(timeout=2.0)
+        if self.conn is not None:
+            self.conn.close()
+
+
+class ProcessPool(WorkerPool):
+    """``size`` warm worker processes (``spawn`` start method).
+
+    Args:
+        size: number of worker processes.
+        on_done, on_free: see ``WorkerPool``; ``on_heartbeat(job_id)`` is called while a job runs.
+        warm_modules: modules each worker imports before its first job.
+        memory_limit_mb: per-worker address-space cap (``RLIMIT_AS``); allocations beyond it raise
+            ``MemoryError`` inside the job, which then fails with "out of memory: …". None: no cap.
+        start_method: multiprocessing start method; ``"spawn"`` or ``"forkserver"`` (never ``"fork"``
+            with GPU executors).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        on_done: DoneCallback,
+        on_free: Callable[[], None],
+        on_heartbeat: Callable[[str], None],
+        *,
+        warm_modules: Sequence[str] = DEFAULT_WARM_MODULES,
+        memory_limit_mb: int | None = None,
+        start_method: str = "spawn",
+    ) -> None:
+        self.ctx = multiprocessing.get_context(start_method)
+        self.on_done, self.on_free, self.on_heartbeat = on_done, on_free, on_heartbeat
+        self.warm_modules = tuple(warm_modules)
+        self.memory_limit_bytes = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
+        self.stopping = False
+        self._lock = threading.Lock()
+        self._workers = [_Worker(self, i) for i in range(max(1, size))]
+
+    @property
+    def pids(self) -> list[int | None]:
+        """The current worker process ids (for tests and diagnostics)."""
+        return [w.pid for w in self._workers]
+
+    def start(self) -> None:
+        for worker in self._workers:
+            worker.start()
+
+    def reserve(self) -> Slot | None:
+        with self._lock:
+            if self.stopping:
+                return None
+            for worker in self._workers:
+                if not worker.busy:
+                    worker.busy = True
+                    return worker
+        return None
+
+    def kill(self, job_id: str) -> bool:
+        return any(worker.kill_current(job_id) for worker in self._workers)
+
+    def stop(self, timeout: float) -> None:
+        with self._lock:
+            self.stopping = True
+        for worker in self._workers:
+            worker.shutdown()
+        end = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.finish(max(0.0, end - time.monotonic()))

@@ -1,0 +1,86 @@
+"""Programs the engine runs by name, and the registry that names them.
+
+A program is a top-level function ``f(backend: str | None, inputs: str) -> str`` taking and returning JSON
+text. It is registered as ``"module:function"`` and imported lazily, inside the worker process that runs
+it, so importing this package stays cheap and never touches a simulator (or CUDA) in the server process.
+
+``"run_func"`` is not in the registry: the engine runs it itself, in a bounded thread pool, by calling the
+``run_func`` it was given.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import lru_cache
+
+from qhost.errors import InvalidOption
+
+__all__ = [
+    "PROGRAMS",
+    "RUN_FUNC",
+    "load_target",
+    "register_program",
+    "resolve_program",
+    "run_program",
+    "run_target",
+]
+
+RUN_FUNC = "run_func"
+"""The special program name whose jobs call the engine's ``run_func`` in a thread."""
+
+PROGRAMS: dict[str, str] = {
+    "counts": "qhost.programs.counts:run",
+    "sampler": "qhost.programs.primitives:run_sampler",
+    "estimator": "qhost.programs.primitives:run_estimator",
+}
+"""Program name -> ``"module:function"``."""
+
+ProgramFunc = Callable[[str | None, str], str]
+
+
+def register_program(name: str, target: str) -> None:
+    """Add or replace a program. ``target`` is ``"module:function"``, importable by worker processes.
+
+    Raises:
+        InvalidOption: the name is reserved or the target is not of the form ``module:function``.
+    """
+    if name == RUN_FUNC:
+        raise InvalidOption(f"Program name {RUN_FUNC!r} is reserved for the engine's run_func")
+    module, _, func = target.partition(":")
+    if not module or not func:
+        raise InvalidOption(f"Program target {target!r} must look like 'package.module:function'")
+    PROGRAMS[name] = target
+
+
+def resolve_program(program: str) -> str:
+    """The ``"module:function"`` target of a program name.
+
+    Raises:
+        InvalidOption: unknown program (the message lists the valid ones).
+    """
+    try:
+        return PROGRAMS[program]
+    except KeyError:
+        valid = sorted([*PROGRAMS, RUN_FUNC])
+        raise InvalidOption(f"Unknown program {program!r}; valid programs: {valid}") from None
+
+
+@lru_cache(maxsize=64)
+def load_target(target: str) -> ProgramFunc:
+    """Import ``"module:function"`` and return the function (cached per process)."""
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+
+
+def run_target(target: str, backend: str | None, inputs: str) -> str:
+    """Run the program function ``target`` and check that it returned text."""
+    out = load_target(target)(backend, inputs)
+    if not isinstance(out, str):
+        raise TypeError(f"program {target} returned {type(out).__name__}, expected JSON text (str)")
+    return out
+
+
+def run_program(program: str, backend: str | None, inputs: str) -> str:
+    """Run a registered program on ``backend`` with JSON ``inputs``; return its JSON text result."""
+    return run_target(resolve_program(program), backend, inputs)
