@@ -1,0 +1,417 @@
+"""The Qiskit Aer executor (CPU): counts for one circuit, SamplerV2 and EstimatorV2 over PUBs.
+
+Options (``AerExecutor(**options)``; unknown keys raise ``InvalidOption`` listing the valid ones):
+
+- ``method`` (str, ``"automatic"``): Aer method. ``automatic`` lets Aer pick (stabilizer for Clifford
+  circuits, density_matrix for small noisy ones when shots > 2^n) but never lets it fall back to
+  matrix_product_state for a non-Clifford circuit too large for a statevector: that is refused.
+- ``precision`` (str, ``"double"``): ``"single"`` halves statevector memory.
+- ``seed_simulator`` (int | None, None): default seed when a call gives none.
+- ``max_memory_mb`` (int, 0): memory cap for the state; 0 = ``QHOST_MAX_MEMORY_MB`` or 90 % of available.
+- ``fusion_enable`` (bool, True), ``max_parallel_threads`` (int, 0 = all cores): passed to Aer.
+- ``optimization_level`` (int, 1): transpiler level for circuits not already native to a fake device.
+- ``noise`` (bool, True): apply the fake device's noise model (trimmed to the circuit's qubits).
+
+Every call into qiskit / Aer runs inside :func:`~qhost.executors.errors.map_executor_errors`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
+from qhost.executors.base import Availability, Executor, Option
+from qhost.executors.circuits import active_qubits, format_counts, is_clifford
+from qhost.executors.errors import map_executor_errors
+from qhost.executors.limits import check_memory, memory_limit_bytes
+
+if TYPE_CHECKING:
+    from qiskit import QuantumCircuit
+    from qiskit.primitives import PrimitiveResult
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    from qhost.catalog import Device
+
+__all__ = ["AerExecutor", "CountsResult", "PreparedCircuit"]
+
+METHODS = (
+    "automatic",
+    "statevector",
+    "density_matrix",
+    "stabilizer",
+    "matrix_product_state",
+    "extended_stabilizer",
+    "unitary",
+    "superop",
+)
+_ALWAYS_OK = frozenset({"measure", "barrier", "delay", "reset"})
+_TRANSPILE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PreparedCircuit:
+    """A circuit ready for Aer on one device: native gates, its active qubits, Clifford or not."""
+
+    circuit: QuantumCircuit
+    active: tuple[int, ...]
+    clifford: bool
+
+
+@dataclass(frozen=True)
+class CountsResult:
+    """Counts plus the metadata the counts program reports."""
+
+    counts: dict[str, int]
+    method: str
+    noise: bool
+    shots: int
+    time_taken: float
+
+
+class AerExecutor(Executor):
+    """Qiskit Aer on the CPU; see the module docstring for the options."""
+
+    name: ClassVar[str] = "aer"
+    OPTIONS: ClassVar[dict[str, Option]] = {
+        "method": Option(str, "automatic", f"Aer simulation method, one of {METHODS}"),
+        "precision": Option(str, "double", "'double' (complex128) or 'single' (complex64)"),
+        "seed_simulator": Option(int, None, "default seed when a call gives none"),
+        "max_memory_mb": Option(int, 0, "state memory cap in MiB; 0 = QHOST_MAX_MEMORY_MB or 90% available"),
+        "fusion_enable": Option(bool, True, "Aer gate fusion"),
+        "max_parallel_threads": Option(int, 0, "Aer OpenMP threads; 0 = all cores"),
+        "optimization_level": Option(int, 1, "transpiler level for non-native circuits on fake devices"),
+        "noise": Option(bool, True, "apply the fake device's noise model"),
+    }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._check_values()
+        self._sims: dict[str, AerSimulator] = {}
+        self._lock = threading.Lock()
+
+    def _check_values(self) -> None:
+        opts = self.options
+        if opts["method"] not in METHODS:
+            raise InvalidOption(
+                f"Invalid method {opts['method']!r} for executor 'aer'; valid: {list(METHODS)}"
+            )
+        if opts["precision"] not in ("single", "double"):
+            raise InvalidOption(f"Invalid precision {opts['precision']!r}; valid: ['double', 'single']")
+        if opts["optimization_level"] not in (0, 1, 2, 3):
+            raise InvalidOption(
+                f"Invalid optimization_level {opts['optimization_level']!r}; valid: 0, 1, 2, 3"
+            )
+
+    @classmethod
+    @functools.cache
+    def availability(cls) -> Availability:
+        try:
+            import qiskit_aer  # noqa: F401
+        except ImportError as exc:
+            return Availability(False, f"qiskit-aer is not importable ({exc}); pip install qiskit-aer")
+        return Availability(True)
+
+    # ----------------------------------------------------------------- preparation
+    def prepare(self, circuit: QuantumCircuit, device: Device) -> PreparedCircuit:
+        """Translate ``circuit`` for ``device`` (fake: its target; ideal: only what Aer lacks).
+
+        Raises:
+            CircuitTooLarge: more qubits than the device has.
+            InvalidCircuit: a gate that cannot be translated (unsupported / opaque).
+        """
+        if not device.is_ideal and circuit.num_qubits > device.num_qubits:
+            raise CircuitTooLarge(
+                f"Circuit has {circuit.num_qubits} qubits but device {device.name!r} has {device.num_qubits}"
+            )
+        with map_executor_errors():
+            if device.is_ideal:
+                native = _decompose_for_aer(circuit)
+            elif _is_native(circuit, device):
+                native = circuit
+            else:
+                with _TRANSPILE_LOCK:  # pass managers are shared; keep one run at a time
+                    native = _pass_manager(device, self.options["optimization_level"]).run(circuit)
+        return PreparedCircuit(native, tuple(active_qubits(native)), is_clifford(native))
+
+    def choose_method(self, prepared: PreparedCircuit, noisy: bool, shots: int) -> tuple[str, str]:
+        """``(method passed to Aer, method the memory check assumes)`` for this run."""
+        method = self.options["method"]
+        if method != "automatic":
+            return method, method
+        n = len(prepared.active)
+        if prepared.clifford and not noisy:
+            return "automatic", "stabilizer"
+        if noisy and n < 64 and shots > (1 << n):
+            return "automatic", "density_matrix"
+        return ("automatic" if prepared.clifford else "statevector"), "statevector"
+
+    def check_fits(self, method: str, num_qubits: int) -> None:
+        """Raise ``CircuitTooLarge`` when ``method`` cannot hold ``num_qubits`` within the memory cap."""
+        check_memory(
+            method, num_qubits, memory_limit_bytes(self.options["max_memory_mb"]), self.options["precision"]
+        )
+
+    def simulator(self, method: str) -> AerSimulator:
+        """A cached ``AerSimulator`` configured with this executor's options and ``method``."""
+        sim = self._sims.get(method)
+        if sim is None:
+            from qiskit_aer import AerSimulator
+
+            with self._lock, map_executor_errors():
+                sim = AerSimulator(
+                    method=method,
+                    precision=self.options["precision"],
+                    fusion_enable=self.options["fusion_enable"],
+                    max_parallel_threads=self.options["max_parallel_threads"],
+                )
+                self._sims[method] = sim
+        return sim
+
+    # ----------------------------------------------------------------- counts
+    def run_counts(
+        self,
+        circuit: QuantumCircuit | PreparedCircuit,
+        shots: int,
+        device: Device,
+        *,
+        seed: int | None = None,
+        noise_model: NoiseModel | None = None,
+    ) -> CountsResult:
+        """Run one circuit; returns counts (no spaces, clbit 0 rightmost) and run metadata."""
+        prepared = circuit if isinstance(circuit, PreparedCircuit) else self.prepare(circuit, device)
+        noise = self._noise_for(device, prepared.active, noise_model)
+        aer_method, assumed = self.choose_method(prepared, noise is not None, shots)
+        self.check_fits(assumed, len(prepared.active))
+        if assumed == "density_matrix" and noise is not None and noise_model is None:
+            # one Kraus channel per error: Aer's per-run superoperator conversion gets ~3x cheaper
+            with map_executor_errors():
+                aer_method, noise = "density_matrix", device.noise_model(prepared.active, kraus=True)
+        seed = self.options["seed_simulator"] if seed is None else seed
+        start = time.perf_counter()
+        with map_executor_errors():
+            result = (
+                self.simulator(aer_method)
+                .run(prepared.circuit, shots=shots, seed_simulator=seed, noise_model=noise)
+                .result()
+            )
+            if not result.success:
+                raise InvalidCircuit(f"Simulation failed: {result.status}")
+            counts = format_counts(result.get_counts(0)) if prepared.circuit.clbits else {}
+            used = result.results[0].metadata.get("method", assumed)
+        return CountsResult(counts, used, noise is not None, shots, time.perf_counter() - start)
+
+    def counts(
+        self, circuit: QuantumCircuit, shots: int, device: Device, *, seed: int | None = None
+    ) -> dict[str, int]:
+        return self.run_counts(circuit, shots, device, seed=seed).counts
+
+    def _noise_for(self, device: Device, active: Sequence[int], user: NoiseModel | None) -> NoiseModel | None:
+        if user is not None:
+            from qhost.executors.noise import trim_noise_model
+
+            return trim_noise_model(user, active)
+        if not self.options["noise"] or device.is_ideal:
+            return None
+        with map_executor_errors():
+            return device.noise_model(active)
+
+    # ----------------------------------------------------------------- primitives
+    def sample(
+        self,
+        pubs: Sequence[SamplerPub],
+        device: Device,
+        *,
+        seed: int | None = None,
+        noise_model: NoiseModel | None = None,
+    ) -> PrimitiveResult:
+        """SamplerV2 over coerced PUBs, via ``qiskit_aer.primitives.SamplerV2`` (same result types)."""
+        from qiskit_aer.primitives import SamplerV2
+
+        active = sorted({q for pub in pubs for q in active_qubits(pub.circuit)})
+        noise = self._noise_for(device, active, noise_model)
+        shots = min((p.shots for p in pubs), default=1)
+        method = self._check_pubs(pubs, device, active, noise is not None, shots)
+        if method == "density_matrix" and noise is not None and noise_model is None:
+            with map_executor_errors():
+                noise = device.noise_model(active, kraus=True)
+        seed = self.options["seed_simulator"] if seed is None else seed
+        with map_executor_errors():
+            sampler = SamplerV2.from_backend(
+                self.simulator(method),
+                seed=seed,
+                options={"run_options": {"noise_model": noise}},
+            )
+            return sampler.run(list(pubs)).result()
+
+    def estimate(
+        self,
+        pubs: Sequence[EstimatorPub],
+        device: Device,
+        *,
+        seed: int | None = None,
+        noise_model: NoiseModel | None = None,
+    ) -> PrimitiveResult:
+        """EstimatorV2 over coerced PUBs, via ``qiskit_aer.primitives.EstimatorV2``.
+
+        Like qiskit-aer: expectation values are exact for the (noisy) state; a PUB with
+        ``precision > 0`` gets Gaussian noise of that standard deviation added, and ``stds`` =
+        precision. Idle qubits are dropped first (so a 127-qubit ISA circuit costs its active
+        qubits only) and the noise model is renumbered to match.
+        """
+        from qiskit.primitives import PrimitiveResult
+        from qiskit_aer.primitives import EstimatorV2
+
+        results = []
+        seed = self.options["seed_simulator"] if seed is None else seed
+        for pub in pubs:
+            compact, keep = _compact_estimator_pub(pub)
+            noise = self._noise_for_compact(device, keep, noise_model)
+            method = self._check_pubs([compact], device, list(range(len(keep))), noise is not None, 1024)
+            if method == "density_matrix" and noise is not None:
+                from qhost.executors.noise import kraus_noise_model
+
+                noise = kraus_noise_model(noise)
+            run_options: dict[str, Any] = {"noise_model": noise, "seed_simulator": seed}
+            with map_executor_errors():
+                estimator = EstimatorV2.from_backend(
+                    self.simulator(method), options={"run_options": run_options}
+                )
+                results.append(estimator.run([compact]).result()[0])
+        return PrimitiveResult(results, metadata={"version": 2})
+
+    def _noise_for_compact(
+        self, device: Device, keep: Sequence[int], user: NoiseModel | None
+    ) -> NoiseModel | None:
+        source = (
+            user
+            if user is not None
+            else (None if device.is_ideal or not self.options["noise"] else _device_noise(device))
+        )
+        if source is None:
+            return None
+        from qhost.executors.noise import trim_noise_model
+
+        return trim_noise_model(source, keep, remap={q: i for i, q in enumerate(keep)})
+
+    def _check_pubs(
+        self, pubs: Sequence[Any], device: Device, active: Sequence[int], noisy: bool, shots: int
+    ) -> str:
+        """Refuse PUBs too wide for the device or for memory; return the method to give Aer."""
+        for pub in pubs:
+            if not device.is_ideal and pub.circuit.num_qubits > device.num_qubits:
+                raise CircuitTooLarge(
+                    f"Circuit has {pub.circuit.num_qubits} qubits "
+                    f"but device {device.name!r} has {device.num_qubits}"
+                )
+        prepared = PreparedCircuit(pubs[0].circuit, tuple(active), all(is_clifford(p.circuit) for p in pubs))
+        aer_method, assumed = self.choose_method(prepared, noisy, shots)
+        self.check_fits(assumed, len(active))
+        return "density_matrix" if assumed == "density_matrix" and aer_method == "automatic" else aer_method
+
+
+# --------------------------------------------------------------------- helpers
+def _device_noise(device: Device) -> NoiseModel | None:
+    with map_executor_errors():
+        return device.noise_model()
+
+
+@functools.lru_cache(maxsize=64)
+def _pass_manager(device: Device, level: int) -> Any:
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    return generate_preset_pass_manager(
+        optimization_level=level, target=device.backend().target, seed_transpiler=0
+    )
+
+
+def _is_native(circuit: QuantumCircuit, device: Device) -> bool:
+    target = device.backend().target
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    for inst in circuit.data:
+        name = inst.operation.name
+        if name in _ALWAYS_OK and name != "reset":
+            continue
+        qargs = tuple(index[q] for q in inst.qubits)
+        if not target.instruction_supported(name, qargs):
+            return False
+    return True
+
+
+@functools.cache
+def _aer_basis() -> frozenset[str]:
+    from qiskit_aer import AerSimulator
+
+    return frozenset(AerSimulator().configuration().basis_gates) | _ALWAYS_OK
+
+
+def _decompose_for_aer(circuit: QuantumCircuit, max_rounds: int = 12) -> QuantumCircuit:
+    """Decompose only the gates Aer cannot run (e.g. Qrisp's per-object composite gates)."""
+    basis = _aer_basis()
+    for _ in range(max_rounds):
+        missing = {inst.operation.name for inst in circuit.data if inst.operation.name not in basis}
+        if not missing:
+            return circuit
+        for inst in circuit.data:
+            op = inst.operation
+            if op.name in missing and op.definition is None:
+                raise InvalidCircuit(
+                    f"Unsupported gate {op.name!r}: Aer cannot run it and it has no definition"
+                )
+        circuit = circuit.decompose(gates_to_decompose=sorted(missing))
+    raise InvalidCircuit(f"Gates {sorted(missing)} did not decompose into Aer's basis in {max_rounds} rounds")
+
+
+def _compact_estimator_pub(pub: EstimatorPub) -> tuple[EstimatorPub, list[int]]:
+    """Drop qubits that no gate touches and no observable acts on; relabel observables."""
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+    from qiskit.primitives.containers.observables_array import ObservablesArray
+
+    circuit = pub.circuit
+    n = circuit.num_qubits
+    terms = pub.observables.tolist()
+    observed: set[int] = set()
+    _walk(terms, lambda d: observed.update(q for label in d for q in range(n) if label[n - 1 - q] != "I"))
+    keep = sorted(set(active_qubits(circuit)) | observed)
+    if len(keep) == n:
+        return pub, keep
+    compact = _restrict(circuit, keep)
+    relabel = {q: i for i, q in enumerate(keep)}
+    order = sorted(relabel, key=relabel.get, reverse=True)  # type: ignore[arg-type]
+
+    def shrink(d: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for label, coeff in d.items():
+            key = "".join(label[n - 1 - q] for q in order)
+            out[key] = out.get(key, 0.0) + coeff
+        return out
+
+    observables = ObservablesArray(_walk(terms, shrink))
+    return EstimatorPub(compact, observables, pub.parameter_values, pub.precision, validate=False), keep
+
+
+def _walk(value: Any, fn: Any) -> Any:
+    if isinstance(value, list):
+        return [_walk(v, fn) for v in value]
+    return fn(value)
+
+
+def _restrict(circuit: QuantumCircuit, keep: Sequence[int]) -> QuantumCircuit:
+    from qiskit import QuantumCircuit
+
+    new = QuantumCircuit(len(keep), circuit.num_clbits, global_phase=circuit.global_phase)
+    position = {circuit.qubits[q]: new.qubits[i] for i, q in enumerate(keep)}
+    clbit = dict(zip(circuit.clbits, new.clbits, strict=True))
+    for inst in circuit.data:
+        qubits = [position[q] for q in inst.qubits if q in position]
+        if len(qubits) != len(inst.qubits):
+            continue  # barrier/delay on dropped qubits
+        new.append(inst.operation, qubits, [clbit[c] for c in inst.clbits])
+    return new

@@ -1,0 +1,131 @@
+"""Circuit helpers: OpenQASM 2/3 parsing, active qubits, Clifford detection, counts formatting.
+
+``parse_qasm`` reads OpenQASM 2 with qiskit's legacy qelib1 definitions (so ``rxx``, ``c3x`` … and
+Qrisp's per-object composite gates such as ``gate pt2cx_140236381578448 …`` load), and falls back to
+OpenQASM 3 (``qiskit.qasm3.loads``, needs ``qiskit-qasm3-import``) when the text is not OpenQASM 2.
+Parse errors become :class:`~qhost.errors.InvalidCircuit` carrying the parser's ``line,col`` message.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from qhost.errors import InvalidCircuit, QhostError
+from qhost.executors.errors import map_executor_errors
+
+if TYPE_CHECKING:
+    from qiskit import QuantumCircuit
+
+__all__ = ["CLIFFORD_GATES", "active_qubits", "format_counts", "is_clifford", "parse_qasm"]
+
+_VERSION = re.compile(r"^\s*(?://[^\n]*\n\s*)*OPENQASM\s+(\d+)", re.ASCII)
+
+CLIFFORD_GATES = frozenset(
+    {
+        "id",
+        "x",
+        "y",
+        "z",
+        "h",
+        "s",
+        "sdg",
+        "sx",
+        "sxdg",
+        "cx",
+        "cy",
+        "cz",
+        "swap",
+        "ecr",
+        "pauli",
+        "measure",
+        "reset",
+        "barrier",
+        "delay",
+        "save_expval",
+        "save_probabilities",
+        "save_statevector",
+    }
+)
+_ROTATIONS = frozenset({"rz", "rx", "ry", "p", "u1"})
+_SKIP = frozenset({"barrier", "delay"})
+
+
+def parse_qasm(text: object) -> QuantumCircuit:
+    """Parse OpenQASM 2 (legacy qelib1 gates) or, failing that, OpenQASM 3.
+
+    Raises:
+        InvalidCircuit: not a string, empty, or the parser's error (with line and column).
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidCircuit("qasm must be a non-empty OpenQASM 2 or 3 string")
+    match = _VERSION.match(text)
+    version = match.group(1) if match else None
+    if version == "3":
+        return _load3(text)
+    try:
+        return _load2(text)
+    except InvalidCircuit as err2:
+        if version == "2":
+            raise
+        try:
+            return _load3(text)
+        except QhostError as err3:
+            raise InvalidCircuit(f"{err2.message} (as OpenQASM 3: {err3.message})") from None
+
+
+def _load2(text: str) -> QuantumCircuit:
+    from qiskit import qasm2
+
+    try:
+        with map_executor_errors():
+            return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+    except QhostError as exc:  # any parser failure is the user's input
+        raise InvalidCircuit(f"Invalid OpenQASM 2: {exc.message.strip(chr(34))}") from None
+
+
+def _load3(text: str) -> QuantumCircuit:
+    from qiskit import qasm3
+
+    try:
+        with map_executor_errors():
+            return qasm3.loads(text)
+    except QhostError as exc:  # any parser failure is the user's input
+        raise InvalidCircuit(f"Invalid OpenQASM 3: {exc.message.strip(chr(34))}") from None
+
+
+def active_qubits(circuit: QuantumCircuit) -> list[int]:
+    """Indices of the qubits touched by any instruction other than barrier/delay, sorted."""
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    used: set[int] = set()
+    for inst in circuit.data:
+        if inst.operation.name not in _SKIP:
+            used.update(index[q] for q in inst.qubits)
+    return sorted(used)
+
+
+def is_clifford(circuit: QuantumCircuit) -> bool:
+    """True when every instruction is a named Clifford gate (rotations by multiples of π/2 count)."""
+    for inst in circuit.data:
+        op = inst.operation
+        name = op.name
+        if name in CLIFFORD_GATES:
+            continue
+        if name in _ROTATIONS and _quarter_turn(op.params[0]):
+            continue
+        return False
+    return True
+
+
+def _quarter_turn(value: object) -> bool:
+    try:
+        ratio = float(value) / (math.pi / 2)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return abs(ratio - round(ratio)) < 1e-9
+
+
+def format_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Aer counts → keys without spaces (clbit 0 rightmost; several cregs concatenated)."""
+    return {key.replace(" ", ""): int(value) for key, value in counts.items()}

@@ -1,0 +1,86 @@
+"""The warm counts path used by the ``counts`` program and by ``ExecutorRunFunc``.
+
+Per process it caches the catalog, devices (with noise models), executors and an LRU of
+QASM text → parsed and prepared circuit (Qrisp clients resend the same circuit), so a warm call
+costs little more than the simulation itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from qhost.catalog import default_catalog
+from qhost.executors import get_executor
+from qhost.executors.circuits import parse_qasm
+from qhost.executors.limits import check_shots
+
+if TYPE_CHECKING:
+    from qhost.executors.aer import CountsResult
+
+__all__ = ["CIRCUIT_CACHE_SIZE", "clear_circuit_cache", "run_qasm", "warm_up"]
+
+CIRCUIT_CACHE_SIZE = 256
+_circuits: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+def clear_circuit_cache() -> None:
+    """Forget every cached prepared circuit (tests, memory pressure)."""
+    with _lock:
+        _circuits.clear()
+
+
+def run_qasm(backend: str, qasm: str, shots: int | None, seed: int | None = None) -> CountsResult:
+    """Run OpenQASM ``qasm`` on ``backend`` (``"fake_manila@aer"``) and return counts + metadata.
+
+    Raises:
+        UnknownBackend / ExecutorUnavailable: bad backend name or executor not usable here.
+        InvalidCircuit: unparsable QASM or an unsupported gate.
+        InvalidOption: shots out of range (the message names the limit).
+        CircuitTooLarge: the circuit does not fit the method's memory limit.
+    """
+    entry = default_catalog().resolve(backend)
+    if not isinstance(qasm, str):
+        parse_qasm(qasm)  # raises InvalidCircuit
+    shots = check_shots(shots)
+    executor = get_executor(entry.executor)
+    device = default_catalog().device(entry.device)
+    prepare = getattr(executor, "prepare", None)
+    if prepare is None or not hasattr(executor, "run_counts"):
+        from qhost.executors.aer import CountsResult
+
+        start = time.perf_counter()
+        counts = executor.counts(parse_qasm(qasm), shots, device, seed=seed)
+        return CountsResult(counts, executor.name, not device.is_ideal, shots, time.perf_counter() - start)
+    key = (backend, hashlib.blake2b(qasm.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+    prepared = _circuits.get(key)
+    if prepared is None:
+        prepared = prepare(parse_qasm(qasm), device)
+        with _lock:
+            _circuits[key] = prepared
+            while len(_circuits) > CIRCUIT_CACHE_SIZE:
+                _circuits.popitem(last=False)
+    else:
+        with _lock:
+            if key in _circuits:
+                _circuits.move_to_end(key)
+    return executor.run_counts(prepared, shots, device, seed=seed)
+
+
+def warm_up(backends: Iterable[str]) -> None:
+    """Build executors, fake backends and full noise models for ``backends`` now (worker start-up).
+
+    Unknown or unavailable backends are skipped silently; a warm-up must never kill a worker.
+    """
+    for backend in backends:
+        try:
+            entry = default_catalog().resolve(backend)
+            get_executor(entry.executor)
+            default_catalog().device(entry.device).noise_model()
+        except Exception:  # noqa: BLE001 - best effort by design
+            continue
