@@ -1,0 +1,551 @@
+"""Lower a Qiskit circuit to the flat operation list a state-vector kernel executes.
+
+Pure numpy + qiskit: no GPU code here, so the whole lowering is tested on CPU by applying the same
+list with a small numpy reference (``tests/executors_gpu_lowering``).
+
+An :class:`Op` is one of:
+
+* ``matrix``: a dense ``2^t x 2^t`` row-major matrix on ``targets`` (little-endian: bit j of the
+  matrix index is ``targets[j]``), optionally with ``controls`` / ``control_values``.
+* ``diagonal``: ``data`` holds the ``2^t`` diagonal entries (fast path, no dense matrix).
+* ``permutation``: a generalized permutation ``(G psi)[i] = data[i] * psi[perm[i]]`` (X, CX, SWAP …).
+* ``measure``: a mid-circuit measurement of ``targets`` into ``clbits`` (collapses the state).
+* ``reset``: reset ``targets[0]`` to ``|0>``.
+* ``kraus``: a general (non-unitary) Kraus channel; the branch is chosen with probability
+  ``||K_i psi||^2`` by the executor (see ``interface_docs/noise-trajectories.md``).
+
+Circuits with parameters are lowered once: parametrised gates stay :class:`ParamOp` templates whose
+matrices are evaluated for all parameter sets at once (:meth:`LoweredCircuit.bind_all`). Fusion
+(:func:`plan_fusion` / :func:`apply_fusion`) is planned once from the op structure and re-applied per
+parameter set, so many-parameter-set PUBs do not re-walk the circuit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from qhost.errors import InvalidCircuit
+
+__all__ = [
+    "DENSE",
+    "DIAGONAL",
+    "KRAUS",
+    "MEASURE",
+    "PERMUTATION",
+    "RESET",
+    "UNITARY_KINDS",
+    "FusionPlan",
+    "LoweredCircuit",
+    "Op",
+    "ParamOp",
+    "Step",
+    "apply_fusion",
+    "classify",
+    "full_matrix",
+    "fuse",
+    "lower_circuit",
+    "lower_instruction",
+    "plan_fusion",
+    "with_targets",
+]
+
+DENSE, DIAGONAL, PERMUTATION = "matrix", "diagonal", "permutation"
+MEASURE, RESET, KRAUS = "measure", "reset", "kraus"
+UNITARY_KINDS = frozenset({DENSE, DIAGONAL, PERMUTATION})
+_SKIP = frozenset({"barrier", "delay", "id", "i", "global_phase"})
+_ATOL = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One executable operation (see the module docstring for the kinds)."""
+
+    kind: str
+    targets: tuple[int, ...]
+    controls: tuple[int, ...] = ()
+    control_values: tuple[int, ...] = ()
+    data: np.ndarray | None = None
+    perm: np.ndarray | None = None
+    kraus: tuple[np.ndarray, ...] = ()
+    clbits: tuple[int, ...] = ()
+
+    @property
+    def qubits(self) -> tuple[int, ...]:
+        """Targets then controls: every qubit the op touches."""
+        return self.targets + self.controls
+
+
+@dataclass(frozen=True, eq=False)
+class ParamOp:
+    """A parametrised unitary whose matrix depends on circuit parameters (bound per parameter set)."""
+
+    kind: str
+    targets: tuple[int, ...]
+    controls: tuple[int, ...]
+    control_values: tuple[int, ...]
+    gate: Any
+    exprs: tuple[Any, ...]
+    perm: np.ndarray | None = None
+
+    @property
+    def qubits(self) -> tuple[int, ...]:
+        return self.targets + self.controls
+
+    def values(self, parameters: Sequence[Any], table: np.ndarray) -> np.ndarray:
+        """Gate parameter values for every set: ``(S, len(exprs))`` from the ``(S, P)`` table."""
+        index = {p: i for i, p in enumerate(parameters)}
+        cols = [_eval_expr(e, index, table) for e in self.exprs]
+        return np.stack(cols, axis=-1) if cols else np.zeros((table.shape[0], 0))
+
+    def matrices(self, parameters: Sequence[Any], table: np.ndarray) -> np.ndarray:
+        """Target matrices ``(S, 2^t, 2^t)`` for all parameter sets."""
+        vals = self.values(parameters, table)
+        fast = _FAST.get(self.gate.name)
+        if fast is not None:
+            return fast(*vals.T)
+        return np.stack([self.matrix_for(row) for row in vals])
+
+    def matrix_for(self, values: Sequence[float]) -> np.ndarray:
+        """The target matrix for one set of gate parameter values."""
+        return _target_block(_gate_matrix(self.gate, values), len(self.controls), self.control_values)
+
+    def bound(self, matrix: np.ndarray) -> Op:
+        """The concrete :class:`Op` for one parameter set's matrix."""
+        return _make_op(self.kind, matrix, self.targets, self.controls, self.control_values, self.perm)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One circuit instruction: its name and qubits (noise attaches here) and what it lowers to."""
+
+    name: str
+    qubits: tuple[int, ...]
+    ops: tuple[Op | ParamOp, ...]
+
+
+@dataclass
+class LoweredCircuit:
+    """A circuit lowered once. ``final_measure`` holds the terminal ``(qubit, clbit)`` pairs."""
+
+    num_qubits: int
+    num_clbits: int
+    steps: list[Step]
+    final_measure: list[tuple[int, int]]
+    parameters: tuple[Any, ...] = ()
+    global_phase: Any = 0.0
+    physical: tuple[int, ...] = ()
+    _plan: FusionPlan | None = field(default=None, repr=False)
+
+    @property
+    def ops(self) -> list[Op | ParamOp]:
+        return [op for step in self.steps for op in step.ops]
+
+    @property
+    def is_parametric(self) -> bool:
+        return any(isinstance(op, ParamOp) for op in self.ops)
+
+    def bind_all(self, table: np.ndarray | None = None, *, max_fused: int = 0) -> Iterator[list[Op]]:
+        """Yield the concrete (optionally fused) op list of each parameter set ``table[s]``."""
+        ops = self.ops
+        table = np.zeros((1, 0)) if table is None else np.atleast_2d(np.asarray(table, dtype=float))
+        mats = {i: op.matrices(self.parameters, table) for i, op in enumerate(ops) if isinstance(op, ParamOp)}
+        plan = plan_fusion(ops, max_fused) if max_fused > 1 else None
+        for s in range(table.shape[0]):
+            bound = [op.bound(mats[i][s]) if i in mats else op for i, op in enumerate(ops)]
+            yield apply_fusion(plan, bound) if plan is not None else bound
+
+    def bind(self, values: Sequence[float] | None = None, *, max_fused: int = 0) -> list[Op]:
+        """The concrete op list for one parameter set."""
+        table = None if values is None else np.asarray([values], dtype=float)
+        return next(self.bind_all(table, max_fused=max_fused))
+
+
+def lower_circuit(circuit: Any, keep: Sequence[int] | None = None) -> LoweredCircuit:
+    """Lower ``circuit`` (a ``QuantumCircuit``) to steps of ops; terminal measurements split off.
+
+    Args:
+        circuit: the circuit.
+        keep: circuit qubit indices to simulate, in order (compact index ``i`` is ``keep[i]``);
+            default all. Instructions on other qubits must be barriers or delays.
+
+    Raises:
+        InvalidCircuit: for control flow or instructions without a matrix or definition.
+    """
+    keep = tuple(range(circuit.num_qubits)) if keep is None else tuple(keep)
+    compact = {q: i for i, q in enumerate(keep)}
+    qindex = {q: compact.get(i, -1) for i, q in enumerate(circuit.qubits)}
+    cindex = {c: i for i, c in enumerate(circuit.clbits)}
+    steps = []
+    for inst in circuit.data:
+        qubits = tuple(qindex[q] for q in inst.qubits)
+        if -1 in qubits:
+            if inst.operation.name in _SKIP:
+                continue
+            raise InvalidCircuit(f"Instruction {inst.operation.name!r} acts on a qubit outside {list(keep)}")
+        clbits = tuple(cindex[c] for c in inst.clbits)
+        ops = tuple(lower_instruction(inst.operation, qubits, clbits))
+        steps.append(Step(inst.operation.name, qubits, ops))
+    steps, final = _split_terminal(steps)
+    params = tuple(circuit.parameters)
+    return LoweredCircuit(len(keep), circuit.num_clbits, steps, final, params, circuit.global_phase, keep)
+
+
+def lower_instruction(
+    operation: Any, qubits: tuple[int, ...], clbits: tuple[int, ...] = ()
+) -> list[Op | ParamOp]:
+    """Lower one instruction acting on ``qubits`` (circuit indices) to ops."""
+    name = operation.name
+    if name in _SKIP:
+        return []
+    if name == "measure":
+        return [Op(MEASURE, qubits, clbits=clbits)]
+    if name == "reset":
+        return [Op(RESET, qubits)]
+    if name == "kraus":
+        return [Op(KRAUS, qubits, kraus=tuple(np.asarray(k, dtype=complex) for k in operation.params))]
+    if getattr(operation, "blocks", None) or not _is_gate(operation):
+        raise InvalidCircuit(
+            f"Instruction {name!r} is not supported by the cuStateVec executor; supported: gates with a "
+            "matrix or definition, measure, reset, barrier, delay, kraus (no control flow)"
+        )
+    return _lower_gate(operation, qubits)
+
+
+def _is_gate(operation: Any) -> bool:
+    from qiskit.circuit import Gate
+
+    return isinstance(operation, Gate)
+
+
+def _lower_gate(gate: Any, qubits: tuple[int, ...]) -> list[Op | ParamOp]:
+    controls: tuple[int, ...] = ()
+    values: tuple[int, ...] = ()
+    nc = getattr(gate, "num_ctrl_qubits", 0) if getattr(gate, "base_gate", None) is not None else 0
+    if nc:
+        controls, qubits = qubits[:nc], qubits[nc:]
+        values = tuple((gate.ctrl_state >> i) & 1 for i in range(nc))
+    if _is_parametric(gate):
+        return [_param_op(gate, qubits, controls, values)]
+    try:
+        matrix = _target_block(np.asarray(gate.to_matrix(), dtype=complex), nc, values)
+    except Exception:  # noqa: BLE001 - no matrix: fall back to the definition
+        return _lower_definition(gate, controls + qubits)
+    if _is_identity(matrix):
+        return []
+    kind, perm = classify(matrix)
+    return [_make_op(kind, matrix, qubits, controls, values, perm)]
+
+
+def _target_block(full: np.ndarray, nc: int, values: tuple[int, ...]) -> np.ndarray:
+    """The block of a controlled gate's matrix (controls = qargs[:nc]) where the controls fire."""
+    if not nc:
+        return full
+    cbits = sum(v << i for i, v in enumerate(values))
+    idx = cbits | (np.arange(len(full) >> nc) << nc)
+    return full[np.ix_(idx, idx)]
+
+
+def _lower_definition(gate: Any, qubits: tuple[int, ...]) -> list[Op | ParamOp]:
+    definition = gate.definition
+    if definition is None:
+        raise InvalidCircuit(f"Gate {gate.name!r} has neither a matrix nor a definition")
+    index = {q: qubits[i] for i, q in enumerate(definition.qubits)}
+    out: list[Op | ParamOp] = []  # the definition's global phase is a global phase: dropped
+    for inst in definition.data:
+        out.extend(lower_instruction(inst.operation, tuple(index[q] for q in inst.qubits)))
+    return out
+
+
+def _is_parametric(gate: Any) -> bool:
+    return any(_is_parametric_value(p) for p in gate.params)
+
+
+def _is_parametric_value(value: Any) -> bool:
+    from qiskit.circuit import ParameterExpression
+
+    return isinstance(value, ParameterExpression) and bool(value.parameters)
+
+
+def _param_op(
+    gate: Any, targets: tuple[int, ...], controls: tuple[int, ...], values: tuple[int, ...]
+) -> ParamOp:
+    exprs = tuple(gate.params)
+    rng = np.random.default_rng(1234)
+    probes = [
+        _target_block(_gate_matrix(gate, rng.uniform(-3, 3, len(exprs))), len(controls), values)
+        for _ in range(2)
+    ]
+    kinds = [classify(m) for m in probes]
+    kind, perm = kinds[0]
+    if kinds[1][0] != kind or (perm is not None and not np.array_equal(perm, kinds[1][1])):
+        kind, perm = DENSE, None
+    return ParamOp(kind, targets, controls, values, gate, exprs, perm)
+
+
+def _gate_matrix(gate: Any, values: Sequence[float]) -> np.ndarray:
+    bound = gate.copy()
+    bound.params = [float(v) for v in values]
+    return np.asarray(bound.to_matrix(), dtype=complex)
+
+
+def _eval_expr(expr: Any, index: dict[Any, int], table: np.ndarray) -> np.ndarray:
+    from qiskit.circuit import Parameter
+
+    if isinstance(expr, Parameter):
+        return table[:, index[expr]]
+    if not _is_parametric_value(expr):
+        return np.full(table.shape[0], float(expr))
+    params = list(expr.parameters)
+    out = np.empty(table.shape[0])
+    for s in range(table.shape[0]):
+        out[s] = float(expr.bind({p: table[s, index[p]] for p in params}))
+    return out
+
+
+def classify(matrix: np.ndarray) -> tuple[str, np.ndarray | None]:
+    """``(kind, perm)``: diagonal, generalized permutation (``matrix[i, perm[i]] != 0``) or dense."""
+    nz = np.abs(matrix) > _ATOL
+    if not (nz & ~np.eye(len(matrix), dtype=bool)).any():
+        return DIAGONAL, None
+    if (nz.sum(axis=1) == 1).all() and (nz.sum(axis=0) == 1).all():
+        return PERMUTATION, np.argmax(nz, axis=1).astype(np.int64)
+    return DENSE, None
+
+
+def _make_op(
+    kind: str,
+    matrix: np.ndarray,
+    targets: tuple[int, ...],
+    controls: tuple[int, ...],
+    values: tuple[int, ...],
+    perm: np.ndarray | None,
+) -> Op:
+    if kind == DIAGONAL:
+        return Op(DIAGONAL, targets, controls, values, data=np.ascontiguousarray(np.diag(matrix)))
+    if kind == PERMUTATION:
+        assert perm is not None
+        diag = matrix[np.arange(len(matrix)), perm]
+        return Op(PERMUTATION, targets, controls, values, data=np.ascontiguousarray(diag), perm=perm)
+    return Op(DENSE, targets, controls, values, data=np.ascontiguousarray(matrix))
+
+
+def _is_identity(matrix: np.ndarray) -> bool:
+    return bool(np.allclose(matrix, np.eye(len(matrix)), atol=_ATOL))
+
+
+def _split_terminal(steps: list[Step]) -> tuple[list[Step], list[tuple[int, int]]]:
+    """Move measurements after which a qubit is never touched again into ``final_measure``."""
+    touched: set[int] = set()
+    written: set[int] = set()
+    final: list[tuple[int, int]] = []
+    kept: list[Step] = []
+    for step in reversed(steps):
+        ops = step.ops
+        if (
+            len(ops) == 1
+            and ops[0].kind == MEASURE
+            and not (set(ops[0].targets) & touched)
+            and not (set(ops[0].clbits) & written)
+        ):
+            final.extend(zip(ops[0].targets, ops[0].clbits, strict=True))
+            written.update(ops[0].clbits)
+            kept.append(Step(step.name, step.qubits, ()))
+            continue
+        for op in ops:
+            touched.update(op.qubits)
+            if op.kind == MEASURE:
+                written.update(op.clbits)
+        kept.append(step)
+    final.reverse()
+    kept.reverse()
+    return kept, final
+
+
+# ----------------------------------------------------------------------------- matrices and fusion
+
+
+def full_matrix(op: Op) -> tuple[tuple[int, ...], np.ndarray]:
+    """``(qubits, U)``: the op as a dense matrix over ``targets + controls`` (little-endian)."""
+    t = len(op.targets)
+    if op.kind == DIAGONAL:
+        base = np.diag(op.data)
+    elif op.kind == PERMUTATION:
+        base = np.zeros((1 << t, 1 << t), dtype=complex)
+        base[np.arange(1 << t), op.perm] = op.data
+    else:
+        base = np.asarray(op.data)
+    if not op.controls:
+        return op.targets, base
+    dim = 1 << (t + len(op.controls))
+    full = np.eye(dim, dtype=complex)
+    cmask = sum(v << (t + j) for j, v in enumerate(op.control_values))
+    idx = np.arange(1 << t) | cmask
+    full[np.ix_(idx, idx)] = base
+    return op.qubits, full
+
+
+def _embed_apply(
+    block: np.ndarray, qubits: Sequence[int], mat: np.ndarray, positions: Sequence[int]
+) -> np.ndarray:
+    """``mat`` (on block positions ``positions``) times ``block`` (a ``2^k x 2^k`` matrix)."""
+    k, m = len(qubits), len(positions)
+    tensor = block.reshape((2,) * k + (-1,))
+    gate = mat.reshape((2,) * (2 * m))
+    axes = [k - 1 - positions[j] for j in reversed(range(m))]
+    out = np.tensordot(gate, tensor, axes=(list(range(m, 2 * m)), axes))
+    out = np.moveaxis(out, list(range(m)), axes)
+    return out.reshape(block.shape)
+
+
+@dataclass(frozen=True)
+class FusionPlan:
+    """Groups of op indices (in emission order); each group becomes one op over ``qubits``."""
+
+    groups: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    num_ops: int
+
+
+def plan_fusion(ops: Sequence[Op | ParamOp], max_qubits: int) -> FusionPlan:
+    """Greedy fusion of neighbouring unitaries into blocks of at most ``max_qubits`` qubits.
+
+    Open blocks have disjoint qubit sets (so they commute). A unitary joins the open blocks it
+    overlaps when the union stays within ``max_qubits``; otherwise those blocks are emitted first.
+    Non-unitary ops (measure, reset, kraus) flush the blocks they overlap and pass through.
+    """
+    groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    open_blocks: list[tuple[set[int], list[int]]] = []
+
+    def flush(hit: list[tuple[set[int], list[int]]]) -> None:
+        for qs, members in hit:
+            groups.append((tuple(members), tuple(sorted(qs))))
+            open_blocks.remove((qs, members))
+
+    for i, op in enumerate(ops):
+        qs = set(op.qubits)
+        hit = [b for b in open_blocks if b[0] & qs]
+        if op.kind not in UNITARY_KINDS:
+            flush(hit)
+            groups.append(((i,), tuple(op.qubits)))
+            continue
+        union = qs.union(*(b[0] for b in hit))
+        if hit and len(union) <= max_qubits:
+            members = sorted(m for b in hit for m in b[1]) + [i]
+            for b in hit:
+                open_blocks.remove(b)
+            open_blocks.append((union, members))
+        else:
+            flush(hit)
+            open_blocks.append((qs, [i]))
+    flush(list(open_blocks))
+    return FusionPlan(tuple(groups), len(ops))
+
+
+def apply_fusion(plan: FusionPlan, ops: Sequence[Op]) -> list[Op]:
+    """Materialise ``plan`` for one concrete op list (same structure the plan was made from)."""
+    if len(ops) != plan.num_ops:
+        raise ValueError(f"fusion plan made for {plan.num_ops} ops, got {len(ops)}")
+    out: list[Op] = []
+    for members, qubits in plan.groups:
+        if len(members) == 1:
+            out.append(ops[members[0]])
+            continue
+        out.append(_fused_op([ops[m] for m in members], qubits))
+    return out
+
+
+def fuse(ops: Sequence[Op], max_qubits: int) -> list[Op]:
+    """Plan and apply fusion in one go (for op lists used once, e.g. one noise pattern)."""
+    return apply_fusion(plan_fusion(ops, max_qubits), ops) if max_qubits > 1 else list(ops)
+
+
+def _fused_op(members: Sequence[Op], qubits: tuple[int, ...]) -> Op:
+    pos = {q: j for j, q in enumerate(qubits)}
+    if all(m.kind == DIAGONAL for m in members):
+        diag = np.ones(1 << len(qubits), dtype=complex)
+        idx = np.arange(1 << len(qubits))
+        for m in members:
+            mq, mat = full_matrix(m)
+            local = sum(((idx >> pos[q]) & 1) << j for j, q in enumerate(mq))
+            diag *= np.diag(mat)[local]
+        return Op(DIAGONAL, qubits, data=diag)
+    block = np.eye(1 << len(qubits), dtype=complex)
+    for m in members:
+        mq, mat = full_matrix(m)
+        block = _embed_apply(block, qubits, mat, [pos[q] for q in mq])
+    if all(m.kind != DENSE for m in members):
+        kind, perm = classify(block)
+        return _make_op(kind, block, qubits, (), (), perm)
+    return Op(DENSE, qubits, data=np.ascontiguousarray(block))
+
+
+def with_targets(op: Op, mapping: dict[int, int]) -> Op:
+    """``op`` with its qubits renamed through ``mapping`` (used for error circuits)."""
+    return replace(
+        op, targets=tuple(mapping[q] for q in op.targets), controls=tuple(mapping[q] for q in op.controls)
+    )
+
+
+# -------------------------------------------------------------- vectorised matrices of common gates
+
+
+def _stack(rows: list[list[Any]], n: int) -> np.ndarray:
+    out = np.empty((n, len(rows), len(rows)), dtype=complex)
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            out[:, i, j] = v
+    return out
+
+
+def _rx(t: np.ndarray) -> np.ndarray:
+    c, s = np.cos(t / 2), -1j * np.sin(t / 2)
+    return _stack([[c, s], [s, c]], len(t))
+
+
+def _ry(t: np.ndarray) -> np.ndarray:
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return _stack([[c, -s], [s, c]], len(t))
+
+
+def _rz(t: np.ndarray) -> np.ndarray:
+    z = np.zeros(len(t))
+    return _stack([[np.exp(-0.5j * t), z], [z, np.exp(0.5j * t)]], len(t))
+
+
+def _p(t: np.ndarray) -> np.ndarray:
+    return _stack([[np.ones(len(t)), np.zeros(len(t))], [np.zeros(len(t)), np.exp(1j * t)]], len(t))
+
+
+def _u(t: np.ndarray, p: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return _stack([[c, -np.exp(1j * lam) * s], [np.exp(1j * p) * s, np.exp(1j * (p + lam)) * c]], len(t))
+
+
+def _rzz(t: np.ndarray) -> np.ndarray:
+    e, f = np.exp(-0.5j * t), np.exp(0.5j * t)
+    out = np.zeros((len(t), 4, 4), dtype=complex)
+    for i, v in enumerate((e, f, f, e)):
+        out[:, i, i] = v
+    return out
+
+
+_FAST: dict[str, Any] = {
+    "rx": _rx,
+    "ry": _ry,
+    "rz": _rz,
+    "p": _p,
+    "u1": _p,
+    "u": _u,
+    "u3": _u,
+    "rzz": _rzz,
+    "crx": _rx,
+    "cry": _ry,
+    "crz": _rz,
+    "cp": _p,
+    "cu1": _p,
+    "cu3": _u,
+}
+"""Vectorised target matrices (all parameter sets at once); controlled names map to their base."""
