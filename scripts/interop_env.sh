@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Build (or reuse) the cached foreign-client virtual environments the interop tests drive.
+#
+#   scripts/interop_env.sh qrisp-0.8.2   # last Qrisp with the REST BackendServer/BackendClient (flask<2.3)
+#   scripts/interop_env.sh qrisp-0.9     # latest Qrisp 0.9.x (Backend/Job API) + requests for our adapter
+#   scripts/interop_env.sh all
+#
+# Venvs live under <repo>/.cache/venvs/<name> (ignored by git). A finished venv carries a marker file
+# `.qhost-ready`; an interrupted build is thrown away and rebuilt. Prints the venv's python path per name.
+# Environment: QHOST_INTEROP_PYTHON picks the base interpreter (default: python3.11, then python3).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${QHOST_VENV_CACHE:-$ROOT/.cache/venvs}"
+BASE_PY="${QHOST_INTEROP_PYTHON:-$(command -v python3.11 || command -v python3)}"
+
+requirements() {
+  case "$1" in
+    qrisp-0.8.2) echo "qrisp==0.8.2" ;;
+    qrisp-0.9) echo "qrisp>=0.9,<0.10 requests>=2.31" ;;
+    *) echo "unknown environment '$1'; valid: qrisp-0.8.2, qrisp-0.9, all" >&2; exit 2 ;;
+  esac
+}
+
+build() {
+  local name="$1" dir="$CACHE/$1"
+  local reqs
+  reqs="$(requirements "$name")"
+  if [[ -f "$dir/.qhost-ready" ]]; then
+    echo "$dir/bin/python"
+    return
+  fi
+  rm -rf "$dir"
+  mkdir -p "$CACHE"
+  "$BASE_PY" -m venv "$dir" >&2
+  # shellcheck disable=SC2086
+  "$dir/bin/python" -m pip install --quiet $reqs >&2
+  touch "$dir/.qhost-ready"
+  echo "$dir/bin/python"
+}
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 qrisp-0.8.2|qrisp-0.9|all" >&2
+  exit 2
+fi
+if [[ "$1" == "all" ]]; then
+  build qrisp-0.8.2
+  build qrisp-0.9
+else
+  build "$1"
+fi

@@ -1,0 +1,10 @@
+"""``python -m qhost`` runs the ``qhost`` command."""
+
+from __future__ import annotations
+
+from qhost.cli import main
+
+__all__: list[str] = []
+
+if __name__ == "__main__":
+    main()

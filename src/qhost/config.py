@@ -1,0 +1,232 @@
+"""Server settings: defaults (one constant each, with units), then the environment, then explicit values.
+
+Layering, lowest first:
+
+1. the ``DEFAULT_*`` constants below;
+2. the environment: ``QHOST_<FIELD>`` for every ``Settings`` field (``QHOST_PORT``, ``QHOST_API_KEYS`` …),
+   plus the seed project's ``QRS_HOST``, ``QRS_PORT``, ``QRS_EXECUTOR``, ``QRS_LOG_LEVEL`` and
+   ``QRS_GPU_DEVICE``
+   (a ``QHOST_`` variable wins over its ``QRS_`` twin);
+3. values passed explicitly (CLI flags, ``create_app(test_config=...)``).
+
+List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``) are comma separated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from qhost.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_HOST",
+    "DEFAULT_HTTP_THREADS",
+    "DEFAULT_LOG_LEVEL",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_DECOMPRESSED_BYTES",
+    "DEFAULT_MAX_QUEUED",
+    "DEFAULT_MAX_SHOTS",
+    "DEFAULT_MAX_WAIT",
+    "DEFAULT_PORT",
+    "DEFAULT_PROCESS_WORKERS",
+    "DEFAULT_QRISP_BACKEND",
+    "DEFAULT_THREAD_WORKERS",
+    "ENV_PREFIX",
+    "LEGACY_ENV",
+    "Settings",
+]
+
+ENV_PREFIX = "QHOST_"
+"""Prefix of every environment variable qhost reads (``QHOST_PORT`` sets ``Settings.port``)."""
+
+DEFAULT_HOST = "127.0.0.1"
+"""Interface to bind. Loopback only unless told otherwise (Qrisp bound the LAN address by default)."""
+
+DEFAULT_PORT = 8000
+"""TCP port of the HTTP server (Qrisp REST + IBM Runtime REST)."""
+
+DEFAULT_DATA_DIR = Path(".qhost")
+"""Directory (relative to the working directory) holding the SQLite job store ``qhost.db``."""
+
+DEFAULT_LOG_LEVEL = "INFO"
+"""Python logging level name for the server."""
+
+DEFAULT_QRISP_BACKEND = "ideal@aer"
+"""Virtual backend the Qrisp door runs jobs on when the job names no ``deviceName``."""
+
+DEFAULT_MAX_SHOTS = 1_000_000
+"""Largest ``shots`` a job may ask for (shots per circuit)."""
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Largest HTTP request body in bytes (16 MiB); larger bodies get a JSON 413."""
+
+DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+"""Largest decompressed payload in bytes (64 MiB) for front doors that accept compressed blobs."""
+
+DEFAULT_MAX_QUEUED = 1000
+"""Most jobs queued or running at once; further submits get ``QueueFull`` (503)."""
+
+DEFAULT_PROCESS_WORKERS = max(1, min(4, os.cpu_count() or 1))
+"""Warm worker processes running executor programs (``counts``, ``sampler``, ``estimator``)."""
+
+DEFAULT_THREAD_WORKERS = 8
+"""Threads running user ``run_func`` jobs (Qrisp-style callables)."""
+
+DEFAULT_HTTP_THREADS = 16
+"""waitress request threads (long-polls hold one each while they wait)."""
+
+DEFAULT_MAX_WAIT = 30.0
+"""Longest long-poll (``?wait=<seconds>``) a request may block, in seconds."""
+
+LEGACY_ENV: dict[str, str] = {
+    "QRS_HOST": "host",
+    "QRS_PORT": "port",
+    "QRS_EXECUTOR": "executors",
+    "QRS_LOG_LEVEL": "log_level",
+    "QRS_GPU_DEVICE": "gpu_device",
+}
+"""The seed project's environment names and the ``Settings`` field each one sets."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a qhost server needs to know. Build one with ``Settings.from_env(**overrides)``.
+
+    Attributes:
+        host: interface to bind.
+        port: HTTP port (0 picks a free one).
+        data_dir: directory of the SQLite store (created on start).
+        executors: executor names to offer (``None``: every registered one).
+        log_level: logging level name.
+        api_keys: accepted API keys; empty means authentication is off.
+        thrift_port: port of the Thrift door; ``None`` disables it.
+        qrisp_backend: default virtual backend of the Qrisp door.
+        max_shots: upper bound on shots per circuit.
+        max_body_bytes: upper bound on a request body in bytes.
+        max_decompressed_bytes: upper bound on a decompressed payload in bytes.
+        max_queued: bound of the job queue (queued + running).
+        process_workers: worker processes for executor programs.
+        thread_workers: threads for user ``run_func`` jobs.
+        database_url: SQLAlchemy URL overriding ``sqlite:///<data_dir>/qhost.db``.
+        gpu_device: CUDA device ordinal for GPU executors.
+        worker_mode: ``"process"`` (default) or ``"thread"`` (tests; no process spawn).
+        max_wait: longest long-poll in seconds.
+        http_threads: waitress request threads.
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    data_dir: Path = DEFAULT_DATA_DIR
+    executors: tuple[str, ...] | None = None
+    log_level: str = DEFAULT_LOG_LEVEL
+    api_keys: tuple[str, ...] = ()
+    thrift_port: int | None = None
+    qrisp_backend: str = DEFAULT_QRISP_BACKEND
+    max_shots: int = DEFAULT_MAX_SHOTS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    max_queued: int = DEFAULT_MAX_QUEUED
+    process_workers: int = DEFAULT_PROCESS_WORKERS
+    thread_workers: int = DEFAULT_THREAD_WORKERS
+    database_url: str | None = None
+    gpu_device: int = 0
+    worker_mode: str = "process"
+    max_wait: float = DEFAULT_MAX_WAIT
+    http_threads: int = DEFAULT_HTTP_THREADS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``QRS_*``, then ``QHOST_*`` variables of ``env`` (``os.environ``), then overrides.
+
+        Raises:
+            ConfigurationError: a variable or override cannot be converted to its field's type.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name, field_name in LEGACY_ENV.items():
+            if env.get(name):
+                values[field_name] = env[name]
+        for f in _fields():
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls().replace(**values)
+
+    def replace(self, **values: Any) -> Settings:
+        """A copy with ``values`` converted to each field's type and set.
+
+        Raises:
+            ConfigurationError: unknown field or a value of the wrong form.
+        """
+        known = {f.name: f for f in _fields()}
+        converted = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigurationError(f"Unknown setting {key!r}; valid: {sorted(known)}")
+            converted[key] = _convert(key, value)
+        return dataclasses.replace(self, **converted)
+
+    @property
+    def store_url(self) -> str:
+        """The SQLAlchemy URL of the job store (``database_url`` or SQLite under ``data_dir``)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(Path(self.data_dir) / 'qhost.db').resolve()}"
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.api_keys)
+
+
+def _fields() -> list[dataclasses.Field[Any]]:
+    return list(fields(Settings))
+
+
+_INTS = {
+    "port",
+    "max_shots",
+    "max_body_bytes",
+    "max_decompressed_bytes",
+    "max_queued",
+    "process_workers",
+    "thread_workers",
+    "gpu_device",
+    "http_threads",
+}
+_LISTS = {"executors", "api_keys"}
+
+
+def _convert(key: str, value: Any) -> Any:
+    try:
+        if key in _INTS:
+            return int(value)
+        if key == "thrift_port":
+            return None if value in (None, "") else int(value)
+        if key == "max_wait":
+            return float(value)
+        if key == "data_dir":
+            return Path(value)
+        if key in _LISTS:
+            return _as_tuple(value)
+        if key == "log_level":
+            return str(value).upper()
+        if key == "worker_mode" and value not in ("process", "thread"):
+            raise ValueError("valid: 'process', 'thread'")
+        return value
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"Invalid value {value!r} for setting {key!r}: {exc}") from None
+
+
+def _as_tuple(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return tuple(str(v) for v in value)

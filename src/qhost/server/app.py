@@ -1,0 +1,185 @@
+"""The Flask app factory: settings, engine and catalog wired together, one blueprint per wire protocol.
+
+``create_app`` layers configuration (``qhost.config`` defaults, environment, ``settings``, ``test_config``),
+builds or adopts the ``JobEngine`` and starts it, and stores ``QhostContext`` in ``app.extensions["qhost"]``.
+Serve it with waitress: ``qhost serve`` or ``waitress-serve --call qhost.server.app:create_app``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import fields
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, jsonify
+
+from qhost.config import Settings
+from qhost.server.errors import register_error_handlers
+from qhost.server.openapi import register_openapi
+from qhost.server.qrisp_api import qrisp_bp
+
+if TYPE_CHECKING:
+    from flask import Response
+
+    from qhost.catalog import Catalog
+    from qhost.engine import JobEngine
+    from qhost.server.deployments import DeploymentStore
+
+__all__ = ["QhostContext", "create_app", "qhost_version"]
+
+log = logging.getLogger(__name__)
+
+
+def qhost_version() -> str:
+    try:
+        return version("qhost")
+    except PackageNotFoundError:  # running from a source tree without metadata
+        return "0+unknown"
+
+
+class QhostContext:
+    """What the blueprints use: ``settings``, ``engine``, ``catalog`` (built on first use) and Qrisp state."""
+
+    def __init__(self, settings: Settings, engine: JobEngine, catalog: Catalog | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self._catalog = catalog
+        self._deployments: DeploymentStore | None = None
+        self._lock = threading.Lock()
+        self.doors: dict[str, bool] = {"qrisp": True, "ibm_runtime": False, "thrift": False}
+
+    @property
+    def catalog(self) -> Catalog:
+        with self._lock:
+            if self._catalog is None:
+                from qhost.catalog import Catalog
+
+                self._catalog = Catalog(executors=self.settings.executors)
+            return self._catalog
+
+    @property
+    def deployments(self) -> DeploymentStore:
+        with self._lock:
+            if self._deployments is None:
+                from qhost.server.deployments import DeploymentStore
+
+                self._deployments = DeploymentStore(self.engine.store.sql, self.engine.store.metadata)
+            return self._deployments
+
+    def qrisp_target(self, device_name: str = "") -> tuple[str, str | None]:
+        """``(program, backend)`` of a Qrisp job (see ``qhost.server.qrisp_api`` for the order of choice).
+
+        Raises:
+            UnknownBackend: ``device_name`` is not in the catalog.
+            ExecutorUnavailable: its executor cannot run here.
+        """
+        if device_name:
+            name = device_name if "@" in device_name else f"{device_name}@{self._default_executor()}"
+            return "counts", self.catalog.resolve(name).name
+        run_func = getattr(self.engine, "run_func", None)
+        if run_func is not None and hasattr(run_func, "device") and hasattr(run_func, "executor"):
+            return "counts", f"{run_func.device}@{run_func.executor}"
+        if run_func is not None:
+            return "run_func", None
+        return "counts", self.settings.qrisp_backend
+
+    def _default_executor(self) -> str:
+        return self.settings.qrisp_backend.partition("@")[2] or "aer"
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the engine (workers, threads). Safe to call twice."""
+        self.engine.stop(timeout=timeout)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: JobEngine | None = None,
+    catalog: Catalog | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the qhost WSGI app and start its engine.
+
+    Args:
+        settings: base settings (default ``Settings.from_env()``).
+        engine: a ready engine to adopt (default: a ``JobEngine`` on ``settings.store_url``).
+        catalog: a catalog to adopt (default: built on first use from ``settings.executors``).
+        test_config: overrides; keys naming ``Settings`` fields (any case) replace them, other keys go to
+            ``app.config`` (``TESTING`` …).
+    """
+    settings, flask_config = _layer(settings, test_config)
+    app = Flask("qhost")
+    app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)
+    app.config.from_mapping(flask_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    engine = engine if engine is not None else _make_engine(settings)
+    engine.start()
+    app.extensions["qhost"] = QhostContext(settings, engine, catalog)
+    register_error_handlers(app)
+    app.add_url_rule("/", "status", _status)
+    app.add_url_rule("/version", "version", _version)
+    app.register_blueprint(qrisp_bp)
+    _register_runtime(app)
+    register_openapi(app)
+    return app
+
+
+def _layer(settings: Settings | None, test_config: dict[str, Any] | None) -> tuple[Settings, dict[str, Any]]:
+    settings = settings if settings is not None else Settings.from_env()
+    names = {f.name for f in fields(Settings)}
+    config = test_config or {}
+    overrides = {key.lower(): value for key, value in config.items() if key.lower() in names}
+    flask_config = {key: value for key, value in config.items() if key.lower() not in names}
+    return settings.replace(**overrides), flask_config
+
+
+def _make_engine(settings: Settings) -> JobEngine:
+    from qhost.engine import JobEngine, SqlStore
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqlStore(settings.store_url)
+    return JobEngine(
+        store,
+        process_workers=settings.process_workers,
+        thread_workers=settings.thread_workers,
+        max_queued=settings.max_queued,
+        worker_mode=settings.worker_mode,
+    )
+
+
+def _register_runtime(app: Flask) -> None:
+    """The IBM Runtime door (RUNTIME helper): registered when ``qhost.server.runtime_api`` is present."""
+    try:
+        from qhost.server.runtime_api import register_runtime
+    except ImportError as exc:
+        if exc.name not in ("qhost.server.runtime_api",):
+            raise
+        return
+    register_runtime(app)
+    app.extensions["qhost"].doors["ibm_runtime"] = True
+
+
+def _version() -> tuple[Response, int]:
+    """Cheap identification (clients probe it once; ``GET /`` may build the catalog first)."""
+    return jsonify({"name": "qhost", "version": qhost_version()}), 200
+
+
+def _status() -> tuple[Response, int]:
+    ctx: QhostContext = current_app.extensions["qhost"]
+    try:
+        backends: int | None = len(ctx.catalog.entries())
+    except Exception:  # the status page must answer even when the catalog cannot be built
+        log.exception("catalog unavailable")
+        backends = None
+    return jsonify(
+        {
+            "name": "qhost",
+            "version": qhost_version(),
+            "backends": backends,
+            "queue_length": ctx.engine.queue_length(),
+            "doors": ctx.doors,
+            "auth": ctx.settings.auth_enabled,
+        }
+    ), 200

@@ -1,0 +1,250 @@
+"""``BackendServer``: Qrisp's embeddable server, on the qhost engine (a drop-in for Qrisp 0.4 – 0.8.2's).
+
+Differences from Qrisp's, on purpose: binds 127.0.0.1 unless told otherwise; ``start()`` returns once the
+socket is bound and raises ``ConfigurationError`` naming ``host:port`` when it cannot bind; ``stop()`` exists;
+jobs run through the engine (bounded thread pool for a plain ``run_func``, warm worker processes for an
+``ExecutorRunFunc``), persisted in SQLite.
+
+``data_dir``: where the SQLite store lives. Default: a fresh temporary directory, removed by ``stop()``
+(jobs do not outlive the server). Pass a directory to keep jobs and deployments across restarts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qhost.config import Settings
+from qhost.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from flask import Flask
+
+    from qhost.executors.base import RunFunc
+
+__all__ = ["DEFAULT_QRISP_PORT", "BackendServer"]
+
+DEFAULT_QRISP_PORT = 9010
+"""Port Qrisp's BackendServer and BackendClient default to."""
+
+
+class BackendServer:
+    """Serve ``run_func`` (or the catalog's virtual backends) over Qrisp's REST wire.
+
+    Args:
+        run_func: ``run_func(qasm, shots, token) -> counts``, an ``ExecutorRunFunc``
+            (``AerExecutor().run_func("fake_manila")``) or ``None`` (jobs run on ``Settings.qrisp_backend``
+            or their ``deviceName``).
+        ip_address: interface to bind (default ``127.0.0.1``).
+        port: TCP port (default 9010 like Qrisp; 0 picks a free one, see ``.port`` after ``start()``).
+        data_dir: directory of the SQLite store (default: a temporary directory removed by ``stop()``).
+        thrift_port: port of the Thrift door (``qhost.thrift``; 0 picks a free one, see ``.thrift_port``
+            after ``start()``); ``None`` = no Thrift door. Needs ``pip install 'qhost[thrift]'``.
+        settings: base settings (default ``Settings.from_env()``).
+        **overrides: further ``Settings`` fields (``api_keys``, ``max_shots``, ``worker_mode`` …).
+            With a plain ``run_func``, ``worker_mode`` defaults to ``"thread"`` (nothing is spawned);
+            otherwise executor jobs run in spawned worker processes, so a script must start the
+            server under ``if __name__ == "__main__":``.
+
+    Example:
+        >>> with BackendServer(lambda qasm, shots, token: {"0": shots or 1}, port=0) as server:
+        ...     counts = BackendClient("127.0.0.1", server.port).run(qc, 10)
+    """
+
+    def __init__(
+        self,
+        run_func: RunFunc | None = None,
+        ip_address: str | None = None,
+        port: int | None = None,
+        *,
+        data_dir: str | Path | None = None,
+        thrift_port: int | None = None,
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.run_func = run_func
+        self.ip_address = ip_address or "127.0.0.1"
+        self.port = DEFAULT_QRISP_PORT if port is None else int(port)
+        self.thrift_port = thrift_port
+        self._temp_dir = None if data_dir is not None else tempfile.mkdtemp(prefix="qhost-server-")
+        self.data_dir = Path(data_dir if data_dir is not None else self._temp_dir)  # type: ignore[arg-type]
+        if run_func is not None and not hasattr(run_func, "executor"):
+            # A plain run_func runs in the thread pool; with no process pool to spawn, scripts need no
+            # ``if __name__ == "__main__":`` guard (as with Qrisp's server); deviceName jobs run in threads.
+            overrides.setdefault("worker_mode", "thread")
+        base = settings if settings is not None else Settings.from_env()
+        self.settings = base.replace(
+            host=self.ip_address, port=self.port, data_dir=self.data_dir, thrift_port=thrift_port, **overrides
+        )
+        self.app: Flask | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._thrift: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip_address}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> BackendServer:
+        """Bind the socket, start the engine and serve in a background thread; returns once bound.
+
+        Raises:
+            ConfigurationError: the address cannot be bound (port taken, bad host or port).
+            RuntimeError: already started.
+        """
+        if self._server is not None:
+            raise RuntimeError(f"BackendServer on {self.url} is already started")
+        sock = _listen_socket(self.ip_address, self.port)
+        engine = None
+        try:
+            engine = self._make_engine()
+            self._server = _serve_on(self._create_app(engine), sock, self.settings)
+        except BaseException:
+            sock.close()
+            if engine is not None:
+                engine.stop()
+            raise
+        self.port = _effective_port(self._server)
+        self._start_thrift()
+        self._thread = threading.Thread(target=self._server.run, name=f"qhost-http-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the socket and open connections, stop the HTTP threads and the engine. Idempotent."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        if self._thrift is not None:
+            self._thrift.stop(timeout)
+        _close(server, self._thread, timeout)
+        if self.app is not None:
+            self.app.extensions["qhost"].close(timeout)
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    def __enter__(self) -> BackendServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _make_engine(self) -> Any:
+        from qhost.engine import JobEngine, SqlStore
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        s = self.settings
+        return JobEngine(
+            SqlStore(s.store_url),
+            process_workers=s.process_workers,
+            thread_workers=s.thread_workers,
+            max_queued=s.max_queued,
+            run_func=self.run_func,
+            worker_mode=s.worker_mode,
+        )
+
+    def _start_thrift(self) -> None:
+        """Start the Thrift door on the same engine (stops everything and re-raises when it cannot bind)."""
+        if self.thrift_port is None or self.app is None:
+            return
+        from qhost.thrift import start_thrift_server
+
+        ctx = self.app.extensions["qhost"]
+        try:
+            self._thrift = start_thrift_server(ctx, self.ip_address, self.thrift_port)
+        except BaseException:
+            self.stop()
+            raise
+        self.thrift_port = self._thrift.port
+        ctx.doors["thrift"] = True
+
+    def _create_app(self, engine: Any) -> Flask:
+        from qhost.server.app import create_app
+
+        self.app = create_app(self.settings, engine=engine)
+        return self.app
+
+
+def _serve_on(app: Flask, sock: socket.socket, settings: Settings) -> Any:
+    """A waitress server on a socket we bound ourselves (so a bind error leaks no socket and no threads)."""
+    from waitress import create_server
+
+    return create_server(
+        app, sockets=[sock], threads=settings.http_threads, ident="qhost", clear_untrusted_proxy_headers=True
+    )
+
+
+def _listen_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket for ``host:port``.
+
+    Raises:
+        ConfigurationError: bad port, unknown host, or the address is taken.
+    """
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"Cannot listen on {host}:{port}: the port must be in 0..65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot listen on {host}:{port}: {exc}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def _effective_port(server: Any) -> int:
+    if hasattr(server, "effective_port"):
+        return int(server.effective_port)
+    first = next(s for s in server.map.values() if hasattr(s, "effective_port"))
+    return int(first.effective_port)
+
+
+def _close(server: Any, thread: threading.Thread | None, timeout: float) -> None:
+    """Close a waitress server built by ``create_server`` so that its ``run()`` loop returns.
+
+    Order matters: (1) the loop thread closes the listening sockets (no new connections); (2) the HTTP task
+    threads finish or are cancelled, so none can pull the trigger after it is closed; (3) the loop thread
+    closes every channel and the trigger, its map empties and ``run()`` returns. Sockets are only ever
+    closed inside the loop thread (via ``trigger.pull_trigger``), never under a running ``select``.
+    """
+    from waitress import wasyncore
+    from waitress.server import BaseWSGIServer
+
+    socket_map = server.map if hasattr(server, "map") else server._map
+    listeners = [d for d in list(socket_map.values()) if isinstance(d, BaseWSGIServer)]
+    trigger = listeners[0].trigger
+    alive = thread is not None and thread.is_alive()
+    if alive:
+        done = threading.Event()
+        trigger.pull_trigger(lambda: (_close_listeners(listeners), done.set()))
+        done.wait(timeout)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
+    if alive:
+        trigger.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
+        thread.join(timeout)  # type: ignore[union-attr]
+    if socket_map:
+        wasyncore.close_all(socket_map, ignore_all=True)
+
+
+def _close_listeners(listeners: list[Any]) -> None:
+    from waitress import wasyncore
+
+    for listener in listeners:
+        wasyncore.dispatcher.close(listener)

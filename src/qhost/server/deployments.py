@@ -1,0 +1,84 @@
+"""Qrisp deployments, persisted in the engine's database (table ``qrisp_deployments``).
+
+A deployment is the circuit a Qrisp client uploads before it submits a job. Ids are unguessable
+(``secrets.token_urlsafe``) and survive a restart because they live in the same SQL database as the jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select
+
+from qhost.errors import NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["Deployment", "DeploymentNotFound", "DeploymentStore"]
+
+TABLE = "qrisp_deployments"
+
+
+class DeploymentNotFound(NotFound):
+    code = "deployment_not_found"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    owner: str
+    programs: tuple[str, ...]
+    created_at: datetime
+
+
+def _table(metadata: MetaData) -> Table:
+    if TABLE in metadata.tables:
+        return metadata.tables[TABLE]
+    return Table(
+        TABLE,
+        metadata,
+        Column("id", String(64), primary_key=True),
+        Column("owner", String(256), nullable=False, default=""),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("programs", Text, nullable=False),
+    )
+
+
+class DeploymentStore:
+    """Insert and fetch deployments. ``sql`` and ``metadata`` are the engine store's (``SqlStore``)."""
+
+    def __init__(self, sql: Engine, metadata: MetaData) -> None:
+        self.sql = sql
+        self.table = _table(metadata)
+        self.table.create(sql, checkfirst=True)
+
+    def create(self, programs: tuple[str, ...], owner: str = "") -> Deployment:
+        deployment = Deployment(secrets.token_urlsafe(16), owner, programs, datetime.now(UTC))
+        row = {
+            "id": deployment.id,
+            "owner": owner,
+            "created_at": deployment.created_at,
+            "programs": json.dumps(list(programs)),
+        }
+        with self.sql.begin() as conn:
+            conn.execute(insert(self.table).values(**row))
+        return deployment
+
+    def get(self, deployment_id: str, owner: str | None = None) -> Deployment:
+        """The deployment; ``owner`` (when given) must match unless the deployment has no owner.
+
+        Raises:
+            DeploymentNotFound: no such id for this owner.
+        """
+        with self.sql.connect() as conn:
+            row = conn.execute(select(self.table).where(self.table.c.id == deployment_id)).first()
+        if row is None or (owner is not None and row.owner not in ("", owner)):
+            raise DeploymentNotFound(
+                f"Deployment {deployment_id!r} not found; create one with POST /deployments"
+            )
+        return Deployment(row.id, row.owner, tuple(json.loads(row.programs)), row.created_at)

@@ -1,0 +1,159 @@
+"""The Qrisp REST front door (``qrisp_bp`` at ``/``): Qrisp 0.4 – 0.8.2's BackendClient wire.
+
+Views stay thin: decode with ``qhost.protocols.qrisp``, call the engine, encode. Which program a job runs:
+
+1. ``deviceName`` in the job body → program ``counts`` on that virtual backend (``name@executor``, or ``name``
+   with the default executor of ``Settings.qrisp_backend``);
+2. else the engine's ``run_func`` is an ``ExecutorRunFunc`` (``.device``/``.executor``) → ``counts`` on
+   ``f"{device}@{executor}"`` in warm worker processes;
+3. else the engine has a plain ``run_func`` → program ``run_func`` in the bounded thread pool;
+4. else → ``counts`` on ``Settings.qrisp_backend`` (``--qrisp-backend``, default ``ideal@aer``).
+
+QASM is not parsed here: parsing is the executor's job, and a malformed circuit becomes a failed job whose GET
+says why (Qrisp's client then raises with that text; a 4xx at submit would surface as ``KeyError: 'id'``).
+``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from qhost.errors import AuthError, InputError, QhostError
+from qhost.protocols import qrisp as proto
+from qhost.server.auth import owner_of_key
+
+if TYPE_CHECKING:
+    from flask import Response
+
+    from qhost.engine.spec import JobRecord
+    from qhost.server.app import QhostContext
+
+__all__ = ["qrisp_bp"]
+
+qrisp_bp = Blueprint("qrisp", __name__)
+
+
+@qrisp_bp.errorhandler(QhostError)
+def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
+    return jsonify(exc.to_dict()), exc.status
+
+
+@qrisp_bp.post("/deployments")
+@qrisp_bp.post("/deployments/")
+def create_deployment() -> tuple[Response, int]:
+    ctx = _ctx()
+    programs = proto.parse_deployment(_json_body())
+    owner = _owner(ctx, _bearer() or None, required=False)
+    deployment = ctx.deployments.create(programs, owner or "")
+    return jsonify(proto.deployment_response(deployment.id, programs, deployment.created_at)), 201
+
+
+@qrisp_bp.post("/jobs")
+@qrisp_bp.post("/jobs/")
+def create_job() -> tuple[Response, int]:
+    ctx = _ctx()
+    req = proto.parse_job(_json_body(), max_shots=ctx.settings.max_shots)
+    owner = _owner(ctx, _bearer() or req.token)
+    programs = req.programs or ctx.deployments.get(req.deployment_id or "", owner).programs
+    record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or ""))
+    wait = _wait_seconds(ctx)
+    if wait:
+        record = ctx.engine.wait(record.id, wait, owner=owner)
+        if record.status.is_final:
+            return _document(record)
+    return jsonify(proto.job_created_response(record)), 201
+
+
+@qrisp_bp.get("/jobs/<job_id>")
+@qrisp_bp.get("/jobs/<job_id>/")
+def get_job(job_id: str) -> tuple[Response, int]:
+    ctx = _ctx()
+    body = request.get_json(silent=True, force=True) if request.content_length else None
+    token = body.get("token") if isinstance(body, dict) and isinstance(body.get("token"), str) else None
+    owner = _owner(ctx, _bearer() or token)
+    wait = _wait_seconds(ctx)
+    record = ctx.engine.wait(job_id, wait, owner=owner) if wait else ctx.engine.get(job_id, owner=owner)
+    return _document(record)
+
+
+@qrisp_bp.post("/jobs/<job_id>/cancel")
+def cancel_job(job_id: str) -> tuple[Response, int]:
+    """qhost extension: cancel a queued or running job (409 when it is already final)."""
+    ctx = _ctx()
+    owner = _owner(ctx, _bearer() or None)
+    return _document(ctx.engine.cancel(job_id, owner=owner))
+
+
+def _document(record: JobRecord) -> tuple[Response, int]:
+    status, doc = proto.job_document(record)
+    return jsonify(doc), status
+
+
+def _spec(ctx: QhostContext, req: proto.JobRequest, qasm: str, owner: str) -> Any:
+    from qhost.engine.spec import JobSpec
+
+    program, backend = ctx.qrisp_target(req.device_name)
+    token = "" if ctx.settings.auth_enabled else req.token
+    meta = {"door": "qrisp", "deployment": req.deployment_id}
+    inputs = proto.job_inputs(program, qasm, req.shots, token)
+    return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner, meta=meta)
+
+
+def _owner(ctx: QhostContext, token: str | None, *, required: bool = True) -> str | None:
+    """``None`` when auth is off (no owner filter); else the key's owner (``qhost.server.auth.owner_of_key``).
+
+    Raises:
+        AuthError: keys are configured and ``token`` is missing (when required) or unknown.
+    """
+    if not ctx.settings.auth_enabled:
+        return None
+    if token is None and not required:
+        return None
+    if not token or not any(hmac.compare_digest(token, key) for key in ctx.settings.api_keys):
+        raise AuthError(
+            "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
+        )
+    return owner_of_key(token)
+
+
+def _bearer() -> str:
+    """The API key of an ``Authorization: Bearer <key>`` (or ``apikey <key>``) header, else ``""``."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.strip().partition(" ")
+    return value.strip() if scheme.lower() in ("bearer", "apikey") else ""
+
+
+def _wait_seconds(ctx: QhostContext) -> float:
+    raw = request.args.get("wait")
+    if raw is None:
+        return 0.0
+    try:
+        wait = float(raw)
+    except ValueError:
+        raise InputError(
+            f"'wait' must be a number of seconds (0..{ctx.settings.max_wait}), got {raw!r}"
+        ) from None
+    if not wait >= 0:
+        raise InputError(f"'wait' must be a number of seconds (0..{ctx.settings.max_wait}), got {raw!r}")
+    return min(wait, ctx.settings.max_wait)
+
+
+def _json_body() -> Any:
+    """The request body as JSON, whatever the Content-Type (Qrisp sends application/json).
+
+    Raises:
+        InputError: the body is empty or not valid JSON.
+    """
+    data = request.get_data(cache=True)
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("Request body must be JSON (an object); it could not be parsed") from None
+
+
+def _ctx() -> QhostContext:
+    return current_app.extensions["qhost"]  # type: ignore[no-any-return]
