@@ -1,0 +1,173 @@
+"""IBM Runtime sessions and batches on top of the job engine.
+
+A *dedicated* session runs its jobs one at a time in submission order (its id becomes the jobs'
+``serial_key``); a *batch* only groups jobs, which spread over the workers. A session accepts jobs
+until it is closed (``PATCH accepting_jobs=false``, ``DELETE …/close``) or its ``max_ttl`` runs out;
+then a job for it raises ``SessionClosed``. Cancelling a session also cancels its queued jobs.
+Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they survive restarts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from qhost.engine.status import JobStatus
+from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, SessionNotFound
+
+if TYPE_CHECKING:
+    from qhost.engine import JobEngine
+
+__all__ = ["DEFAULT_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
+
+DEFAULT_MAX_TTL = 28800
+"""Seconds a session lives when the client does not say (IBM's default, 8 h)."""
+MODES = ("dedicated", "batch")
+"""Session modes the client sends (``Session`` → dedicated, ``Batch`` → batch)."""
+_TABLE = "ibm_sessions"
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as stored."""
+
+    id: str
+    owner: str
+    backend: str
+    mode: str
+    max_ttl: int
+    created_at: datetime
+    accepting_jobs: bool = True
+    closed_at: datetime | None = None
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + timedelta(seconds=self.max_ttl)
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """True while the session takes new jobs (not closed, TTL not exceeded)."""
+        return self.accepting_jobs and self.closed_at is None and (now or _now()) < self.expires_at
+
+    @property
+    def serial_key(self) -> str | None:
+        """The engine serial key for this session's jobs: its id for dedicated sessions."""
+        return self.id if self.mode == "dedicated" else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
+def _table(metadata: sa.MetaData) -> sa.Table:
+    if _TABLE in metadata.tables:
+        return metadata.tables[_TABLE]
+    return sa.Table(
+        _TABLE,
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("owner", sa.String(128), nullable=False, index=True),
+        sa.Column("backend", sa.String(128), nullable=False),
+        sa.Column("mode", sa.String(16), nullable=False),
+        sa.Column("max_ttl", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("accepting_jobs", sa.Boolean, nullable=False),
+        sa.Column("closed_at", sa.DateTime, nullable=True),
+    )
+
+
+class SessionManager:
+    """Create, look up, close and cancel sessions of one engine."""
+
+    def __init__(self, engine: JobEngine) -> None:
+        self.engine = engine
+        self.table = _table(engine.store.metadata)
+        engine.store.create_tables()
+
+    def create(self, owner: str, backend: str, mode: str, max_ttl: int | None = None) -> SessionRecord:
+        """Open a new session. Raises ``InvalidOption`` for an unknown mode or a bad TTL."""
+        if mode not in MODES:
+            raise InvalidOption(f"Unknown session mode {mode!r}; valid: {list(MODES)}")
+        ttl = DEFAULT_MAX_TTL if max_ttl is None else max_ttl
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
+            raise InvalidOption(f"max_ttl must be a positive number of seconds, got {max_ttl!r}")
+        rec = SessionRecord(uuid.uuid4().hex[:20], owner, backend, mode, ttl, _now())
+        with self.engine.store.transaction() as conn:
+            conn.execute(self.table.insert().values(**_row(rec)))
+        return rec
+
+    def get(self, session_id: str, owner: str | None = None) -> SessionRecord:
+        """The session, closed first if its TTL ran out. ``SessionNotFound`` for another owner's."""
+        with self.engine.store.reading() as conn:
+            row = conn.execute(sa.select(self.table).where(self.table.c.id == session_id)).mappings().first()
+        if row is None or (owner is not None and row["owner"] != owner):
+            raise SessionNotFound(f"Session {session_id} not found")
+        rec = _record(row)
+        if rec.closed_at is None and not rec.is_open():
+            rec = self._update(rec, accepting_jobs=False, closed_at=min(_now(), rec.expires_at))
+        return rec
+
+    def require_open(self, session_id: str, owner: str | None = None) -> SessionRecord:
+        """The session if it still takes jobs, else ``SessionClosed``."""
+        rec = self.get(session_id, owner)
+        if not rec.is_open():
+            raise SessionClosed(f"Session {session_id} is closed and accepts no new jobs; open a new session")
+        return rec
+
+    def set_accepting(self, session_id: str, accepting: bool, owner: str | None = None) -> SessionRecord:
+        """``PATCH {"accepting_jobs": …}``; closing stops new jobs and lets queued ones finish."""
+        rec = self.get(session_id, owner)
+        if accepting and rec.closed_at is not None:
+            raise SessionClosed(f"Session {session_id} is closed and cannot be reopened")
+        closed_at = None if accepting else (rec.closed_at or _now())
+        return self._update(rec, accepting_jobs=accepting, closed_at=closed_at)
+
+    def cancel(self, session_id: str, owner: str | None = None) -> SessionRecord:
+        """``DELETE …/close``: close the session and cancel its queued jobs."""
+        rec = self.set_accepting(session_id, False, owner)
+        jobs, _ = self.engine.list_jobs(
+            owner, session_id=session_id, statuses=[JobStatus.QUEUED], limit=100_000
+        )
+        for job in jobs:
+            try:
+                self.engine.cancel(job.id, owner)
+            except InvalidJobTransition:
+                continue  # it started or finished meanwhile
+        return rec
+
+    def state(self, rec: SessionRecord) -> str:
+        """IBM's session state: ``open`` (no job yet), ``active``, or ``closed``."""
+        if not rec.is_open():
+            return "closed"
+        _, count = self.engine.list_jobs(None, session_id=rec.id, limit=1)
+        return "active" if count else "open"
+
+    def _update(self, rec: SessionRecord, **values: object) -> SessionRecord:
+        with self.engine.store.transaction() as conn:
+            conn.execute(self.table.update().where(self.table.c.id == rec.id).values(**values))
+        fields = {**rec.__dict__, **values}
+        return SessionRecord(**fields)  # type: ignore[arg-type]
+
+
+def _row(rec: SessionRecord) -> dict[str, object]:
+    return dict(rec.__dict__)
+
+
+def _record(row: sa.RowMapping) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        owner=row["owner"],
+        backend=row["backend"],
+        mode=row["mode"],
+        max_ttl=row["max_ttl"],
+        created_at=_aware(row["created_at"]),  # type: ignore[arg-type]
+        accepting_jobs=bool(row["accepting_jobs"]),
+        closed_at=_aware(row["closed_at"]),
+    )

@@ -1,0 +1,114 @@
+"""The IBM ``sampler`` and ``estimator`` programs (V2 primitives, params version 2).
+
+They run in worker processes: decode the stored params with the same safe decoder the front door
+used, coerce pubs with shots/precision resolved, pick the noise model (a user-supplied
+``options.simulator.noise_model`` replaces the device's), call the executor and encode the
+``PrimitiveResult`` with ``RuntimeEncoder`` so the stock client decodes it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qhost.errors import UnknownBackend
+from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_options, simulator_options
+
+if TYPE_CHECKING:
+    from qiskit.primitives import PrimitiveResult
+
+__all__ = ["run_estimator", "run_executor", "run_sampler"]
+
+
+def _resolve(backend: str | None) -> tuple[Any, Any]:
+    from qhost.catalog import default_catalog, parse_name
+    from qhost.executors import get_executor
+
+    if not backend:
+        raise UnknownBackend("An IBM primitive job needs a backend such as 'fake_manila@aer'")
+    device_name, executor_name = parse_name(backend)
+    default_catalog().resolve(backend)
+    return default_catalog().device(device_name), get_executor(executor_name)
+
+
+def _run(program: str, backend: str | None, inputs: str) -> str:
+    from qiskit_ibm_runtime import RuntimeEncoder
+
+    decoded = decode_params(json.loads(inputs))
+    pubs = coerce_pubs(program, decoded)
+    seed, noise_model = simulator_options(decoded)
+    device, executor = _resolve(backend)
+    kwargs = {"seed": seed, "noise_model": noise_model}
+    started, start = datetime.now(UTC), time.perf_counter()
+    if program == "sampler":
+        result = executor.sample(pubs, device, **kwargs)
+    else:
+        result = executor.estimate(pubs, device, **kwargs)
+    elapsed = time.perf_counter() - start
+    result = _with_metadata(result, backend, decoded, kwargs, elapsed)
+    if program == "sampler":
+        result.metadata["execution"] = {"execution_spans": _spans(pubs, started, datetime.now(UTC))}
+    return json.dumps(result, cls=RuntimeEncoder)
+
+
+def _spans(pubs: list[Any], start: datetime, stop: datetime) -> Any:
+    """IBM's ``execution_spans``: one span covering every pub (all parameter sets, all shots)."""
+    from qiskit_ibm_runtime.execution_span import DoubleSliceSpan, ExecutionSpans
+
+    slices = {
+        index: ((*pub.shape, pub.shots), slice(0, int(np.prod(pub.shape, dtype=int))), slice(0, pub.shots))
+        for index, pub in enumerate(pubs)
+    }
+    return ExecutionSpans([DoubleSliceSpan(start, stop, slices)])
+
+
+def _with_metadata(
+    result: PrimitiveResult,
+    backend: str | None,
+    decoded: dict[str, Any],
+    kwargs: dict[str, Any],
+    elapsed: float,
+) -> PrimitiveResult:
+    from qiskit.primitives import PrimitiveResult
+
+    meta = dict(result.metadata)
+    meta.setdefault("version", 2)
+    meta["simulator"] = {
+        "backend": backend,
+        "seed_simulator": kwargs["seed"],
+        "noise_model": "user" if kwargs["noise_model"] is not None else "device",
+        "execution_seconds": round(elapsed, 6),
+    }
+    meta["not_applied"] = not_applied_options(decoded)
+    return PrimitiveResult(list(result), metadata=meta)
+
+
+def run_sampler(backend: str | None, inputs: str) -> str:
+    """Run a SamplerV2 job: ``inputs`` is the client's params JSON; returns PrimitiveResult JSON."""
+    return _run("sampler", backend, inputs)
+
+
+def run_estimator(backend: str | None, inputs: str) -> str:
+    """Run an EstimatorV2 job: ``inputs`` is the client's params JSON; returns PrimitiveResult JSON."""
+    return _run("estimator", backend, inputs)
+
+
+def run_executor(backend: str | None, inputs: str) -> str:
+    """Run IBM's ``executor`` program (circuit items, classified): returns QuantumProgramResult JSON."""
+    from datetime import UTC, datetime
+
+    from qhost.protocols.ibm_executor import decode_executor_params, executor_seed, item_pubs, result_json
+
+    model = decode_executor_params(json.loads(inputs))
+    device, executor = _resolve(backend)
+    seed = executor_seed(model)
+    results, spans = [], []
+    for pub in item_pubs(model):
+        start = datetime.now(UTC)
+        results.append(executor.sample([pub], device, seed=seed)[0])
+        spans.append((start, datetime.now(UTC)))
+    return result_json(model, results, spans)

@@ -1,0 +1,194 @@
+"""IBM Qiskit Runtime response records: jobs, sessions, backends, usage, metrics and errors in IBM's shape.
+
+Pure functions from qhost records to the JSON the stock client reads (field names, title-case job states).
+Re-exported by ``qhost.protocols.ibm_runtime``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from qhost.engine.status import JobStatus
+
+if TYPE_CHECKING:
+    from qhost.engine.spec import JobRecord
+    from qhost.errors import QhostError
+
+__all__ = [
+    "IBM_STATUS",
+    "INSTANCE_CRN",
+    "backend_summary",
+    "configuration_json",
+    "error_json",
+    "iso",
+    "job_json",
+    "metrics_json",
+    "properties_json",
+    "session_json",
+    "status_json",
+    "usage_json",
+]
+
+IBM_STATUS = {
+    JobStatus.QUEUED: "Queued",
+    JobStatus.RUNNING: "Running",
+    JobStatus.COMPLETED: "Completed",
+    JobStatus.FAILED: "Failed",
+    JobStatus.CANCELLED: "Cancelled",
+}
+"""Our job states → IBM's ``state.status`` strings."""
+
+
+def iso(when: datetime | None) -> str | None:
+    """IBM-style UTC timestamp ``2026-01-02T03:04:05.678Z``."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _seconds(rec: JobRecord) -> float:
+    if rec.started_at is None or rec.finished_at is None:
+        return 0.0
+    return max((rec.finished_at - rec.started_at).total_seconds(), 0.0)
+
+
+def job_json(rec: JobRecord, *, include_params: bool = False) -> dict[str, Any]:
+    """A job record in IBM's ``GET /jobs/{id}`` shape."""
+    status = IBM_STATUS[JobStatus(rec.status)]
+    state: dict[str, Any] = {"status": status}
+    if rec.error and rec.status == JobStatus.FAILED:
+        state["reason"] = rec.error[-2000:]
+    elif rec.status == JobStatus.CANCELLED:
+        state["reason"] = rec.error or "cancelled by the user"
+    out: dict[str, Any] = {
+        "id": rec.id,
+        "backend": rec.spec.backend,
+        "state": state,
+        "status": status,
+        "program": {"id": rec.spec.program},
+        "created": iso(rec.created_at),
+        "runtime": "",
+        "session_id": rec.spec.session_id,
+        "tags": list(rec.spec.tags),
+        "private": False,
+        "cost": 0,
+        "usage": {"quantum_seconds": _seconds(rec), "seconds": _seconds(rec)},
+    }
+    if include_params:
+        out["params"] = json.loads(rec.spec.inputs)
+    return out
+
+
+def error_json(exc: QhostError) -> dict[str, Any]:
+    """IBM's error body: ``{"errors": [{code, message, more_info}], "trace", "status_code"}``."""
+    return {
+        "errors": [{"code": exc.code, "message": exc.message, "more_info": ""}],
+        "trace": "",
+        "status_code": exc.status,
+    }
+
+
+INSTANCE_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/qhost::local"
+"""The instance this server emulates (API calls accept any CRN; Global Search returns this one)."""
+
+
+def backend_summary(name: str, num_qubits: int, queue_length: int) -> dict[str, Any]:
+    """One entry of ``GET /backends`` in IBM's summary shape (what ``least_busy()`` reads)."""
+    return {
+        "name": name,
+        "status": {"name": "online", "reason": "available"},
+        "qubits": num_qubits,
+        "physical_qubits": num_qubits,
+        "queue_length": queue_length,
+        "is_simulator": False,
+        "processor_type": {"family": "qhost", "revision": "1"},
+        "clops": {"type": "hardware", "value": 0},
+        "performance_metrics": {},
+    }
+
+
+def configuration_json(name: str, conf: dict[str, Any]) -> dict[str, Any]:
+    """A device's shipped configuration under the virtual name, as hardware (``simulator: false``).
+
+    ``simulator: false`` keeps the client's ISA check, properties fetch and session creation on.
+    """
+    out = dict(conf)
+    out["backend_name"] = name
+    out["simulator"] = False
+    out.setdefault("online_date", "2024-01-01T00:00:00Z")
+    out.setdefault("backend_version", "1.0.0")
+    return out
+
+
+def properties_json(name: str, props: dict[str, Any] | None) -> dict[str, Any]:
+    """A device's shipped properties under the virtual name; ``{}`` when it has none."""
+    if not props:
+        return {}
+    return {**props, "backend_name": name}
+
+
+def status_json(name: str, version: str, queue_length: int) -> dict[str, Any]:
+    """``GET /backends/{name}/status`` with the engine's real queue length."""
+    return {
+        "state": True,
+        "status": "active",
+        "message": "available",
+        "length_queue": queue_length,
+        "backend_version": version,
+        "backend_name": name,
+    }
+
+
+def usage_json() -> dict[str, Any]:
+    """``GET /instances/usage``: an unlimited local instance."""
+    return {
+        "instance_id": INSTANCE_CRN,
+        "plan_id": "qhost-local",
+        "usage_consumed_seconds": 0,
+        "usage_limit_reached": False,
+        "usage_remaining_seconds": None,
+    }
+
+
+def metrics_json(rec: JobRecord, qiskit_version: str) -> dict[str, Any]:
+    """``GET /jobs/{id}/metrics``: timestamps and usage seconds."""
+    seconds = _seconds(rec)
+    return {
+        "timestamps": {
+            "created": iso(rec.created_at),
+            "running": iso(rec.started_at),
+            "finished": iso(rec.finished_at),
+        },
+        "bss": {"seconds": seconds},
+        "usage": {"quantum_seconds": seconds, "seconds": seconds},
+        "executions": None,
+        "num_circuits": None,
+        "qiskit_version": qiskit_version,
+        "caller": "qiskit_ibm_runtime",
+    }
+
+
+def session_json(rec: Any, state: str) -> dict[str, Any]:
+    """``GET /sessions/{id}`` for a ``qhost.engine.sessions.SessionRecord``."""
+    return {
+        "id": rec.id,
+        "backend_name": rec.backend,
+        "mode": rec.mode,
+        "state": state,
+        "accepting_jobs": rec.is_open(),
+        "max_ttl": rec.max_ttl,
+        "interactive_ttl": None,
+        "active_ttl": None,
+        "started_at": iso(rec.created_at),
+        "activated_at": iso(rec.created_at),
+        "closed_at": iso(rec.closed_at),
+        "last_job_started": None,
+        "last_job_completed": None,
+        "elapsed_time": None,
+        "timestamps": [{"status": "open", "timestamp": iso(rec.created_at)}]
+        + ([{"status": "closed", "timestamp": iso(rec.closed_at)}] if rec.closed_at else []),
+    }

@@ -1,0 +1,384 @@
+"""IBM Qiskit Runtime wire format: pure translation, no I/O.
+
+Request side: the ``IBM-API-Version`` check, the ``POST /jobs`` body → :class:`JobRequest`, and a
+*safe* decoder for ``params`` (only the ``__type__`` tags the primitives need, every compressed blob
+inflated with a hard cap before it is fully decompressed, QPY versions checked before loading), then
+``SamplerPub``/``EstimatorPub`` coercion with shots/precision resolved and validation against the
+device (qubit count, ISA). Response side: job, session, backend and error records in IBM's field
+names and title-case statuses. The HTTP blueprint and the worker-side programs both call these.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qhost.errors import (
+    CircuitTooLarge,
+    InputError,
+    InvalidCircuit,
+    InvalidOption,
+    PayloadTooLarge,
+    QhostError,
+)
+from qhost.protocols.ibm_records import (
+    IBM_STATUS,
+    INSTANCE_CRN,
+    backend_summary,
+    configuration_json,
+    error_json,
+    iso,
+    job_json,
+    metrics_json,
+    properties_json,
+    session_json,
+    status_json,
+    usage_json,
+)
+
+if TYPE_CHECKING:
+    from qiskit.transpiler import Target
+
+
+__all__ = [
+    "API_VERSION_MAX",
+    "API_VERSION_MIN",
+    "DEFAULT_PRECISION",
+    "DEFAULT_SHOTS",
+    "IBM_STATUS",
+    "INSTANCE_CRN",
+    "JobRequest",
+    "Limits",
+    "PROGRAMS",
+    "backend_summary",
+    "check_api_version",
+    "coerce_pubs",
+    "configuration_json",
+    "decode_params",
+    "error_json",
+    "iso",
+    "job_json",
+    "metrics_json",
+    "not_applied_options",
+    "parse_job_request",
+    "properties_json",
+    "session_json",
+    "simulator_options",
+    "status_json",
+    "usage_json",
+    "validate_pubs",
+]
+
+API_VERSION_MIN = "2024-01-01"
+"""Oldest ``IBM-API-Version`` accepted (inclusive)."""
+API_VERSION_MAX = "2026-12-31"
+"""Newest ``IBM-API-Version`` accepted (inclusive); qiskit-ibm-runtime 0.51 sends 2026-04-15."""
+DEFAULT_SHOTS = 4096
+"""IBM's default shots per Sampler pub when neither the pub nor the options give any."""
+DEFAULT_PRECISION = 0.015625
+"""IBM's default Estimator target precision."""
+PROGRAMS = ("sampler", "estimator", "executor")
+"""Runtime programs this server runs (sampler/estimator: params version 2; executor: schema v2.0)."""
+ALLOWED_TYPES = frozenset(
+    {
+        "QuantumCircuit",
+        "ndarray",
+        "NoiseModel",
+        "complex",
+        "Parameter",
+        "ObservablesArray",
+        "BindingsArray",
+        "set",
+    }
+)
+"""``__type__`` tags accepted in ``params``; anything else is refused before RuntimeDecoder sees it."""
+NOT_SIMULATED = ("twirling", "dynamical_decoupling", "resilience", "resilience_level", "execution")
+_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_QPY_MAGIC = b"QISKIT"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps applied while decoding untrusted params.
+
+    Attributes:
+        max_decompressed_bytes: total bytes all zlib blobs of one request may inflate to.
+        max_shots: largest shots per pub.
+        max_pubs: largest number of pubs per job.
+    """
+
+    max_decompressed_bytes: int = 64 * 1024 * 1024
+    max_shots: int = 1_000_000
+    max_pubs: int = 1000
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A ``POST /jobs`` body after shape checks (params still raw JSON)."""
+
+    program: str
+    backend: str
+    params: dict[str, Any]
+    session_id: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def check_api_version(header: str | None) -> str:
+    """Accept an ``IBM-API-Version`` in [API_VERSION_MIN, API_VERSION_MAX]; a missing one means the newest."""
+    if header is None or header == "":
+        return API_VERSION_MAX
+    if not _VERSION_RE.match(header) or not API_VERSION_MIN <= header <= API_VERSION_MAX:
+        raise InputError(
+            f"Unsupported IBM-API-Version {header!r}; "
+            f"this server supports {API_VERSION_MIN} to {API_VERSION_MAX}"
+        )
+    return header
+
+
+def parse_job_request(body: object) -> JobRequest:
+    """Check the shape of a ``POST /jobs`` body. Raises ``InputError`` naming the bad field."""
+    if not isinstance(body, dict):
+        raise InputError("The request body must be a JSON object with program_id, backend and params")
+    program = body.get("program_id")
+    if program not in PROGRAMS:
+        raise InputError(f"Unknown program_id {program!r}; valid: {list(PROGRAMS)}")
+    backend = body.get("backend")
+    if not isinstance(backend, str) or not backend:
+        raise InputError("Field 'backend' must name a backend (GET /backends lists them)")
+    params = body.get("params")
+    if not isinstance(params, dict):
+        raise InputError("Field 'params' must be an object")
+    if program != "executor" and not isinstance(params.get("pubs"), list):
+        raise InputError("Field 'params' must be an object with a 'pubs' list")
+    if program != "executor" and params.get("version", 2) != 2:
+        raise InputError(f"Unsupported params version {params.get('version')!r}; valid: [2]")
+    tags = body.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InputError("Field 'tags' must be a list of strings")
+    session_id = body.get("session_id")
+    return JobRequest(
+        program, backend, params, session_id if isinstance(session_id, str) else None, tuple(tags)
+    )
+
+
+class _Budget:
+    """Bytes left for inflating blobs in one request."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def inflate(self, data: bytes, what: str) -> bytes:
+        """Decompress ``data`` without ever producing more than the remaining budget."""
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(data, self.left + 1)
+        except zlib.error as exc:
+            raise InputError(f"Broken {what} payload: not valid zlib data ({exc})") from None
+        if len(out) > self.left or inflater.unconsumed_tail:
+            raise PayloadTooLarge(
+                f"{what} payload inflates beyond the limit of {self.limit} bytes per request"
+            )
+        if not inflater.eof:
+            raise InputError(f"Broken {what} payload: truncated zlib data")
+        self.left -= len(out)
+        return out
+
+
+def _b64(text: object, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise InputError(f"{what} __value__ must be a base64 string")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(f"Broken {what} payload: not valid base64") from None
+
+
+def _check_qpy_version(raw: bytes) -> None:
+    import qiskit
+    from qiskit.qpy import QPY_VERSION
+
+    if len(raw) < 7 or raw[:6] != _QPY_MAGIC:
+        raise InvalidCircuit("Broken QPY payload: missing the QISKIT header")
+    if raw[6] > QPY_VERSION:
+        raise InvalidCircuit(
+            f"Circuit QPY version {raw[6]} is newer than this server reads: qiskit {qiskit.__version__} "
+            f"reads QPY up to version {QPY_VERSION}; upgrade the server's qiskit or send an older QPY version"
+        )
+
+
+def _load_circuit(value: object, budget: _Budget) -> Any:
+    from qiskit import qpy
+
+    raw = budget.inflate(_b64(value, "QuantumCircuit"), "QuantumCircuit")
+    _check_qpy_version(raw)
+    try:
+        circuits = qpy.load(io.BytesIO(raw))
+    except Exception as exc:  # qpy raises many types on corrupt input; all are the user's error
+        raise InvalidCircuit(f"Broken QPY payload: {type(exc).__name__}: {exc}") from None
+    if len(circuits) != 1:
+        raise InvalidCircuit(f"Expected one circuit per QPY payload, got {len(circuits)}")
+    return circuits[0]
+
+
+def _load_ndarray(value: object, budget: _Budget) -> Any:
+    if isinstance(value, (int, float, list)):
+        return np.array(value)
+    raw = budget.inflate(_b64(value, "ndarray"), "ndarray")
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:  # numpy raises ValueError/OSError/EOFError on corrupt input
+        raise InputError(f"Broken ndarray payload: {type(exc).__name__}: {exc}") from None
+
+
+def _decode_node(node: dict[str, Any], budget: _Budget) -> Any:
+    kind = node.get("__type__")
+    if kind not in ALLOWED_TYPES:
+        raise InputError(f"Unsupported __type__ {kind!r} in params; allowed: {sorted(ALLOWED_TYPES)}")
+    value = node.get("__value__")
+    if kind == "QuantumCircuit":
+        return _load_circuit(value, budget)
+    if kind == "ndarray":
+        return _load_ndarray(value, budget)
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    try:
+        return RuntimeDecoder().object_hook(node)
+    except QhostError:
+        raise
+    except Exception as exc:  # foreign decoder errors on user data → a 400
+        raise InputError(f"Cannot decode {kind} in params: {type(exc).__name__}: {exc}") from None
+
+
+def _walk(obj: Any, budget: _Budget, depth: int = 0) -> Any:
+    if depth > 64:
+        raise InputError("params nest deeper than 64 levels")
+    if isinstance(obj, list):
+        return [_walk(item, budget, depth + 1) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "__type__" in obj:
+        if obj.get("__type__") in ("QuantumCircuit", "ndarray"):
+            return _decode_node(obj, budget)
+        inner = {k: (_walk(v, budget, depth + 1) if k == "__value__" else v) for k, v in obj.items()}
+        return _decode_node(inner, budget)
+    return {key: _walk(value, budget, depth + 1) for key, value in obj.items()}
+
+
+def decode_params(params: dict[str, Any], limits: Limits | None = None) -> dict[str, Any]:
+    """Decode raw params JSON into Python objects, safely (see module docstring)."""
+    limits = limits or Limits()
+    decoded = _walk(params, _Budget(limits.max_decompressed_bytes))
+    options = decoded.get("options")
+    if options is not None and not isinstance(options, dict):
+        raise InvalidOption("params.options must be an object")
+    return decoded
+
+
+def _positive(value: Any, name: str, kind: type) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise InvalidOption(f"{name} must be a positive number, got {value!r}")
+    return kind(value)
+
+
+def _default_shots(decoded: dict[str, Any]) -> int:
+    options = decoded.get("options") or {}
+    shots = _positive(options.get("default_shots"), "options.default_shots", int)
+    return shots or _positive(decoded.get("shots"), "params.shots", int) or DEFAULT_SHOTS
+
+
+def _default_precision(decoded: dict[str, Any]) -> float:
+    options = decoded.get("options") or {}
+    value = _positive(options.get("default_precision"), "options.default_precision", float)
+    return value or _positive(decoded.get("precision"), "params.precision", float) or DEFAULT_PRECISION
+
+
+def coerce_pubs(program: str, decoded: dict[str, Any], limits: Limits | None = None) -> list[Any]:
+    """Turn decoded pubs into ``SamplerPub``/``EstimatorPub`` with shots or precision resolved."""
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+    limits = limits or Limits()
+    raw = decoded.get("pubs") or []
+    if not raw:
+        raise InputError("params.pubs is empty; send at least one pub")
+    if len(raw) > limits.max_pubs:
+        raise InputError(f"{len(raw)} pubs in one job; the limit is {limits.max_pubs}")
+    try:
+        if program == "sampler":
+            shots = _default_shots(decoded)
+            pubs = [SamplerPub.coerce(tuple(p) if isinstance(p, list) else p, shots=shots) for p in raw]
+        else:
+            precision = _default_precision(decoded)
+            pubs = [
+                EstimatorPub.coerce(tuple(p) if isinstance(p, list) else p, precision=precision) for p in raw
+            ]
+    except QhostError:
+        raise
+    except Exception as exc:  # qiskit's coerce raises ValueError/TypeError on bad pubs
+        raise InvalidOption(f"Invalid {program} pub: {exc}") from None
+    _check_shots(pubs, limits)
+    return pubs
+
+
+def _check_shots(pubs: list[Any], limits: Limits) -> None:
+    for index, pub in enumerate(pubs):
+        shots = getattr(pub, "shots", None)
+        if shots is not None and shots > limits.max_shots:
+            raise InvalidOption(f"pub {index} asks for {shots} shots; the limit is {limits.max_shots}")
+
+
+def validate_pubs(pubs: list[Any], backend: str, num_qubits: int, target: Target | None) -> None:
+    """Refuse circuits wider than the device or (with a target) not in its ISA."""
+    from qiskit_ibm_runtime.utils.utils import is_isa_circuit
+
+    for index, pub in enumerate(pubs):
+        circuit = pub.circuit
+        if circuit.num_qubits > num_qubits:
+            raise CircuitTooLarge(
+                f"pub {index}: circuit has {circuit.num_qubits} qubits but backend {backend} has {num_qubits}"
+            )
+        if target is not None:
+            message = is_isa_circuit(circuit, target)
+            if message:
+                raise InvalidCircuit(
+                    f"pub {index}: circuit is not ISA for backend {backend}: {message} "
+                    "Transpile it with generate_preset_pass_manager(backend=backend) first."
+                )
+
+
+def simulator_options(decoded: dict[str, Any]) -> tuple[int | None, Any]:
+    """``(seed, noise_model)`` from ``options.simulator`` (``seed_estimator`` as a fallback seed)."""
+    options = decoded.get("options") or {}
+    simulator = options.get("simulator") or {}
+    if not isinstance(simulator, dict):
+        raise InvalidOption("options.simulator must be an object")
+    seed = simulator.get("seed_simulator", options.get("seed_estimator"))
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidOption(f"options.simulator.seed_simulator must be an integer, got {seed!r}")
+    model = simulator.get("noise_model")
+    if model is None or model == {}:
+        return seed, None
+    from qiskit_aer.noise import NoiseModel
+
+    if not isinstance(model, NoiseModel):
+        raise InvalidOption("options.simulator.noise_model must be a qiskit_aer NoiseModel")
+    return seed, model
+
+
+def not_applied_options(decoded: dict[str, Any]) -> list[str]:
+    """Options the client set that a simulator does not apply (reported in result metadata)."""
+    options = decoded.get("options") or {}
+    names = [name for name in NOT_SIMULATED if options.get(name) not in (None, {}, 0, False)]
+    if decoded.get("resilience_level") not in (None, 0):
+        names.append("resilience_level")
+    return sorted(set(names))

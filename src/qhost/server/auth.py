@@ -1,0 +1,156 @@
+"""API keys, IAM-style tokens and job owners.
+
+With API keys configured (``--api-key`` / ``QHOST_API_KEYS``), each key is one *owner*: jobs and
+sessions are visible to that owner only. ``POST /identity/token`` swaps a key for a signed JWT
+(HS256, secret persisted in the data dir, ``exp``/``iat`` claims the stock client reads), and API
+calls carry ``Authorization: Bearer <jwt>`` or ``Authorization: apikey <key>``. An unknown key or a
+bad token raises ``AuthError`` (401). With no keys configured any token works and the owner is ``""``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from qhost.errors import AuthError, QhostError
+from qhost.protocols.ibm_runtime import INSTANCE_CRN
+
+__all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "load_secret", "owner_of_key"]
+
+TOKEN_TTL = 3600
+"""Seconds an issued access token is valid."""
+_SECRET_FILE = "ibm_token_secret"
+
+
+def load_secret(data_dir: Path) -> bytes:
+    """The server's token-signing secret, created (mode 0600) on first use and reused after restarts."""
+    path = Path(data_dir) / _SECRET_FILE
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secret)
+    return secret
+
+
+def owner_of_key(key: str) -> str:
+    """A stable owner id for an API key that does not reveal the key."""
+    return "key-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class Authenticator:
+    """Checks keys and tokens and names the owner of a request."""
+
+    def __init__(self, api_keys: tuple[str, ...] | list[str], secret: bytes) -> None:
+        self.api_keys = tuple(k for k in api_keys if k)
+        self.secret = secret
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_keys)
+
+    def owner_for_key(self, key: str | None) -> str:
+        """The owner of an API key; ``AuthError`` for an unknown one (when keys are configured)."""
+        if not self.enabled:
+            return ""
+        if key and any(hmac.compare_digest(key, known) for known in self.api_keys):
+            return owner_of_key(key)
+        raise AuthError("Unknown API key; use one of the keys the server was started with (--api-key)")
+
+    def issue_token(self, apikey: str | None) -> dict[str, Any]:
+        """The IAM ``/identity/token`` answer for an API key."""
+        owner = self.owner_for_key(apikey)
+        now = int(time.time())
+        claims = {"sub": owner, "iat": now, "exp": now + TOKEN_TTL, "iss": "qhost"}
+        token = jwt.encode(claims, self.secret, algorithm="HS256")
+        return {
+            "access_token": token,
+            "refresh_token": "not_supported",
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL,
+            "expiration": now + TOKEN_TTL,
+            "scope": "ibm openid",
+        }
+
+    def owner_from_header(self, authorization: str | None) -> str:
+        """The owner of a request from its ``Authorization`` header."""
+        if not self.enabled:
+            return ""
+        scheme, _, credential = (authorization or "").strip().partition(" ")
+        if scheme.lower() == "apikey":
+            return self.owner_for_key(credential.strip())
+        if scheme.lower() == "bearer" and credential:
+            return self._owner_from_token(credential.strip())
+        raise AuthError("Missing credentials: send 'Authorization: Bearer <token from /identity/token>'")
+
+    def _owner_from_token(self, token: str) -> str:
+        try:
+            claims = jwt.decode(
+                token, self.secret, algorithms=["HS256"], options={"require": ["exp", "iat", "sub"]}
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("Access token expired; request a new one from /identity/token") from None
+        except jwt.PyJWTError:
+            raise AuthError(
+                "Invalid access token; request one from /identity/token with a valid API key"
+            ) from None
+        owner = str(claims["sub"])
+        if owner not in {owner_of_key(key) for key in self.api_keys}:
+            raise AuthError("Access token belongs to a key this server no longer accepts")
+        return owner
+
+
+iam_bp = Blueprint("ibm_iam", __name__)
+"""``POST /identity/token`` (IAM) plus IBM Cloud Global Search / Global Catalog stand-ins."""
+
+
+def _authenticator() -> Authenticator:
+    return current_app.extensions["qhost_runtime"].auth
+
+
+@iam_bp.errorhandler(QhostError)
+def _iam_error(exc: QhostError) -> tuple[Response, int]:
+    return jsonify({"errorCode": exc.code, "errorMessage": exc.message, "context": {}}), exc.status
+
+
+@iam_bp.post("/identity/token")
+def issue_token() -> Response:
+    """Swap an API key (form field ``apikey``) for an access token, like IBM Cloud IAM."""
+    apikey = request.form.get("apikey") or (request.get_json(silent=True) or {}).get("apikey")
+    return jsonify(_authenticator().issue_token(apikey))
+
+
+@iam_bp.post("/global-search/v3/resources/search")
+def global_search() -> Response:
+    """Global Search: the one instance this server offers (``GLOBAL_SEARCH_URL=<server>/global-search``)."""
+    _authenticator().owner_from_header(request.headers.get("Authorization"))
+    item = {
+        "crn": INSTANCE_CRN,
+        "service_plan_unique_id": "qhost-local",
+        "name": "qhost",
+        "doc": {"extensions": {"qhost": {"backends": "all"}}},
+        "tags": [],
+    }
+    return jsonify({"items": [item], "search_cursor": None, "limit": 100})
+
+
+@iam_bp.get("/global-catalog/<plan_id>")
+def global_catalog(plan_id: str) -> Response:
+    """Global Catalog: the plan of that instance (``GLOBAL_CATALOG_URL=<server>/global-catalog``)."""
+    return jsonify(
+        {
+            "id": plan_id,
+            "overview_ui": {"en": {"display_name": "Open"}},
+            "metadata": {"pricing": {"type": "free"}},
+        }
+    )

@@ -1,0 +1,476 @@
+"""The IBM Qiskit Runtime REST door, mounted at ``/api/v1`` and ``/experimental/api/v1``.
+
+Views stay thin: authenticate (``qhost.server.auth``), translate with ``qhost.protocols.ibm_runtime``,
+call the engine, the catalog or the session manager, and answer in IBM's JSON. ``register_runtime(app)``
+wires the blueprint twice (the ``experimental`` path lets an env-only client keep its URL verbatim)
+plus the IAM / Global Search / Global Catalog stand-ins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from qhost.engine.spec import JobSpec
+from qhost.engine.status import FINAL, JobStatus
+from qhost.errors import InputError, InvalidJobTransition, NotFound, PayloadTooLarge, QhostError
+from qhost.protocols import ibm_runtime as ibm
+from qhost.server.auth import Authenticator, iam_bp, load_secret
+
+if TYPE_CHECKING:
+    from qhost.engine.sessions import SessionManager
+    from qhost.programs import PROGRAMS, register_program
+
+    if "executor" not in PROGRAMS:
+        register_program("executor", "qhost.programs.primitives:run_executor")
+    from qhost.server.app import QhostContext
+
+__all__ = ["IdempotencyLedger", "RuntimeState", "register_cli", "register_runtime", "runtime_bp"]
+
+runtime_bp = Blueprint("ibm_runtime", __name__)
+"""IBM Runtime API routes (registered under both prefixes by ``register_runtime``)."""
+
+IDEMPOTENCY_WINDOW = 120.0
+"""Seconds a ``POST /jobs`` answered with a 5xx stays replayable: a retry with the same body gets that job."""
+
+
+STATUS_HOLD_SECONDS = 0.1
+"""Longest a status poll (``GET /jobs/{id}?exclude_params=true``) of an unfinished job waits for it to finish.
+
+The stock client polls every 0.5 s (0.1 s in a session), so without this a 10 ms job takes 0.5 s end to
+end. Override with the Flask config key ``IBM_STATUS_HOLD_SECONDS`` (0 turns it off)."""
+
+
+class IdempotencyLedger:
+    """Idempotency keys for ``POST /jobs`` that never merge two *successful* identical submissions.
+
+    Each request gets the key ``sha256(owner, body) : boot id : sequence number`` with a fresh sequence
+    number, so identical requests (also concurrent ones) are distinct jobs. A request answered with a 5xx
+    hands its key back for ``window`` seconds: the client's retry (same owner, same body) takes it again,
+    and the engine returns the job the failed attempt may already have created instead of a second one.
+    """
+
+    def __init__(self, window: float = IDEMPOTENCY_WINDOW) -> None:
+        self.window = window
+        self.boot = uuid.uuid4().hex[:8]
+        self._seq = 0
+        self._failed: dict[str, list[tuple[str, float]]] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, owner: str, body: bytes) -> str:
+        """A key for this request: a handed-back one for the same owner and body, else a fresh one."""
+        digest = hashlib.sha256(owner.encode() + b"\0" + body).hexdigest()
+        with self._lock:
+            self._prune(time.monotonic())
+            waiting = self._failed.get(digest)
+            if waiting:
+                key = waiting.pop(0)[0]
+                if not waiting:
+                    del self._failed[digest]
+                return key
+            self._seq += 1
+            return f"{digest}:{self.boot}:{self._seq}"
+
+    def failed(self, key: str) -> None:
+        """The request holding ``key`` was answered with a 5xx: let a retry reuse it."""
+        digest = key.split(":", 1)[0]
+        with self._lock:
+            self._failed.setdefault(digest, []).append((key, time.monotonic()))
+
+    def _prune(self, now: float) -> None:
+        for digest in [d for d, keys in self._failed.items() if now - keys[-1][1] >= self.window]:
+            del self._failed[digest]
+
+
+@dataclass
+class RuntimeState:
+    """Per-app state of the IBM door, in ``app.extensions["qhost_runtime"]``."""
+
+    auth: Authenticator
+    sessions: SessionManager
+    limits: ibm.Limits
+    ledger: IdempotencyLedger = field(default_factory=IdempotencyLedger)
+
+
+def register_runtime(app: Flask) -> None:
+    """Mount the IBM Runtime door on ``app`` (needs ``app.extensions["qhost"]``)."""
+    from qhost.engine.sessions import SessionManager
+    from qhost.programs import PROGRAMS, register_program
+
+    if "executor" not in PROGRAMS:
+        register_program("executor", "qhost.programs.primitives:run_executor")
+
+    ctx: QhostContext = app.extensions["qhost"]
+    settings = ctx.settings
+    app.extensions["qhost_runtime"] = RuntimeState(
+        auth=Authenticator(settings.api_keys, load_secret(settings.data_dir)),
+        sessions=SessionManager(ctx.engine),
+        limits=ibm.Limits(settings.max_decompressed_bytes, settings.max_shots),
+    )
+    app.register_blueprint(runtime_bp, url_prefix="/api/v1")
+    app.register_blueprint(runtime_bp, url_prefix="/experimental/api/v1", name="ibm_runtime_experimental")
+    app.register_blueprint(iam_bp)
+
+
+def _ctx() -> QhostContext:
+    return current_app.extensions["qhost"]
+
+
+def _state() -> RuntimeState:
+    return current_app.extensions["qhost_runtime"]
+
+
+@runtime_bp.errorhandler(QhostError)
+def _qhost_error(exc: QhostError) -> tuple[Response, int]:
+    return jsonify(ibm.error_json(exc)), exc.status
+
+
+@runtime_bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    err = QhostError(exc.description or exc.name)
+    err.status, err.code = exc.code or 500, (exc.name or "error").lower().replace(" ", "_")
+    return jsonify(ibm.error_json(err)), err.status
+
+
+@runtime_bp.before_request
+def _authenticate() -> None:
+    ibm.check_api_version(request.headers.get("IBM-API-Version"))
+    g.owner = _state().auth.owner_from_header(request.headers.get("Authorization"))
+
+
+def _owner() -> str | None:
+    """The owner filter for engine calls: ``None`` (everything) when auth is off."""
+    return g.owner if _state().auth.enabled else None
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if len(raw) > _ctx().settings.max_body_bytes:
+        raise PayloadTooLarge(
+            f"Request body is larger than the limit of {_ctx().settings.max_body_bytes} bytes"
+        )
+    try:
+        return json.loads(raw or b"{}")
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"Request body is not valid JSON: {type(exc).__name__}: {exc}") from None
+
+
+# -- backends ---------------------------------------------------------------------------------------
+
+
+def _entry(name: str) -> Any:
+    return _ctx().catalog.resolve(name)
+
+
+def _device(entry: Any) -> Any:
+    return _ctx().catalog.device(entry.device)
+
+
+@runtime_bp.get("/backends")
+def list_backends() -> Response:
+    engine = _ctx().engine
+    devices = [
+        ibm.backend_summary(e.name, e.num_qubits, engine.queue_length(e.name))
+        for e in _ctx().catalog.entries()
+        if e.available
+    ]
+    return jsonify({"devices": devices})
+
+
+@runtime_bp.get("/backends/<name>/configuration")
+def backend_configuration(name: str) -> Response:
+    entry = _entry(name)
+    return jsonify(ibm.configuration_json(entry.name, _device(entry).conf_json()))
+
+
+@runtime_bp.get("/backends/<name>/properties")
+def backend_properties(name: str) -> Response:
+    entry = _entry(name)
+    return jsonify(ibm.properties_json(entry.name, _device(entry).props_json()))
+
+
+@runtime_bp.get("/backends/<name>/status")
+def backend_status(name: str) -> Response:
+    entry = _entry(name)
+    version = str(_device(entry).conf_json().get("backend_version", "1.0.0"))
+    return jsonify(ibm.status_json(entry.name, version, _ctx().engine.queue_length(entry.name)))
+
+
+@runtime_bp.get("/backends/<name>/defaults")
+def backend_defaults(name: str) -> Response:
+    entry = _entry(name)
+    defs = _defaults_of(_device(entry))
+    if defs is None:
+        raise NotFound(f"Backend {entry.name} has no pulse defaults")
+    return jsonify(defs)
+
+
+def _defaults_of(device: Any) -> dict[str, Any] | None:
+    import os
+
+    backend = device.backend()
+    filename = getattr(backend, "defs_filename", None)
+    if not filename:
+        return None
+    path = os.path.join(getattr(backend, "dirname", ""), filename)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
+@runtime_bp.get("/instances/usage")
+def instance_usage() -> Response:
+    return jsonify(ibm.usage_json())
+
+
+# -- jobs -------------------------------------------------------------------------------------------
+
+
+@runtime_bp.post("/jobs")
+def create_job() -> Response:
+    key = _state().ledger.reserve(g.owner, request.get_data(cache=True))
+    try:
+        rec = _submit(_json_body(), key)
+    except BaseException as exc:
+        if not isinstance(exc, QhostError) or exc.status >= 500:
+            _state().ledger.failed(key)
+        raise
+    return jsonify(
+        {"id": rec.id, "backend": rec.spec.backend, "session_id": rec.spec.session_id, "private": False}
+    )
+
+
+def _submit(body: Any, key: str) -> Any:
+    req = ibm.parse_job_request(body)
+    entry = _entry(req.backend)
+    session = _session_for(req)
+    _validate(req, entry)
+    spec = JobSpec(
+        program=req.program,
+        inputs=json.dumps(req.params, separators=(",", ":")),
+        backend=entry.name,
+        owner=g.owner,
+        session_id=req.session_id,
+        serial_key=session.serial_key if session is not None else None,
+        tags=req.tags,
+        idempotency_key=key,
+    )
+    return _ctx().engine.submit(spec)
+
+
+def _session_for(req: ibm.JobRequest) -> Any:
+    if req.session_id is None:
+        return None
+    session = _state().sessions.require_open(req.session_id, _owner())
+    if session.backend != req.backend:
+        raise InputError(f"Session {session.id} runs on backend {session.backend}, not {req.backend}")
+    return session
+
+
+def _validate(req: ibm.JobRequest, entry: Any) -> None:
+    limits = _state().limits
+    if req.program == "executor":
+        from qhost.protocols.ibm_executor import decode_executor_params, item_pubs
+
+        pubs = item_pubs(decode_executor_params(req.params, limits))
+    else:
+        decoded = ibm.decode_params(req.params, limits)
+        pubs = ibm.coerce_pubs(req.program, decoded, limits)
+        ibm.simulator_options(decoded)
+    backend = _device(entry).backend()
+    target = backend.target if backend is not None else None
+    ibm.validate_pubs(pubs, entry.name, entry.num_qubits, target)
+
+
+def _job(job_id: str) -> Any:
+    return _ctx().engine.get(job_id, owner=_owner())
+
+
+@runtime_bp.get("/jobs/<job_id>")
+def get_job(job_id: str) -> Response:
+    include = request.args.get("exclude_params", "false").lower() != "true"
+    rec = _job(job_id)
+    hold = float(current_app.config.get("IBM_STATUS_HOLD_SECONDS", STATUS_HOLD_SECONDS))
+    if not include and not rec.status.is_final and hold > 0:
+        rec = _ctx().engine.wait(job_id, timeout=hold, owner=_owner())
+    return jsonify(ibm.job_json(rec, include_params=include))
+
+
+@runtime_bp.get("/jobs")
+def list_jobs() -> Response:
+    args = request.args
+    limit = _int_arg("limit", 10, 1, 1000)
+    offset = _int_arg("offset", 0, 0, 10**9) or _int_arg("skip", 0, 0, 10**9)
+    jobs, count = _ctx().engine.list_jobs(
+        _owner(),
+        statuses=_pending_filter(args.get("pending")),
+        backend=args.get("backend") or None,
+        program=args.get("program") or None,
+        session_id=args.get("session_id") or None,
+        tags=args.getlist("tags") or None,
+        created_after=_date_arg("created_after"),
+        created_before=_date_arg("created_before"),
+        limit=limit,
+        offset=offset,
+        descending=args.get("sort", "DESC").upper() != "ASC",
+    )
+    include = args.get("exclude_params", "false").lower() != "true"
+    return jsonify(
+        {
+            "jobs": [ibm.job_json(j, include_params=include) for j in jobs],
+            "count": count,
+            "offset": offset,
+            "limit": limit,
+        }
+    )
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"Query parameter {name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise InputError(f"Query parameter {name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _date_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"Query parameter {name} must be an ISO 8601 date, got {raw!r}") from None
+
+
+def _pending_filter(raw: str | None) -> list[JobStatus] | None:
+    if raw is None or raw == "":
+        return None
+    if raw.lower() == "true":
+        return [JobStatus.QUEUED, JobStatus.RUNNING]
+    return sorted(FINAL, key=str)
+
+
+@runtime_bp.get("/jobs/<job_id>/results")
+def job_results(job_id: str) -> Response | tuple[Response, int]:
+    rec = _job(job_id)
+    if rec.status == JobStatus.COMPLETED:
+        return Response(rec.result or "", mimetype="application/json")
+    if rec.status == JobStatus.FAILED:
+        return Response(f"Job {rec.id} failed: {rec.error or 'unknown error'}", mimetype="text/plain")
+    if rec.status == JobStatus.CANCELLED:
+        return Response(f"Job {rec.id} was cancelled", mimetype="text/plain")
+    raise InvalidJobTransition(
+        f"Job {rec.id} is {ibm.IBM_STATUS[rec.status]}; results exist once it finishes"
+    )
+
+
+@runtime_bp.post("/jobs/<job_id>/cancel")
+def cancel_job(job_id: str) -> tuple[str, int]:
+    _ctx().engine.cancel(job_id, owner=_owner())
+    return "", 204
+
+
+@runtime_bp.delete("/jobs/<job_id>")
+def delete_job(job_id: str) -> tuple[str, int]:
+    _ctx().engine.delete(job_id, owner=_owner())
+    return "", 204
+
+
+@runtime_bp.get("/jobs/<job_id>/metrics")
+def job_metrics(job_id: str) -> Response:
+    import qiskit
+
+    return jsonify(ibm.metrics_json(_job(job_id), qiskit.__version__))
+
+
+@runtime_bp.get("/jobs/<job_id>/logs")
+def job_logs(job_id: str) -> Response:
+    rec = _job(job_id)
+    return Response(rec.error or "", mimetype="text/plain")
+
+
+@runtime_bp.put("/jobs/<job_id>/tags")
+def job_tags(job_id: str) -> tuple[str, int]:
+    body = _json_body()
+    tags = body.get("tags") if isinstance(body, dict) else None
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InputError('Body must be {"tags": [<string>, ...]}')
+    _ctx().engine.set_tags(job_id, tags, owner=_owner())
+    return "", 204
+
+
+# -- sessions ---------------------------------------------------------------------------------------
+
+
+@runtime_bp.post("/sessions")
+def create_session() -> Response:
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise InputError("Body must be a JSON object with mode and backend")
+    entry = _entry(str(body.get("backend") or ""))
+    rec = _state().sessions.create(
+        g.owner, entry.name, str(body.get("mode") or "dedicated"), body.get("max_ttl")
+    )
+    return jsonify(ibm.session_json(rec, _state().sessions.state(rec)))
+
+
+@runtime_bp.get("/sessions/<session_id>")
+def get_session(session_id: str) -> Response:
+    rec = _state().sessions.get(session_id, _owner())
+    return jsonify(ibm.session_json(rec, _state().sessions.state(rec)))
+
+
+@runtime_bp.patch("/sessions/<session_id>")
+def patch_session(session_id: str) -> tuple[str, int]:
+    body = _json_body()
+    accepting = body.get("accepting_jobs") if isinstance(body, dict) else None
+    if not isinstance(accepting, bool):
+        raise InputError('Body must be {"accepting_jobs": true|false}')
+    _state().sessions.set_accepting(session_id, accepting, _owner())
+    return "", 204
+
+
+@runtime_bp.delete("/sessions/<session_id>/close")
+def close_session(session_id: str) -> tuple[str, int]:
+    _state().sessions.cancel(session_id, _owner())
+    return "", 204
+
+
+# -- CLI --------------------------------------------------------------------------------------------
+
+
+def register_cli(main: Any) -> None:
+    """Add ``qhost env`` to the ``qhost`` click group (called by ``qhost.cli``)."""
+    import click
+
+    @main.command("env")
+    @click.option("--url", default=None, help="Server base URL [default: http://<QHOST_HOST>:<QHOST_PORT>].")
+    @click.option("--token", default="qhost", show_default=True, help="API key (any text when auth is off).")
+    def env(url: str | None, token: str) -> None:
+        """Print `export NAME=VALUE` lines that point a stock qiskit-ibm-runtime client at qhost."""
+        import shlex
+
+        from qhost.client.runtime import connection_env
+        from qhost.config import Settings
+
+        if url is None:
+            settings = Settings.from_env()
+            url = f"http://{settings.host}:{settings.port}"
+        for name, value in connection_env(url, token).items():
+            click.echo(f"export {name}={shlex.quote(value)}")
