@@ -1,0 +1,93 @@
+"""The Thrift door: Qrisp's Thrift ``BackendService`` (qrisp 0.1 – 0.4.10) plus qhost's job methods.
+
+- ``qhost.thrift``: the IDL beside this file; ``gen/`` is generated from it (``scripts/gen_thrift.sh``).
+- ``handler.ThriftHandler``: the service, on the same engine as the REST doors.
+- ``server.ThriftServer``: bounded, stoppable, TBufferedTransport + TBinaryProtocol (Qrisp's defaults).
+- ``start_thrift_server(ctx, host, port)``: both, wired and started.
+
+The ``thrift`` package is optional (``pip install qhost[thrift]``): importing this package works without it;
+``start_thrift_server`` raises ``ConfigurationError`` naming the install command.
+
+Design notes:
+
+- **Wire**: TCP socket + ``TBufferedTransport`` + strict ``TBinaryProtocol`` (Qrisp's defaults), decoded with
+  thrift's C extension. Limits per request: message bytes and string bytes (``Settings.max_body_bytes``,
+  16 MiB), 1,000,000 elements per list/map, 200,000 circuit instructions, 1024 qubits, definitions nested 8
+  deep, shots ``1..Settings.max_shots``. Malformed or over-limit requests are answered with a
+  ``TApplicationException(PROTOCOL_ERROR, "<code>: …")`` and that connection is closed.
+- **Qrisp's ``run``** converts the circuit struct to OpenQASM 2 (``qhost.protocols.thrift``) and runs it
+  through the engine with the Qrisp REST door's routing. Qrisp's own Thrift server passed the *struct* to
+  ``run_func``; ours passes QASM text, like every other qhost door (one ``run_func`` serves all doors).
+- **Errors for old clients** (verified with Qrisp 0.4.10's generated client, ``tests/thrift``): a client
+  generated without a ``throws`` clause skips an unknown result field and raises
+  ``TApplicationException(MISSING_RESULT, "run failed: unknown result")``, losing our message. So ``run``
+  declares ``BackendError`` as result field 1 *and* takes an extra argument 4 ``typed_errors`` that only
+  clients generated from our IDL send: they get ``BackendError``; Qrisp's clients get a
+  ``TApplicationException`` whose message is ``"<code>: <message>"``. Arguments 1-3 keep Qrisp's ids/types.
+- **Counts**: ``run`` keeps Qrisp's ``map<string,i32>`` and refuses (never truncates) counts above 2**31-1
+  and non-integer results (probabilities); the new methods use i64.
+- **Auth**: with API keys configured, ``token`` of every job call must be a key; jobs belong to their key.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from qhost.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from qhost.thrift.server import ThriftServer
+
+__all__ = ["IDL_FILE", "idl_text", "require_thrift", "start_thrift_server"]
+
+IDL_FILE = "qhost.thrift"
+"""File name of the IDL inside this package."""
+
+
+def idl_text() -> str:
+    """The IDL the generated code was built from (shipped as package data)."""
+    return resources.files(__name__).joinpath(IDL_FILE).read_text(encoding="utf-8")
+
+
+def require_thrift() -> None:
+    """Raise ``ConfigurationError`` with the install command when the ``thrift`` package is missing."""
+    try:
+        import thrift  # noqa: F401
+    except ImportError:
+        raise ConfigurationError("The Thrift door needs the 'thrift' package; install it with "
+                                 "pip install 'qhost[thrift]'") from None
+
+
+def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **options: Any) -> ThriftServer:
+    """Start a Thrift ``BackendService`` on ``host:port`` for the server context ``ctx`` and return it.
+
+    Args:
+        ctx: a ``QhostContext`` (``settings``, ``engine``, ``catalog``, ``qrisp_target``).
+        host: interface to bind.
+        port: TCP port (0 = a free one; read ``.port``).
+        options: ``ThriftServer`` options (``threads``, ``max_connections``, ``idle_timeout``,
+            ``request_timeout``, ``limits``; the default
+            ``limits`` take the message and string sizes from ``settings.max_body_bytes``) and
+            ``ThriftHandler`` options (``name``, ``run_timeout``, ``circuit_limits``).
+
+    Raises:
+        ConfigurationError: ``thrift`` is not installed, or the port cannot be bound.
+    """
+    require_thrift()
+    from qhost.thrift.handler import ThriftHandler
+    from qhost.thrift.server import ThriftServer, WireLimits
+
+    handler_opts = {k: options.pop(k) for k in ("name", "run_timeout") if k in options}
+    if "circuit_limits" in options:
+        handler_opts["limits"] = options.pop("circuit_limits")
+    if "limits" not in options:
+        size = ctx.settings.max_body_bytes
+        options["limits"] = WireLimits(max_message_bytes=size, max_string_bytes=size)
+    handler = ThriftHandler(ctx, **handler_opts)
+    server = ThriftServer(handler, host, port, **options)
+    handler.stopping = server.stopping
+    try:
+        return server.start()
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot start the Thrift server on {host}:{port}: {exc}") from exc

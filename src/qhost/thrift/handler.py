@@ -1,0 +1,238 @@
+"""The Thrift door's handler: decode with ``qhost.protocols.thrift``, call the engine, encode the answer.
+
+Every method runs through the engine; simulation never runs in a Thrift connection thread. Errors:
+
+- the new methods raise the declared ``BackendError(code, message, status)`` built from the
+  ``qhost.errors`` exception (any other exception becomes ``internal_error`` with its type and text);
+- Qrisp's ``run`` does the same when the caller sent ``typed_errors=true`` (clients generated from our
+  IDL); Qrisp's generated client never sends it and cannot decode a declared exception (it would report
+  "run failed: unknown result"), so it gets a ``TApplicationException`` whose message is
+  ``"<code>: <message>"``.
+
+Job routing of Qrisp's ``run`` is the Qrisp REST door's (``QhostContext.qrisp_target``): an
+``ExecutorRunFunc`` runs program ``counts`` on ``device@executor`` in worker processes, any other
+``run_func`` runs program ``run_func`` in the engine's thread pool, and with neither the server's
+``qrisp_backend`` runs ``counts``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from thrift.Thrift import TApplicationException
+
+from qhost.engine.spec import JobSpec
+from qhost.engine.status import JobStatus
+from qhost.errors import AuthError, ExecutorError, InvalidOption, QhostError
+from qhost.protocols import thrift as proto
+from qhost.protocols.qrisp import job_inputs
+from qhost.thrift.gen import ttypes
+
+if TYPE_CHECKING:
+    from qhost.engine.spec import JobRecord
+
+__all__ = ["DEFAULT_RUN_TIMEOUT", "ThriftHandler", "backend_error"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RUN_TIMEOUT = 3600.0
+"""Longest a blocking ``run``/``run_qasm`` waits for its job, in seconds (then the job is cancelled)."""
+
+_POLL = 0.25
+"""Slice of a blocking wait, in seconds, so ``stop()`` never waits for a long job."""
+
+
+def backend_error(exc: BaseException) -> ttypes.BackendError:
+    """The declared Thrift exception for ``exc`` (``qhost.errors`` keeps its code/status; others are 500)."""
+    if isinstance(exc, QhostError):
+        return ttypes.BackendError(code=exc.code, message=exc.message, status=exc.status)
+    return ttypes.BackendError(code="internal_error", message=f"{type(exc).__name__}: {exc}", status=500)
+
+
+class ThriftHandler:
+    """Implements ``BackendService`` (see ``qhost.thrift``) on a ``QhostContext``.
+
+    Args:
+        ctx: the server's context: ``settings``, ``engine``, ``catalog``, ``qrisp_target(device)``.
+        name: the name ``ping`` reports.
+        limits: size limits for circuit structs.
+        run_timeout: longest wait of a blocking call, in seconds.
+        stopping: set when the server stops; blocking waits end early with ``ExecutorError``.
+    """
+
+    def __init__(self, ctx: Any, *, name: str = "qhost", limits: proto.Limits | None = None,
+                 run_timeout: float = DEFAULT_RUN_TIMEOUT, stopping: threading.Event | None = None) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.limits = limits or proto.Limits()
+        self.run_timeout = run_timeout
+        self.stopping = stopping or threading.Event()
+
+    # ------------------------------------------------------------------ Qrisp's methods
+
+    def run(self, qc: Any, shots: int | None, token: str | None, typed_errors: bool | None) -> dict[str, int]:
+        with _errors(typed=bool(typed_errors)):
+            qasm = proto.qasm_from_struct(qc, self.limits)
+            program, backend = self.ctx.qrisp_target("")
+            record = self._submit(program, backend, qasm, shots, token or "")
+            done = self._wait(record, self.run_timeout)
+            return proto.counts_i32(self._counts(done))
+
+    def ping(self) -> ttypes.BackendStatus:
+        with _errors(typed=False):
+            return ttypes.BackendStatus(name=self.name, online=not self.stopping.is_set())
+
+    # ------------------------------------------------------------------ qhost additions
+
+    def run_qasm(self, qasm: str | None, shots: int | None, backend: str | None, token: str | None,
+                 timeout: float | None) -> dict[str, int]:
+        with _errors(typed=True):
+            record = self._submit_qasm(qasm, shots, backend, token)
+            done = self._wait(record, self._timeout(timeout, self.run_timeout))
+            return proto.counts_i64(self._counts(done))
+
+    def submit(self, qasm: str | None, shots: int | None, backend: str | None,
+               token: str | None) -> ttypes.JobInfo:
+        with _errors(typed=True):
+            return _job_info(self._submit_qasm(qasm, shots, backend, token))
+
+    def status(self, job_id: str | None, token: str | None) -> ttypes.JobInfo:
+        with _errors(typed=True):
+            return _job_info(self.ctx.engine.get(job_id or "", owner=self._owner(token)))
+
+    def result(self, job_id: str | None, timeout: float | None, token: str | None) -> ttypes.JobResult:
+        with _errors(typed=True):
+            owner = self._owner(token)
+            record = self.ctx.engine.get(job_id or "", owner=owner)
+            wait = self._timeout(timeout, self.ctx.settings.max_wait) if timeout else 0.0
+            if wait and not record.status.is_final:
+                record = self._poll(record.id, wait, owner)
+            if record.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+                raise _job_failed(record)
+            if record.status != JobStatus.COMPLETED:
+                return ttypes.JobResult(job=_job_info(record))
+            counts = proto.counts_i64(self._counts(record))
+            return ttypes.JobResult(job=_job_info(record), counts=counts, result_json=record.result)
+
+    def cancel(self, job_id: str | None, token: str | None) -> ttypes.JobInfo:
+        with _errors(typed=True):
+            return _job_info(self.ctx.engine.cancel(job_id or "", owner=self._owner(token)))
+
+    def backends(self) -> list[ttypes.BackendInfo]:
+        with _errors(typed=True):
+            return [
+                ttypes.BackendInfo(name=e.name, device=e.device, executor=e.executor, num_qubits=e.num_qubits,
+                                   available=e.available, reason=e.reason or "")
+                for e in self.ctx.catalog.entries()
+            ]
+
+    # ------------------------------------------------------------------ steps
+
+    def _submit_qasm(self, qasm: str | None, shots: int | None, backend: str | None,
+                     token: str | None) -> JobRecord:
+        if not isinstance(qasm, str) or not qasm.strip():
+            raise InvalidOption("'qasm' must be non-empty OpenQASM 2 or 3 text")
+        program, target = self.ctx.qrisp_target((backend or "").strip())
+        return self._submit(program, target, qasm, shots, token or "")
+
+    def _submit(self, program: str, backend: str | None, qasm: str, shots: int | None,
+                token: str) -> JobRecord:
+        owner = self._owner(token)
+        shots = self._shots(shots)
+        forwarded = "" if self.ctx.settings.auth_enabled else token
+        inputs = job_inputs(program, qasm, shots, forwarded)
+        spec = JobSpec(program=program, inputs=inputs, backend=backend, owner=owner or "",
+                       meta={"door": "thrift"})
+        return self.ctx.engine.submit(spec)
+
+    def _shots(self, shots: int | None) -> int | None:
+        limit = self.ctx.settings.max_shots
+        if shots is None or shots == 0:
+            return None
+        if not 0 < shots <= limit:
+            raise InvalidOption(f"shots must be between 1 and {limit} (max_shots), got {shots}")
+        return shots
+
+    def _owner(self, token: str | None) -> str | None:
+        """``None`` (no owner filter) when auth is off; else the API key's owner.
+
+        Raises:
+            AuthError: keys are configured and ``token`` is missing or unknown.
+        """
+        settings = self.ctx.settings
+        if not settings.auth_enabled:
+            return None
+        if not token or not any(hmac.compare_digest(token, key) for key in settings.api_keys):
+            raise AuthError("Unknown or missing API key: pass it as the 'token' argument")
+        from qhost.server.auth import owner_of_key
+
+        return owner_of_key(token)
+
+    def _wait(self, record: JobRecord, timeout: float) -> JobRecord:
+        done = self._poll(record.id, timeout, None)
+        if done.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise _job_failed(done)
+        if done.status != JobStatus.COMPLETED:
+            self._cancel_quietly(record.id)
+            why = "the server is stopping" if self.stopping.is_set() else f"it ran longer than {timeout:g} s"
+            raise ExecutorError(f"Job {record.id} was cancelled: {why}")
+        return done
+
+    def _poll(self, job_id: str, timeout: float, owner: str | None) -> JobRecord:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            record = self.ctx.engine.wait(job_id, timeout=max(0.0, min(_POLL, left)), owner=owner)
+            if record.status.is_final or left <= 0 or self.stopping.is_set():
+                return record
+
+    def _cancel_quietly(self, job_id: str) -> None:
+        try:
+            self.ctx.engine.cancel(job_id)
+        except QhostError:
+            pass
+
+    def _counts(self, record: JobRecord) -> dict[str, Any]:
+        return proto.counts_from_result(record.spec.program, record.result or "{}")
+
+    @staticmethod
+    def _timeout(value: float | None, default: float) -> float:
+        if value is None or value == 0:
+            return default
+        if not 0 < value <= 86_400:
+            raise InvalidOption(f"timeout must be between 0 and 86400 seconds, got {value!r}")
+        return float(value)
+
+
+def _job_info(record: JobRecord) -> ttypes.JobInfo:
+    return ttypes.JobInfo(**proto.job_info_fields(record))
+
+
+def _job_failed(record: JobRecord) -> QhostError:
+    if record.status == JobStatus.CANCELLED:
+        return ExecutorError(f"Job {record.id} was cancelled")
+    return ExecutorError(f"Job {record.id} failed: {record.error or 'no reason recorded'}")
+
+
+@contextmanager
+def _errors(*, typed: bool) -> Iterator[None]:
+    """Map every exception to what the caller can decode: ``BackendError`` or a ``TApplicationException``."""
+    try:
+        yield
+    except (ttypes.BackendError, TApplicationException):
+        raise
+    except Exception as exc:
+        if not isinstance(exc, QhostError):
+            log.exception("thrift handler: unexpected error")
+        error = backend_error(exc)
+        if typed:
+            raise error from exc
+        kind = TApplicationException.INTERNAL_ERROR if error.status >= 500 else TApplicationException.UNKNOWN
+        raise TApplicationException(kind, f"{error.code}: {error.message}") from exc
+
