@@ -196,3 +196,11 @@ def test_kraus_collapsed_noise_gives_same_counts_as_mixture(aer, manila, ghz5_qa
 def test_text_that_is_neither_qasm2_nor_qasm3_is_invalid_circuit():
     with pytest.raises(InvalidCircuit, match=r"Invalid OpenQASM 2: <input>:1,0: 'garbage'.*as OpenQASM 3"):
         parse_qasm("garbage text")
+
+
+def test_small_circuits_run_single_threaded_large_ones_use_the_option():
+    from qhost.executors.aer import SMALL_CIRCUIT_QUBITS, AerExecutor
+
+    executor = AerExecutor(max_parallel_threads=4)
+    assert executor.threads_for(5) == 1
+    assert executor.threads_for(SMALL_CIRCUIT_QUBITS) == 4

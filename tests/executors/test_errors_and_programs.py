@@ -97,7 +97,7 @@ BAD_INPUTS = [
     ("ideal@aer", "OPENQASM 3.0; qubit[2] q; h q[5];", 10),
     ("ideal@aer", "OPENQASM 2.0; qreg q[1]; h q[0];", 10),
     ("ideal@aer", 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nmeasure q[3] -> c[0];', 10),
-    ("fake_manila@aer", 'OPENQASM 2.0;\nopaque magic q;\nqreg q[1];\nmagic q[0];', 10),
+    ("fake_manila@aer", "OPENQASM 2.0;\nopaque magic q;\nqreg q[1];\nmagic q[0];", 10),
     ("fake_manila@aer", 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[9];\nh q[8];', 10),
     ("ideal@aer", 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];', -1),
     ("nowhere@aer", "x", 10),

@@ -29,8 +29,10 @@ QRISP_VERSION = "0.4.10"
 QRISP_CACHE = REPO / ".cache" / f"qrisp-{QRISP_VERSION}"
 QRISP_CODEGEN = "qrisp/interface/thrift_interface/codegen/"
 
-BELL_QASM = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\n' \
-            "measure q[0] -> c[0];\nmeasure q[1] -> c[1];\n"
+BELL_QASM = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\n'
+    "measure q[0] -> c[0];\nmeasure q[1] -> c[1];\n"
+)
 
 
 class FakeRunFunc:
@@ -55,8 +57,16 @@ class FakeRunFunc:
 
 
 def _start(run_func: Any, data_dir: Path, **overrides: Any) -> BackendServer:
-    return BackendServer(run_func, port=0, thrift_port=0, data_dir=data_dir, worker_mode="thread",
-                         process_workers=1, thread_workers=4, **overrides).start()
+    return BackendServer(
+        run_func,
+        port=0,
+        thrift_port=0,
+        data_dir=data_dir,
+        worker_mode="thread",
+        process_workers=1,
+        thread_workers=4,
+        **overrides,
+    ).start()
 
 
 @pytest.fixture(scope="module")
@@ -156,15 +166,23 @@ def fetch_qrisp_codegen(cache: Path = QRISP_CACHE) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     wheels = list(cache.glob(f"qrisp-{QRISP_VERSION}-*.whl"))
     if not wheels:
-        cmd = [sys.executable, "-m", "pip", "download", f"qrisp=={QRISP_VERSION}", "--no-deps",
-               "-d", str(cache)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            f"qrisp=={QRISP_VERSION}",
+            "--no-deps",
+            "-d",
+            str(cache),
+        ]
         subprocess.run(cmd, check=True, capture_output=True, timeout=300)
         wheels = list(cache.glob(f"qrisp-{QRISP_VERSION}-*.whl"))
     target.mkdir(exist_ok=True)
     with zipfile.ZipFile(wheels[0]) as wheel:
         for name in wheel.namelist():
             if name.startswith(QRISP_CODEGEN) and name.endswith(".py"):
-                (target / name[len(QRISP_CODEGEN):]).write_bytes(wheel.read(name))
+                (target / name[len(QRISP_CODEGEN) :]).write_bytes(wheel.read(name))
     return target
 
 
@@ -174,8 +192,9 @@ def load_qrisp_codegen() -> ModuleType:
     if name + ".BackendService" in sys.modules:
         return sys.modules[name + ".BackendService"]
     path = fetch_qrisp_codegen()
-    spec = importlib.util.spec_from_file_location(name, path / "__init__.py",
-                                                  submodule_search_locations=[str(path)])
+    spec = importlib.util.spec_from_file_location(
+        name, path / "__init__.py", submodule_search_locations=[str(path)]
+    )
     assert spec is not None and spec.loader is not None
     package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
@@ -209,8 +228,14 @@ def bell_struct() -> Callable[[ModuleType], Any]:
             op = tt.Operation(name=name, num_qubits=len(qubits), num_clbits=len(clbits), params=[])
             return tt.Instruction(op=op, qubits=list(qubits), clbits=list(clbits))
 
-        data = [ins("qb_alloc", [q[0]]), ins("qb_alloc", [q[1]]), ins("h", [q[0]]), ins("cx", q),
-                ins("measure", [q[0]], [c[0]]), ins("measure", [q[1]], [c[1]])]
+        data = [
+            ins("qb_alloc", [q[0]]),
+            ins("qb_alloc", [q[1]]),
+            ins("h", [q[0]]),
+            ins("cx", q),
+            ins("measure", [q[0]], [c[0]]),
+            ins("measure", [q[1]], [c[1]]),
+        ]
         return tt.QuantumCircuit(qubits=q, clbits=c, data=data)
 
     return build

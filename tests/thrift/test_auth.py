@@ -15,8 +15,14 @@ from qhost.thrift.gen import BackendService
 
 @pytest.fixture(scope="module")
 def keyed(run_func, tmp_path_factory) -> Iterator[BackendServer]:
-    srv = BackendServer(run_func, port=0, thrift_port=0, data_dir=tmp_path_factory.mktemp("thrift-auth"),
-                        worker_mode="thread", api_keys=("key-one", "key-two"))
+    srv = BackendServer(
+        run_func,
+        port=0,
+        thrift_port=0,
+        data_dir=tmp_path_factory.mktemp("thrift-auth"),
+        worker_mode="thread",
+        api_keys=("key-one", "key-two"),
+    )
     srv.start()
     yield srv
     srv.stop()

@@ -57,9 +57,14 @@ def call_run(port: int, payload: bytes) -> Any:
 @pytest.fixture
 def small(server: Any) -> Iterator[Any]:
     """A second Thrift door on the same engine: 50,000 instructions, 8 MiB messages, 1 MiB strings."""
-    srv = start_thrift_server(server.app.extensions["qhost"], "127.0.0.1", 0, threads=2,
-                              circuit_limits=Limits(max_instructions=50_000),
-                              limits=WireLimits(max_message_bytes=8 << 20, max_string_bytes=1 << 20))
+    srv = start_thrift_server(
+        server.app.extensions["qhost"],
+        "127.0.0.1",
+        0,
+        threads=2,
+        circuit_limits=Limits(max_instructions=50_000),
+        limits=WireLimits(max_message_bytes=8 << 20, max_string_bytes=1 << 20),
+    )
     yield srv
     srv.stop()
 
@@ -131,8 +136,9 @@ def test_deeply_nested_definitions_are_refused(gen_client, client):
     inner = tt.QuantumCircuit(qubits=[tt.Qubit("x")], clbits=[], data=[])
     for _ in range(40):
         op = tt.Operation(name="wrap", num_qubits=1, num_clbits=0, params=[], definition=inner)
-        inner = tt.QuantumCircuit(qubits=[tt.Qubit("x")], clbits=[],
-                                  data=[tt.Instruction(op=op, qubits=[tt.Qubit("x")], clbits=[])])
+        inner = tt.QuantumCircuit(
+            qubits=[tt.Qubit("x")], clbits=[], data=[tt.Instruction(op=op, qubits=[tt.Qubit("x")], clbits=[])]
+        )
     with pytest.raises(TApplicationException, match="(?i)recursion|nested"):
         gen_client.run(inner, 10, "", True)
     assert client.ping()["online"] is True

@@ -11,14 +11,23 @@ from qhost.thrift.gen import ttypes as tt
 
 
 def op(name: str, qubits: list[str], clbits: list[str] = (), params: list[float] = (), definition=None):  # type: ignore[assignment]
-    return tt.Instruction(op=tt.Operation(name=name, num_qubits=len(qubits), num_clbits=len(clbits),
-                                          params=list(params), definition=definition),
-                          qubits=[tt.Qubit(q) for q in qubits], clbits=[tt.Clbit(c) for c in clbits])
+    return tt.Instruction(
+        op=tt.Operation(
+            name=name,
+            num_qubits=len(qubits),
+            num_clbits=len(clbits),
+            params=list(params),
+            definition=definition,
+        ),
+        qubits=[tt.Qubit(q) for q in qubits],
+        clbits=[tt.Clbit(c) for c in clbits],
+    )
 
 
 def circuit(data: list, qubits: tuple[str, ...] = ("a", "b"), clbits: tuple[str, ...] = ("c0", "c1")):  # type: ignore[type-arg]
-    return tt.QuantumCircuit(qubits=[tt.Qubit(q) for q in qubits], clbits=[tt.Clbit(c) for c in clbits],
-                             data=data)
+    return tt.QuantumCircuit(
+        qubits=[tt.Qubit(q) for q in qubits], clbits=[tt.Clbit(c) for c in clbits], data=data
+    )
 
 
 def test_bell_struct_becomes_qasm_that_qiskit_parses():
@@ -30,8 +39,14 @@ def test_bell_struct_becomes_qasm_that_qiskit_parses():
 
 
 def test_qrisp_spellings_and_bookkeeping_ops_are_translated():
-    data = [op("qb_alloc", ["a"]), op("s_dg", ["a"]), op("t_dg", ["b"]), op("gphase", ["a"], params=[0.3]),
-            op("u3", ["a"], params=[0.1, 0.2, 0.3]), op("qb_dealloc", ["b"])]
+    data = [
+        op("qb_alloc", ["a"]),
+        op("s_dg", ["a"]),
+        op("t_dg", ["b"]),
+        op("gphase", ["a"], params=[0.3]),
+        op("u3", ["a"], params=[0.1, 0.2, 0.3]),
+        op("qb_dealloc", ["b"]),
+    ]
     qasm = proto.qasm_from_struct(circuit(data))
     assert [i.operation.name for i in qasm2.loads(qasm).data] == ["sdg", "tdg", "u3"]
 
@@ -106,8 +121,9 @@ def test_struct_from_circuit_round_trips_through_qasm():
     qc.cx(0, 1)
     qc.measure([0, 1], [0, 1])
     back = qasm2.loads(proto.qasm_from_struct(proto.struct_from_circuit(qc, tt)))
-    assert [(i.operation.name, list(i.operation.params)) for i in back.data] == \
-        [(i.operation.name, list(i.operation.params)) for i in qc.data]
+    assert [(i.operation.name, list(i.operation.params)) for i in back.data] == [
+        (i.operation.name, list(i.operation.params)) for i in qc.data
+    ]
 
 
 def test_counts_i32_refuses_overflow_and_probabilities():

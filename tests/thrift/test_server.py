@@ -43,8 +43,9 @@ def test_backend_server_reports_the_thrift_door(server):
 
 
 def test_stop_closes_both_doors(tmp_path):
-    srv = BackendServer(lambda q, s, t: {"0": 1}, port=0, thrift_port=0, data_dir=tmp_path,
-                        worker_mode="thread")
+    srv = BackendServer(
+        lambda q, s, t: {"0": 1}, port=0, thrift_port=0, data_dir=tmp_path, worker_mode="thread"
+    )
     srv.start()
     with ThriftBackendClient("127.0.0.1", srv.thrift_port) as c:
         assert c.run("OPENQASM 2.0;", 1) == {"0": 1}
@@ -59,8 +60,9 @@ def test_stop_closes_both_doors(tmp_path):
 def test_taken_thrift_port_is_a_configuration_error_and_stops_http(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        srv = BackendServer(lambda q, s, t: {}, port=0, thrift_port=port, data_dir=tmp_path,
-                            worker_mode="thread")
+        srv = BackendServer(
+            lambda q, s, t: {}, port=0, thrift_port=port, data_dir=tmp_path, worker_mode="thread"
+        )
         with pytest.raises(ConfigurationError, match=f"Thrift server on 127.0.0.1:{port}"):
             srv.start()
     assert not srv.running
@@ -111,8 +113,10 @@ def test_idle_connections_hold_no_thread():
 
 
 def test_request_stalled_midway_is_dropped_after_request_timeout():
-    with ThriftServer(SlowHandler(), threads=1, request_timeout=0.3) as srv, \
-            socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+    with (
+        ThriftServer(SlowHandler(), threads=1, request_timeout=0.3) as srv,
+        socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock,
+    ):
         sock.sendall(b"\x80\x01\x00\x01\x00\x00")  # half a message header, then silence
         started = time.monotonic()
         assert sock.recv(10) == b""
@@ -122,8 +126,10 @@ def test_request_stalled_midway_is_dropped_after_request_timeout():
 
 
 def test_idle_connection_is_closed_after_idle_timeout():
-    with ThriftServer(SlowHandler(), idle_timeout=0.3) as srv, \
-            socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+    with (
+        ThriftServer(SlowHandler(), idle_timeout=0.3) as srv,
+        socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock,
+    ):
         started = time.monotonic()
         assert sock.recv(10) == b""
         assert time.monotonic() - started < 3
@@ -147,8 +153,18 @@ def test_cli_serve_with_thrift_port(tmp_path, free_port):
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "qhost", "serve", "--port", "0", "--thrift-port", str(free_port),
-           "--data-dir", str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "qhost",
+        "serve",
+        "--port",
+        "0",
+        "--thrift-port",
+        str(free_port),
+        "--data-dir",
+        str(tmp_path),
+    ]
     env = {**os.environ, "QHOST_PROCESS_WORKERS": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -113,8 +113,10 @@ def test_closed_client_refuses_calls(client):
 
 
 def test_connection_refused_is_a_transport_error(free_port):
-    with ThriftBackendClient("127.0.0.1", free_port, timeout=2) as c, \
-            pytest.raises(TransportError, match=f"127.0.0.1:{free_port}"):
+    with (
+        ThriftBackendClient("127.0.0.1", free_port, timeout=2) as c,
+        pytest.raises(TransportError, match=f"127.0.0.1:{free_port}"),
+    ):
         c.ping()
 
 
@@ -131,16 +133,21 @@ def test_run_timeout_cancels_the_job_and_says_why(make_client, run_func):
 def test_silent_server_is_a_socket_timeout():
     with socket.create_server(("127.0.0.1", 0)) as silent:
         port = silent.getsockname()[1]
-        with ThriftBackendClient("127.0.0.1", port, timeout=0.3) as c, \
-                pytest.raises(TransportError, match="timeout|timed out"):
+        with (
+            ThriftBackendClient("127.0.0.1", port, timeout=0.3) as c,
+            pytest.raises(TransportError, match="timeout|timed out"),
+        ):
             c.ping()
 
 
 def test_legacy_run_with_typed_errors_raises_backend_error(gen_client):
     from qhost.thrift.gen import ttypes as tt
 
-    qc = tt.QuantumCircuit(qubits=[tt.Qubit("a")], clbits=[], data=[
-        tt.Instruction(op=tt.Operation(name="x", params=[]), qubits=[tt.Qubit("b")], clbits=[])])
+    qc = tt.QuantumCircuit(
+        qubits=[tt.Qubit("a")],
+        clbits=[],
+        data=[tt.Instruction(op=tt.Operation(name="x", params=[]), qubits=[tt.Qubit("b")], clbits=[])],
+    )
     with pytest.raises(tt.BackendError) as info:
         gen_client.run(qc, 10, "", True)
     assert info.value.code == "invalid_circuit" and "qubit 'b' is not one of" in info.value.message
@@ -175,10 +182,17 @@ def test_many_clients_at_once_are_served(client):
     assert errors == []
 
 
-@pytest.mark.parametrize("foreign", [
-    "TTransportException", "TProtocolException", "TApplicationException", "TException", "BackendError",
-    "OSError",
-])
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "TTransportException",
+        "TProtocolException",
+        "TApplicationException",
+        "TException",
+        "BackendError",
+        "OSError",
+    ],
+)
 def test_every_thrift_exception_becomes_a_qhost_client_error(client, foreign):
     from thrift.protocol.TProtocol import TProtocolException
     from thrift.Thrift import TApplicationException, TException
@@ -187,8 +201,13 @@ def test_every_thrift_exception_becomes_a_qhost_client_error(client, foreign):
     from qhost.errors import ClientError
     from qhost.thrift.gen.ttypes import BackendError
 
-    made = {"TTransportException": TTransportException(), "TProtocolException": TProtocolException(),
-            "TApplicationException": TApplicationException(), "TException": TException("x"),
-            "BackendError": BackendError(code="c", message="m", status=400), "OSError": OSError("x")}
+    made = {
+        "TTransportException": TTransportException(),
+        "TProtocolException": TProtocolException(),
+        "TApplicationException": TApplicationException(),
+        "TException": TException("x"),
+        "BackendError": BackendError(code="c", message="m", status=400),
+        "OSError": OSError("x"),
+    }
     with pytest.raises(ClientError), client._call():
         raise made[foreign]

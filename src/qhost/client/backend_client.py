@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from qhost.errors import ServerError, TransportError
+from qhost.protocols.qrisp import program_entry
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_TIMEOUT", "DEFAULT_WAIT", "BackendClient", "to_qasm"]
 
@@ -153,9 +154,10 @@ class BackendClient:
     ) -> tuple[str, dict[str, Any] | None]:
         qasm = to_qasm(qc)
         if self.is_qhost:
-            doc = self._post("/jobs", self._job_body(shots, device, programs=[_program(qasm)]), wait=wait)
+            body = self._job_body(shots, device, programs=[program_entry(qasm)])
+            doc = self._post("/jobs", body, wait=wait)
             return str(doc["id"]), doc if "state" in doc and "jobState" not in doc else None
-        deployment = self._post("/deployments", {"programs": [_program(qasm)], "name": ""})
+        deployment = self._post("/deployments", {"programs": [program_entry(qasm)], "name": ""})
         job = self._post("/jobs", self._job_body(shots, device, deployment_id=deployment["id"]))
         return str(job["id"]), None
 
@@ -240,15 +242,6 @@ def _base_url(api_endpoint: str, port: int | None) -> str:
         return base if has_port or port is None else f"{base}:{port}"
     host = f"[{api_endpoint}]" if ":" in api_endpoint and not api_endpoint.startswith("[") else api_endpoint
     return f"http://{host}:{port or DEFAULT_PORT}"
-
-
-def _program(qasm: str) -> dict[str, str]:
-    return {
-        "quantumCircuit": qasm,
-        "assemblerLanguage": "QASM2",
-        "pythonFilePath": "",
-        "pythonFileMetadata": "",
-    }
 
 
 def _json(response: requests.Response, url: str) -> dict[str, Any]:

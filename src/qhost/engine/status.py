@@ -6,12 +6,12 @@ threads or processes can never move one job along two paths.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["ALLOWED", "FINAL", "JobStatus"]
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     """Where a job is in its life. The values are what the store and Qrisp-style JSON carry."""
 
     QUEUED = "queued"
@@ -23,9 +23,6 @@ class JobStatus(str, Enum):
     @property
     def is_final(self) -> bool:
         return self in FINAL
-
-    def __str__(self) -> str:
-        return self.value
 
 
 FINAL: frozenset[JobStatus] = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})

@@ -138,6 +138,7 @@ class SqlStore:
                 queued = conn.execute(q.count_queued).scalar_one()
                 if queued >= max_queued:
                     raise OverflowError(queued)
+            values["created_at"] = utcnow()  # under the write lock, so no claim can predate it
             conn.execute(q.insert, values)
         return self._record(_Row(values)), True
 

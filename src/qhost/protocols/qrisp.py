@@ -34,6 +34,7 @@ __all__ = [
     "job_inputs",
     "normalize_counts",
     "parse_deployment",
+    "program_entry",
     "parse_job",
 ]
 
@@ -113,7 +114,7 @@ def deployment_response(
         "deployedBy": {"id": 0, "name": ""},
         "deployedAt": deployed_at.date().isoformat(),
         "name": "",
-        "programs": [_program(q) for q in programs],
+        "programs": [program_entry(q) for q in programs],
     }
 
 
@@ -203,7 +204,8 @@ def _timestamp(value: datetime | None) -> str:
     return "-" if value is None else str(value.replace(tzinfo=None))
 
 
-def _program(qasm: str) -> dict[str, str]:
+def program_entry(qasm: str) -> dict[str, str]:
+    """One entry of a deployment's ``programs`` list, as Qrisp's client sends it."""
     return {
         "quantumCircuit": qasm,
         "assemblerLanguage": "QASM2",

@@ -104,12 +104,15 @@ class _Emitter:
         lines = [self.instruction(ins, i, qmap, cmap, depth, where) for i, ins in enumerate(data)]
         return qubits, clbits, [line for line in lines if line]
 
-    def instruction(self, ins: Any, index: int, qmap: dict[str, int], cmap: dict[str, int], depth: int,
-                    where: str) -> str:
+    def instruction(
+        self, ins: Any, index: int, qmap: dict[str, int], cmap: dict[str, int], depth: int, where: str
+    ) -> str:
         self.count += 1
         if self.count > self.limits.max_instructions:
-            raise CircuitTooLarge(f"Circuit has more than {self.limits.max_instructions} instructions "
-                                  f"(max_instructions); split it or raise the server's limit")
+            raise CircuitTooLarge(
+                f"Circuit has more than {self.limits.max_instructions} instructions "
+                f"(max_instructions); split it or raise the server's limit"
+            )
         op = getattr(ins, "op", None)
         name = getattr(op, "name", None)
         label = f"{where} instruction {index}"
@@ -123,8 +126,9 @@ class _Emitter:
             raise InvalidCircuit(f"{label}: the same qubit appears twice")
         return self.statement(name, op, qs, cs, params, depth, label)
 
-    def statement(self, name: str, op: Any, qs: list[int], cs: list[int], params: list[float], depth: int,
-                  label: str) -> str:
+    def statement(
+        self, name: str, op: Any, qs: list[int], cs: list[int], params: list[float], depth: int, label: str
+    ) -> str:
         args = ",".join(f"q[{q}]" for q in qs)
         if name in _IGNORED:
             return ""
@@ -137,9 +141,11 @@ class _Emitter:
         if getattr(op, "definition", None) is not None:
             return f"{self.composite(op.definition, len(qs), depth, label)} {args};"
         if name not in GATES:
-            raise InvalidCircuit(f"{label}: unsupported operation {name!r}; supported: "
-                                 f"{sorted([*GATES, 'measure', 'reset', 'barrier', *_IGNORED])} "
-                                 f"or any operation with a 'definition'")
+            raise InvalidCircuit(
+                f"{label}: unsupported operation {name!r}; supported: "
+                f"{sorted([*GATES, 'measure', 'reset', 'barrier', *_IGNORED])} "
+                f"or any operation with a 'definition'"
+            )
         qasm_name, nq, np_ = GATES[name]
         _arity(label, qs, nq, cs, 0)
         if len(params) != np_:
@@ -197,10 +203,17 @@ def struct_from_circuit(circuit: QuantumCircuit | str, ttypes: ModuleType) -> An
     clbit = {bit: ttypes.Clbit(identifier=f"cb_{i}") for i, bit in enumerate(circuit.clbits)}
     data = []
     for ins in circuit.data:
-        op = ttypes.Operation(name=ins.operation.name, num_qubits=len(ins.qubits), num_clbits=len(ins.clbits),
-                              params=[float(p) for p in ins.operation.params])
-        data.append(ttypes.Instruction(op=op, qubits=[qubit[q] for q in ins.qubits],
-                                       clbits=[clbit[c] for c in ins.clbits]))
+        op = ttypes.Operation(
+            name=ins.operation.name,
+            num_qubits=len(ins.qubits),
+            num_clbits=len(ins.clbits),
+            params=[float(p) for p in ins.operation.params],
+        )
+        data.append(
+            ttypes.Instruction(
+                op=op, qubits=[qubit[q] for q in ins.qubits], clbits=[clbit[c] for c in ins.clbits]
+            )
+        )
     return ttypes.QuantumCircuit(qubits=list(qubit.values()), clbits=list(clbit.values()), data=data)
 
 
@@ -256,8 +269,10 @@ def _integral(counts: Mapping[str, Any], limit: int, what: str) -> dict[str, int
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidOption(f"Result value {value!r} for {key!r} is not an integer count "
-                                f"(probabilities cannot travel as {what.split(' ')[0]} counts)")
+            raise InvalidOption(
+                f"Result value {value!r} for {key!r} is not an integer count "
+                f"(probabilities cannot travel as {what.split(' ')[0]} counts)"
+            )
         if not 0 <= value <= limit:
             raise InvalidOption(f"Count {value} for {key!r} does not fit {what}")
         out[str(key)] = value

@@ -55,8 +55,9 @@ def require_thrift() -> None:
     try:
         import thrift  # noqa: F401
     except ImportError:
-        raise ConfigurationError("The Thrift door needs the 'thrift' package; install it with "
-                                 "pip install 'qhost[thrift]'") from None
+        raise ConfigurationError(
+            "The Thrift door needs the 'thrift' package; install it with pip install 'qhost[thrift]'"
+        ) from None
 
 
 def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **options: Any) -> ThriftServer:

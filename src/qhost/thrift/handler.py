@@ -66,8 +66,15 @@ class ThriftHandler:
         stopping: set when the server stops; blocking waits end early with ``ExecutorError``.
     """
 
-    def __init__(self, ctx: Any, *, name: str = "qhost", limits: proto.Limits | None = None,
-                 run_timeout: float = DEFAULT_RUN_TIMEOUT, stopping: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Any,
+        *,
+        name: str = "qhost",
+        limits: proto.Limits | None = None,
+        run_timeout: float = DEFAULT_RUN_TIMEOUT,
+        stopping: threading.Event | None = None,
+    ) -> None:
         self.ctx = ctx
         self.name = name
         self.limits = limits or proto.Limits()
@@ -90,15 +97,22 @@ class ThriftHandler:
 
     # ------------------------------------------------------------------ qhost additions
 
-    def run_qasm(self, qasm: str | None, shots: int | None, backend: str | None, token: str | None,
-                 timeout: float | None) -> dict[str, int]:
+    def run_qasm(
+        self,
+        qasm: str | None,
+        shots: int | None,
+        backend: str | None,
+        token: str | None,
+        timeout: float | None,
+    ) -> dict[str, int]:
         with _errors(typed=True):
             record = self._submit_qasm(qasm, shots, backend, token)
             done = self._wait(record, self._timeout(timeout, self.run_timeout))
             return proto.counts_i64(self._counts(done))
 
-    def submit(self, qasm: str | None, shots: int | None, backend: str | None,
-               token: str | None) -> ttypes.JobInfo:
+    def submit(
+        self, qasm: str | None, shots: int | None, backend: str | None, token: str | None
+    ) -> ttypes.JobInfo:
         with _errors(typed=True):
             return _job_info(self._submit_qasm(qasm, shots, backend, token))
 
@@ -127,28 +141,37 @@ class ThriftHandler:
     def backends(self) -> list[ttypes.BackendInfo]:
         with _errors(typed=True):
             return [
-                ttypes.BackendInfo(name=e.name, device=e.device, executor=e.executor, num_qubits=e.num_qubits,
-                                   available=e.available, reason=e.reason or "")
+                ttypes.BackendInfo(
+                    name=e.name,
+                    device=e.device,
+                    executor=e.executor,
+                    num_qubits=e.num_qubits,
+                    available=e.available,
+                    reason=e.reason or "",
+                )
                 for e in self.ctx.catalog.entries()
             ]
 
     # ------------------------------------------------------------------ steps
 
-    def _submit_qasm(self, qasm: str | None, shots: int | None, backend: str | None,
-                     token: str | None) -> JobRecord:
+    def _submit_qasm(
+        self, qasm: str | None, shots: int | None, backend: str | None, token: str | None
+    ) -> JobRecord:
         if not isinstance(qasm, str) or not qasm.strip():
             raise InvalidOption("'qasm' must be non-empty OpenQASM 2 or 3 text")
         program, target = self.ctx.qrisp_target((backend or "").strip())
         return self._submit(program, target, qasm, shots, token or "")
 
-    def _submit(self, program: str, backend: str | None, qasm: str, shots: int | None,
-                token: str) -> JobRecord:
+    def _submit(
+        self, program: str, backend: str | None, qasm: str, shots: int | None, token: str
+    ) -> JobRecord:
         owner = self._owner(token)
         shots = self._shots(shots)
         forwarded = "" if self.ctx.settings.auth_enabled else token
         inputs = job_inputs(program, qasm, shots, forwarded)
-        spec = JobSpec(program=program, inputs=inputs, backend=backend, owner=owner or "",
-                       meta={"door": "thrift"})
+        spec = JobSpec(
+            program=program, inputs=inputs, backend=backend, owner=owner or "", meta={"door": "thrift"}
+        )
         return self.ctx.engine.submit(spec)
 
     def _shots(self, shots: int | None) -> int | None:
@@ -235,4 +258,3 @@ def _errors(*, typed: bool) -> Iterator[None]:
             raise error from exc
         kind = TApplicationException.INTERNAL_ERROR if error.status >= 500 else TApplicationException.UNKNOWN
         raise TApplicationException(kind, f"{error.code}: {error.message}") from exc
-

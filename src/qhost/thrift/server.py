@@ -117,8 +117,9 @@ class _Budget(TTransportBase):
         data: bytes = self.trans.read(sz)
         self.used += len(data)
         if self.used > self.limit:
-            raise TProtocolException(TProtocolException.SIZE_LIMIT,
-                                     f"Request larger than {self.limit} bytes (max_message_bytes)")
+            raise TProtocolException(
+                TProtocolException.SIZE_LIMIT, f"Request larger than {self.limit} bytes (max_message_bytes)"
+            )
         return data
 
 
@@ -130,9 +131,12 @@ class _Conn:
         client = _socket_transport(sock)
         self.budget = _Budget(client, limits.max_message_bytes)
         self.itrans = TBufferedTransport(self.budget)
-        self.iprot = TBinaryProtocolAccelerated(self.itrans, strictRead=True,
-                                                string_length_limit=limits.max_string_bytes,
-                                                container_length_limit=limits.max_container_items)
+        self.iprot = TBinaryProtocolAccelerated(
+            self.itrans,
+            strictRead=True,
+            string_length_limit=limits.max_string_bytes,
+            container_length_limit=limits.max_container_items,
+        )
         self.oprot = TBinaryProtocolAccelerated(TBufferedTransport(client))
         self.idle_since = time.monotonic()
 
@@ -166,9 +170,18 @@ class ThriftServer:
         limits: per-request wire limits.
     """
 
-    def __init__(self, handler: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 16,
-                 max_connections: int = 1024, idle_timeout: float = 3600.0, request_timeout: float = 30.0,
-                 limits: WireLimits | None = None) -> None:
+    def __init__(
+        self,
+        handler: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        threads: int = 16,
+        max_connections: int = 1024,
+        idle_timeout: float = 3600.0,
+        request_timeout: float = 30.0,
+        limits: WireLimits | None = None,
+    ) -> None:
         self.processor = Processor(handler)
         self.host, self.port = host, port
         self.threads, self.max_connections = threads, max_connections
@@ -356,14 +369,18 @@ class ThriftServer:
         conn.close()
 
     def _refuse(self, sock: socket.socket) -> None:
-        log.warning("thrift: %d connections open (max_connections); refusing %s", self.max_connections,
-                    _peer(sock))
+        log.warning(
+            "thrift: %d connections open (max_connections); refusing %s", self.max_connections, _peer(sock)
+        )
         sock.setblocking(True)
         sock.settimeout(1.0)
         oprot = TBinaryProtocol(TBufferedTransport(_socket_transport(sock)))
-        _reply_error(oprot, TApplicationException.INTERNAL_ERROR,
-                     f"queue_full: the server has {self.max_connections} open Thrift connections "
-                     "(max_connections); retry later")
+        _reply_error(
+            oprot,
+            TApplicationException.INTERNAL_ERROR,
+            f"queue_full: the server has {self.max_connections} open Thrift connections "
+            "(max_connections); retry later",
+        )
         sock.close()
 
 
@@ -373,8 +390,10 @@ def _bad_request(exc: Exception) -> str:
     if isinstance(exc, OverflowError):  # the C decoder's string/container limit
         return f"payload_too_large: {exc} (max_string_bytes / max_container_items)"
     if isinstance(exc, TProtocolException) and exc.type == TProtocolException.BAD_VERSION:
-        return ("invalid_input: not a strict TBinaryProtocol message (this server speaks TBinaryProtocol "
-                f"over TBufferedTransport, Qrisp's defaults): {exc.message}")
+        return (
+            "invalid_input: not a strict TBinaryProtocol message (this server speaks TBinaryProtocol "
+            f"over TBufferedTransport, Qrisp's defaults): {exc.message}"
+        )
     if isinstance(exc, RecursionError):
         return "invalid_input: structure nested too deeply"
     text = getattr(exc, "message", None) or str(exc)
