@@ -204,3 +204,16 @@ def test_small_circuits_run_single_threaded_large_ones_use_the_option():
     executor = AerExecutor(max_parallel_threads=4)
     assert executor.threads_for(5) == 1
     assert executor.threads_for(SMALL_CIRCUIT_QUBITS) == 4
+
+
+def test_gates_aer_lacks_are_inlined_into_an_equivalent_circuit():
+    from qiskit.circuit.random import random_circuit
+    from qiskit.quantum_info import Operator
+
+    from qhost.executors.aer import _aer_basis, _decompose_for_aer
+
+    for seed in range(12):
+        circuit = random_circuit(4, 6, seed=seed)
+        inlined = _decompose_for_aer(circuit)
+        assert {inst.operation.name for inst in inlined.data} <= _aer_basis()
+        assert Operator(inlined).equiv(Operator(circuit))
