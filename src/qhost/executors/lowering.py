@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from qhost.errors import InvalidCircuit
+from qhost.executors.gate_matrices import FAST
 
 __all__ = [
     "DENSE",
@@ -104,7 +105,7 @@ class ParamOp:
     def matrices(self, parameters: Sequence[Any], table: np.ndarray) -> np.ndarray:
         """Target matrices ``(S, 2^t, 2^t)`` for all parameter sets."""
         vals = self.values(parameters, table)
-        fast = _FAST.get(self.gate.name)
+        fast = FAST.get(self.gate.name)
         if fast is not None:
             return fast(*vals.T)
         return np.stack([self.matrix_for(row) for row in vals])
@@ -487,65 +488,3 @@ def with_targets(op: Op, mapping: dict[int, int]) -> Op:
     return replace(
         op, targets=tuple(mapping[q] for q in op.targets), controls=tuple(mapping[q] for q in op.controls)
     )
-
-
-# -------------------------------------------------------------- vectorised matrices of common gates
-
-
-def _stack(rows: list[list[Any]], n: int) -> np.ndarray:
-    out = np.empty((n, len(rows), len(rows)), dtype=complex)
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            out[:, i, j] = v
-    return out
-
-
-def _rx(t: np.ndarray) -> np.ndarray:
-    c, s = np.cos(t / 2), -1j * np.sin(t / 2)
-    return _stack([[c, s], [s, c]], len(t))
-
-
-def _ry(t: np.ndarray) -> np.ndarray:
-    c, s = np.cos(t / 2), np.sin(t / 2)
-    return _stack([[c, -s], [s, c]], len(t))
-
-
-def _rz(t: np.ndarray) -> np.ndarray:
-    z = np.zeros(len(t))
-    return _stack([[np.exp(-0.5j * t), z], [z, np.exp(0.5j * t)]], len(t))
-
-
-def _p(t: np.ndarray) -> np.ndarray:
-    return _stack([[np.ones(len(t)), np.zeros(len(t))], [np.zeros(len(t)), np.exp(1j * t)]], len(t))
-
-
-def _u(t: np.ndarray, p: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    c, s = np.cos(t / 2), np.sin(t / 2)
-    return _stack([[c, -np.exp(1j * lam) * s], [np.exp(1j * p) * s, np.exp(1j * (p + lam)) * c]], len(t))
-
-
-def _rzz(t: np.ndarray) -> np.ndarray:
-    e, f = np.exp(-0.5j * t), np.exp(0.5j * t)
-    out = np.zeros((len(t), 4, 4), dtype=complex)
-    for i, v in enumerate((e, f, f, e)):
-        out[:, i, i] = v
-    return out
-
-
-_FAST: dict[str, Any] = {
-    "rx": _rx,
-    "ry": _ry,
-    "rz": _rz,
-    "p": _p,
-    "u1": _p,
-    "u": _u,
-    "u3": _u,
-    "rzz": _rzz,
-    "crx": _rx,
-    "cry": _ry,
-    "crz": _rz,
-    "cp": _p,
-    "cu1": _p,
-    "cu3": _u,
-}
-"""Vectorised target matrices (all parameter sets at once); controlled names map to their base."""
