@@ -309,3 +309,15 @@ def test_server_keeps_working_after_bad_input(app: Any, client: Any, wire: Any) 
         assert client.post("/api/v1/jobs", json=bad, headers=H).status_code == 400
     job_id = submit(client, wire.sampler_params(shots=5)).get_json()["id"]
     assert wait(app, job_id).status == "completed"
+
+
+def test_expired_max_ttl_cancels_the_sessions_queued_jobs(app: Any, client: Any, wire: Any) -> None:
+    import time
+
+    engine = app.extensions["qhost"].engine
+    session_id = open_session(client, max_ttl=1)
+    engine.stop()  # nothing runs, so the session's job stays queued
+    job_id = submit(client, wire.sampler_params(shots=5), session_id=session_id).get_json()["id"]
+    time.sleep(1.1)
+    state = client.get(f"/api/v1/jobs/{job_id}?exclude_params=true", headers=H).get_json()["state"]
+    assert state["status"] == "Cancelled"

@@ -3,7 +3,10 @@
 A *dedicated* session runs its jobs one at a time in submission order (its id becomes the jobs'
 ``serial_key``); a *batch* only groups jobs, which spread over the workers. A session accepts jobs
 until it is closed (``PATCH accepting_jobs=false``, ``DELETE …/close``) or its ``max_ttl`` runs out;
-then a job for it raises ``SessionClosed``. Cancelling a session also cancels its queued jobs.
+then a job for it raises ``SessionClosed``. Cancelling a session also cancels its queued jobs, and so
+does running out of ``max_ttl`` (as on IBM, an expired session runs nothing more). Expiry is noticed when
+the session is next looked up: any session call, a job submitted to it, or a status poll of one of its
+queued jobs (the stock client polls every 0.5 s while it waits).
 Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they survive restarts.
 """
 
@@ -111,7 +114,10 @@ class SessionManager:
             raise SessionNotFound(f"Session {session_id} not found")
         rec = _record(row)
         if rec.closed_at is None and not rec.is_open():
+            expired = rec.accepting_jobs  # still accepting: it closed by running out of max_ttl
             rec = self._update(rec, accepting_jobs=False, closed_at=min(_now(), rec.expires_at))
+            if expired:
+                self._cancel_queued(rec.id, owner)
         return rec
 
     def require_open(self, session_id: str, owner: str | None = None) -> SessionRecord:
@@ -132,6 +138,10 @@ class SessionManager:
     def cancel(self, session_id: str, owner: str | None = None) -> SessionRecord:
         """``DELETE …/close``: close the session and cancel its queued jobs."""
         rec = self.set_accepting(session_id, False, owner)
+        self._cancel_queued(session_id, owner)
+        return rec
+
+    def _cancel_queued(self, session_id: str, owner: str | None) -> None:
         jobs, _ = self.engine.list_jobs(
             owner, session_id=session_id, statuses=[JobStatus.QUEUED], limit=100_000
         )
@@ -140,7 +150,6 @@ class SessionManager:
                 self.engine.cancel(job.id, owner)
             except InvalidJobTransition:
                 continue  # it started or finished meanwhile
-        return rec
 
     def state(self, rec: SessionRecord) -> str:
         """IBM's session state: ``open`` (no job yet), ``active``, or ``closed``."""

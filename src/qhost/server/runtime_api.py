@@ -8,6 +8,7 @@ plus the IAM / Global Search / Global Catalog stand-ins.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -22,7 +23,14 @@ from werkzeug.exceptions import HTTPException
 
 from qhost.engine.spec import JobSpec
 from qhost.engine.status import FINAL, JobStatus
-from qhost.errors import InputError, InvalidJobTransition, NotFound, PayloadTooLarge, QhostError
+from qhost.errors import (
+    InputError,
+    InvalidJobTransition,
+    NotFound,
+    PayloadTooLarge,
+    QhostError,
+    SessionNotFound,
+)
 from qhost.protocols import ibm_runtime as ibm
 from qhost.server.auth import Authenticator, iam_bp, load_secret
 
@@ -300,6 +308,10 @@ def _job(job_id: str) -> Any:
 def get_job(job_id: str) -> Response:
     include = request.args.get("exclude_params", "false").lower() != "true"
     rec = _job(job_id)
+    if rec.status is JobStatus.QUEUED and rec.spec.session_id:
+        with contextlib.suppress(SessionNotFound):  # an expired max_ttl cancels the session's queued jobs
+            _state().sessions.get(rec.spec.session_id)
+        rec = _job(job_id)
     hold = float(current_app.config.get("IBM_STATUS_HOLD_SECONDS", STATUS_HOLD_SECONDS))
     if not include and not rec.status.is_final and hold > 0:
         rec = _ctx().engine.wait(job_id, timeout=hold, owner=_owner())
