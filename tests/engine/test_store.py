@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -163,3 +164,33 @@ def test_jobs_survive_reopening_the_file(store: SqlStore, db_url: str) -> None:
     reopened = SqlStore(db_url)
     assert reopened.get(job_id).spec.meta == {"deployment": 7}
     reopened.close()
+
+
+def test_finish_record_returns_the_finished_job(store: SqlStore) -> None:
+    job_id = _insert(store, owner="alice", tags=("t",))
+    store.claim_next(7)
+    done = store.finish_record(job_id, JobStatus.COMPLETED, result='{"n": 1}')
+    assert done == store.get(job_id)
+    assert done is not None and done.status is JobStatus.COMPLETED and done.result == '{"n": 1}'
+    assert done.finished_at is not None and done.spec.tags == ("t",) and done.worker_pid == 7
+    assert store.finish_record(job_id, JobStatus.FAILED, error="late") is None
+
+
+@pytest.mark.parametrize("query", ["", "?timeout=10"], ids=["sqlite3-hot-path", "sqlalchemy-only"])
+def test_hot_verbs_agree_with_and_without_the_sqlite3_path(tmp_path: Path, query: str) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}{query}")
+    try:
+        spec = JobSpec(program="t_echo", inputs="1", owner="o", idempotency_key="k", meta={"m": 1})
+        first, created = store.insert_job(spec, max_queued=2)
+        again, created_again = store.insert_job(spec, max_queued=2)
+        assert created and not created_again and again == first == store.get(first.id)
+        serial = _insert(store, serial_key="s")
+        with pytest.raises(OverflowError):
+            store.insert_job(JobSpec(program="t_echo", inputs="2"), max_queued=2)
+        claimed = store.claim_next(9, exclude_programs=("run_func",))
+        assert claimed is not None and claimed.id == first.id and claimed.status is JobStatus.RUNNING
+        assert store.claim_next(programs=("run_func",)) is None
+        assert store.finish(first.id, JobStatus.COMPLETED, result="{}")
+        assert store.get(first.id).result == "{}" and store.get(serial).status is JobStatus.QUEUED
+    finally:
+        store.close()

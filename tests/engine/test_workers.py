@@ -94,3 +94,20 @@ def test_stop_fails_the_running_job(store: SqlStore, make_spec: Spec) -> None:
     _until(lambda: engine.get(job.id).status is JobStatus.RUNNING)
     engine.stop(timeout=0.2)
     assert engine.get(job.id).error == "server stopped: job was running when the server stopped"
+
+
+def test_jobs_queued_behind_a_busy_worker_run_in_order_and_stay_cancellable(
+    proc_engine: JobEngine, make_spec: Spec
+) -> None:
+    first = proc_engine.submit(make_spec("sleepy", "0.3"))
+    _until(lambda: proc_engine.get(first.id).status is JobStatus.RUNNING)
+    queued = [proc_engine.submit(make_spec("pid")) for _ in range(3)]
+    dropped = proc_engine.submit(make_spec("pid"))
+    assert proc_engine.get(queued[0].id).status is JobStatus.QUEUED
+    assert proc_engine.cancel(dropped.id).status is JobStatus.CANCELLED
+    done = [proc_engine.wait(job.id, timeout=30) for job in queued]
+    assert [d.status for d in done] == [JobStatus.COMPLETED] * 3
+    ended, starts = proc_engine.get(first.id).finished_at, [d.started_at for d in done]
+    assert ended is not None and None not in starts
+    assert starts == sorted(starts) and starts[0] >= ended  # type: ignore[operator,type-var]
+    assert proc_engine.get(dropped.id).status is JobStatus.CANCELLED

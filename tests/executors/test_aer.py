@@ -217,3 +217,19 @@ def test_gates_aer_lacks_are_inlined_into_an_equivalent_circuit():
         inlined = _decompose_for_aer(circuit)
         assert {inst.operation.name for inst in inlined.data} <= _aer_basis()
         assert Operator(inlined).equiv(Operator(circuit))
+
+
+def test_cached_inlining_of_library_gates_keeps_the_exact_unitary():
+    from qiskit.quantum_info import Operator
+
+    from qhost.executors.aer import _decompose_for_aer
+
+    qasm = (
+        'OPENQASM 2.0; include "qelib1.inc"; qreg q[5];'
+        "c3sqrtx q[0],q[4],q[3],q[2]; rccx q[1],q[2],q[0]; ch q[3],q[1]; c3sqrtx q[4],q[2],q[1],q[0];"
+    )
+    circuit = parse_qasm(qasm)
+    for _ in range(2):  # the second call takes the cached expansions
+        native = _decompose_for_aer(circuit)
+        assert not {inst.operation.name for inst in native.data} & {"c3sx", "rccx", "ch"}
+        assert abs(Operator(native).data - Operator(circuit).data).max() < 1e-9

@@ -8,6 +8,7 @@ inline ``programs`` and ``?wait=`` (one round trip for a short job). Anything el
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -80,7 +81,7 @@ class BackendClient:
         self.timeout = timeout
         self.wait = wait
         self.device_name = device_name
-        self._session = requests.Session()
+        self._session = _session_for(self.api_endpoint)
         self._qhost: bool | None = None
         self._lock = threading.Lock()
 
@@ -233,6 +234,26 @@ class BackendClient:
             return self._session.request(method, url, headers=headers, **kwargs)
         except requests.RequestException as exc:
             raise _transport_error(url, exc) from exc
+
+
+def _session_for(base_url: str) -> requests.Session:
+    """A ``requests.Session`` with the environment's settings for ``base_url`` resolved once.
+
+    With ``trust_env`` requests re-reads them on every request (proxy variables and the no-proxy check,
+    ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, ``~/.netrc``): about 0.15 ms of client CPU per job.
+    The same settings, read when the client is made, then apply to every request.
+    """
+    session = requests.Session()
+    proxies = requests.utils.get_environ_proxies(base_url)  # empty when no_proxy covers the host
+    verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    auth = requests.utils.get_netrc_auth(base_url)
+    session.trust_env = False
+    session.proxies.update(proxies)
+    if verify:
+        session.verify = verify
+    if auth:
+        session.auth = auth
+    return session
 
 
 def _base_url(api_endpoint: str, port: int | None) -> str:

@@ -2,7 +2,9 @@
 
 ``JobEngine`` joins three parts: the ``SqlStore`` (the truth about every job), one dispatcher thread
 that claims queued jobs whenever a worker slot is free, and the worker pools (``workers.py``): warm
-processes for programs, a bounded thread pool for the user ``run_func``. It is safe to call from many
+processes for programs, a bounded thread pool for the user ``run_func``. A worker process that finishes
+a job claims the next one from its own parent thread (``_take_next``), without a round trip through the
+dispatcher; a new job wakes the dispatcher only when a slot may be free. It is safe to call from many
 threads at once (the WSGI server's request threads).
 
 Cancelling a RUNNING job kills its worker process and starts a fresh one. With ``worker_mode="thread"``
@@ -37,6 +39,7 @@ from qhost.engine.workers import (
     DEFAULT_WARM_MODULES,
     HEARTBEAT_S,
     ProcessPool,
+    Slot,
     Task,
     ThreadPool,
     WorkerPool,
@@ -62,31 +65,46 @@ _RECOVER_EVERY_S = 60.0
 _WAIT_RECHECK_S = 1.0
 
 
+class _Watch:
+    """One job's wake-up: the event, how many waiters watch it, and the final record when it came along."""
+
+    __slots__ = ("event", "record", "watchers")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.record: JobRecord | None = None
+        self.watchers = 0
+
+
 class _Notifier:
     """Per-job events so ``wait()`` wakes the moment its job ends (no polling)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: dict[str, list[Any]] = {}
+        self._events: dict[str, _Watch] = {}
 
     @contextmanager
-    def watch(self, job_id: str) -> Iterator[threading.Event]:
+    def watch(self, job_id: str) -> Iterator[_Watch]:
         with self._lock:
-            entry = self._events.setdefault(job_id, [threading.Event(), 0])
-            entry[1] += 1
+            entry = self._events.get(job_id)
+            if entry is None:
+                entry = self._events[job_id] = _Watch()
+            entry.watchers += 1
         try:
-            yield entry[0]
+            yield entry
         finally:
             with self._lock:
-                entry[1] -= 1
-                if entry[1] == 0 and self._events.get(job_id) is entry:
+                entry.watchers -= 1
+                if entry.watchers == 0 and self._events.get(job_id) is entry:
                     del self._events[job_id]
 
-    def notify(self, job_id: str) -> None:
+    def notify(self, job_id: str, record: JobRecord | None = None) -> None:
+        """Wake the job's waiters; ``record`` (the job as it just ended) spares them a read."""
         with self._lock:
             entry = self._events.pop(job_id, None)
         if entry is not None:
-            entry[0].set()
+            entry.record = record
+            entry.event.set()
 
 
 def _run_func_counts(run_func: RunFunc, inputs: str) -> str:
@@ -215,6 +233,7 @@ class JobEngine:
             self._on_heartbeat,
             warm_modules=self.warm_modules,
             memory_limit_mb=self.memory_limit_mb,
+            take_next=self._take_next,
         )
 
     def _run_func_pool(self) -> WorkerPool:
@@ -239,7 +258,7 @@ class JobEngine:
                 f"Cannot accept the job: the queue is full ({exc.args[0]} jobs queued); retry later"
             ) from None
         if created:
-            self._poke(int(spec.program == RUN_FUNC))
+            self._offer(int(spec.program == RUN_FUNC))
         return record
 
     def get(self, job_id: str, owner: str | None = None) -> JobRecord:
@@ -250,12 +269,15 @@ class JobEngine:
         """The job as soon as it is final, or as it is when ``timeout`` seconds have passed."""
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
-            with self._notifier.watch(job_id) as event:
+            with self._notifier.watch(job_id) as watch:
                 record = self.store.get(job_id, owner)
                 left = deadline - time.monotonic()
                 if record.status.is_final or left <= 0:
                     return record
-                event.wait(min(left, _WAIT_RECHECK_S))
+                watch.event.wait(min(left, _WAIT_RECHECK_S))
+                final = watch.record
+                if final is not None and (owner is None or final.spec.owner == owner):
+                    return final
 
     def cancel(self, job_id: str, owner: str | None = None) -> JobRecord:
         """Cancel a queued or running job.
@@ -353,6 +375,19 @@ class JobEngine:
             self._wake = True
             self._cv.notify()
 
+    def _offer(self, route: int) -> None:
+        """A new job for ``route``: wake the dispatcher only when one of its slots may be free.
+
+        When all are busy, the next slot to free up looks for work itself (``on_free`` pokes the
+        dispatcher, ``take_next`` claims directly), and both read ``_pending`` after freeing: the flag
+        is set here before the slots are looked at, so one of the two sides always sees the other.
+        """
+        with self._cv:
+            self._pending[route] = True
+        routes = self._routes
+        if not routes or routes[route][0].may_have_free_slot():
+            self._poke(route)
+
     def _dispatch_loop(self) -> None:
         while True:
             with self._cv:
@@ -386,21 +421,48 @@ class JobEngine:
                 self._pending[route] = True
                 self._hand_over(pool, route, slot, job)
 
+    def _take_next(self, slot: Slot) -> Task | None:
+        """Claim the next program job for a process worker that just finished one (route 0)."""
+        while self._running and self._pending[0]:
+            self._pending[0] = False  # cleared before the claim reads: a later submit sets it again
+            try:
+                job = self._claim(slot.pid, False)
+            except BaseException:
+                self._pending[0] = True
+                raise
+            if job is None:
+                return None
+            self._pending[0] = True
+            task = self._task_for(job)
+            if task is None:
+                continue  # failed at once (its program no longer resolves): try the next job
+            with self._lock:
+                self._inflight[job.id] = (self._routes[0][0], 0)
+            return task
+        return None
+
+    def _task_for(self, job: JobRecord) -> Task | None:
+        """The task for a claimed job; None (and the job failed) when its program no longer resolves."""
+        try:
+            target = RUN_FUNC if job.spec.program == RUN_FUNC else resolve_program(job.spec.program)
+        except InputError as exc:
+            self._finish(job.id, False, exc.message)
+            return None
+        return Task(job.id, job.spec.program, target, job.spec.backend, job.spec.inputs)
+
     def _claim(self, pid: int | None, runs_run_func: bool) -> JobRecord | None:
         if runs_run_func:
             return self.store.claim_next(pid, programs=(RUN_FUNC,))
         return self.store.claim_next(pid, exclude_programs=(RUN_FUNC,))
 
     def _hand_over(self, pool: WorkerPool, route: int, slot: Any, job: JobRecord) -> None:
-        try:
-            target = RUN_FUNC if job.spec.program == RUN_FUNC else resolve_program(job.spec.program)
-        except InputError as exc:
+        task = self._task_for(job)
+        if task is None:
             slot.release()
-            self._finish(job.id, False, exc.message)
             return
         with self._lock:
             self._inflight[job.id] = (pool, route)
-        slot.run(Task(job.id, job.spec.program, target, job.spec.backend, job.spec.inputs))
+        slot.run(task)
 
     def _maybe_recover(self) -> None:
         if time.monotonic() - self._last_recover < _RECOVER_EVERY_S:
@@ -420,14 +482,15 @@ class JobEngine:
         self._pending[route] = True  # its serial key is free now; the pool's on_free wakes the dispatcher
 
     def _finish(self, job_id: str, ok: bool, text: str) -> None:
+        record = None
         try:
             if ok:
-                self.store.finish(job_id, JobStatus.COMPLETED, result=text)
+                record = self.store.finish_record(job_id, JobStatus.COMPLETED, result=text)
             else:
-                self.store.finish(job_id, JobStatus.FAILED, error=text)
+                record = self.store.finish_record(job_id, JobStatus.FAILED, error=text)
         except Exception:  # the periodic recover() fails the job later; keep the worker serving
             log.exception("could not record the outcome of job %s", job_id)
-        self._notifier.notify(job_id)
+        self._notifier.notify(job_id, record)
 
     def _on_heartbeat(self, job_id: str) -> None:
         try:

@@ -32,9 +32,9 @@ from sqlalchemy.engine import make_url
 from qhost.engine.status import JobStatus
 from qhost.errors import ConfigurationError
 
-__all__ = ["Statements", "define_jobs", "make_engine"]
+__all__ = ["SQLITE_BUSY_MS", "Statements", "define_jobs", "make_engine", "sqlite_file"]
 
-_SQLITE_BUSY_MS = 10_000
+SQLITE_BUSY_MS = 10_000
 
 
 def define_jobs(metadata: MetaData) -> Table:
@@ -81,7 +81,7 @@ def _sqlite_setup(engine: Engine) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -105,7 +105,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database
-    connect_args = {"check_same_thread": False, "timeout": _SQLITE_BUSY_MS / 1000}
+    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}
     if not database or database == ":memory:" or database.startswith("file:"):
         engine = create_engine(url, connect_args=connect_args)
     else:
@@ -113,6 +113,18 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_size=8, max_overflow=56, connect_args=connect_args)
     _sqlite_setup(engine)
     return engine
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The database file of a SQLite engine on a plain file; None for other databases, memory and URIs."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if engine.url.query:
+        return None  # driver options we do not replicate: keep everything on SQLAlchemy
+    return str(Path(database).expanduser())
 
 
 class Statements:

@@ -8,6 +8,9 @@ so that two threads or processes can never move one job along two paths; ``rowco
 Other parts of qhost may add their own tables to the same database: define them on ``store.metadata``
 and call ``store.create_tables()`` again (``CREATE TABLE IF NOT EXISTS`` semantics, safe to repeat).
 Use ``store.transaction()`` for writes so SQLite takes its write lock up front (``BEGIN IMMEDIATE``).
+
+On a SQLite file the per-job verbs (``insert_job``, ``claim_next``, ``finish``, ``get``) run the same SQL
+straight through ``sqlite3`` (``sqlite_fast.py``), a few times cheaper than SQLAlchemy Core per call.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from sqlalchemy import (
     update,
 )
 
-from qhost.engine.schema import Statements, define_jobs, make_engine
+from qhost.engine import sqlite_fast as fast
+from qhost.engine.schema import SQLITE_BUSY_MS, Statements, define_jobs, make_engine, sqlite_file
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import ALLOWED, FINAL, JobStatus
 from qhost.errors import InvalidJobTransition, JobNotFound
@@ -89,6 +93,9 @@ class SqlStore:
         self.metadata = MetaData()
         self.jobs = define_jobs(self.metadata)
         self._stmt = Statements(self.jobs)
+        database = sqlite_file(self.sql)
+        self._fast = None if database is None else fast.FastSqlite(database, SQLITE_BUSY_MS, self._write_lock)
+        self._next_fast: dict[Any, tuple[str, tuple[str, ...]]] = {}
         self.create_tables()
 
     def __repr__(self) -> str:
@@ -100,6 +107,8 @@ class SqlStore:
 
     def close(self) -> None:
         """Close pooled connections (the store stays usable; new connections open on demand)."""
+        if self._fast is not None:
+            self._fast.close()
         self.sql.dispose()
 
     @contextmanager
@@ -127,8 +136,10 @@ class SqlStore:
         Raises:
             OverflowError: ``max_queued`` jobs are queued already (the engine turns it into ``QueueFull``).
         """
-        q = self._stmt
         values = self._row_values(spec)
+        if self._fast is not None:
+            return self._insert_fast(spec, values, max_queued)
+        q = self._stmt
         with self.transaction() as conn:
             if spec.idempotency_key is not None:
                 row = conn.execute(q.by_idem, {"o": spec.owner, "k": spec.idempotency_key}).first()
@@ -140,6 +151,24 @@ class SqlStore:
                     raise OverflowError(queued)
             values["created_at"] = utcnow()  # under the write lock, so no claim can predate it
             conn.execute(q.insert, values)
+        return self._record(_Row(values)), True
+
+    def _insert_fast(
+        self, spec: JobSpec, values: dict[str, Any], max_queued: int | None
+    ) -> tuple[JobRecord, bool]:
+        assert self._fast is not None
+        with self._fast.write() as conn:
+            if spec.idempotency_key is not None:
+                cur = conn.execute(fast.BY_IDEM, {"o": spec.owner, "k": spec.idempotency_key})
+                row = self._fast.first(cur)
+                if row is not None:
+                    return self._record(row), False
+            if max_queued is not None:
+                queued = conn.execute(fast.COUNT_QUEUED).fetchone()[0]
+                if queued >= max_queued:
+                    raise OverflowError(queued)
+            values["created_at"] = utcnow()  # under the write lock, so no claim can predate it
+            conn.execute(fast.INSERT, values)
         return self._record(_Row(values)), True
 
     def claim_next(
@@ -154,6 +183,8 @@ class SqlStore:
         Runnable: its ``serial_key`` is empty or no RUNNING job shares it. ``programs`` /
         ``exclude_programs`` restrict which programs this caller can run.
         """
+        if self._fast is not None:
+            return self._claim_fast(worker_pid, programs, exclude_programs)
         q = self._stmt
         query = q.next_queued_for(
             None if programs is None else tuple(programs),
@@ -166,6 +197,25 @@ class SqlStore:
                 return None
             with self.transaction() as conn:  # the update re-checks status and serial key: atomic claim
                 row = conn.execute(q.claim, {"jid": job_id, "now": utcnow(), "pid": worker_pid}).first()
+            if row is not None:
+                return self._record(row)
+        return None
+
+    def _claim_fast(
+        self, worker_pid: int | None, programs: Iterable[str] | None, exclude: Iterable[str] | None
+    ) -> JobRecord | None:
+        db = self._fast
+        assert db is not None
+        key = (None if programs is None else tuple(programs), None if exclude is None else tuple(exclude))
+        query = self._next_fast.get(key)
+        if query is None:
+            query = self._next_fast[key] = fast.next_queued(*key)
+        for _attempt in range(5):
+            job_id = db.scalar(*query)  # finding nothing to do takes no write lock
+            if job_id is None:
+                return None
+            with db.write() as conn:  # the update re-checks status and serial key: atomic claim
+                row = db.first(conn.execute(fast.CLAIM, {"jid": job_id, "now": utcnow(), "pid": worker_pid}))
             if row is not None:
                 return self._record(row)
         return None
@@ -213,9 +263,26 @@ class SqlStore:
         self, job_id: str, new: JobStatus, *, result: str | None = None, error: str | None = None
     ) -> bool:
         """Record the outcome of a RUNNING job. Returns False (no error) when it is no longer RUNNING."""
+        if self._fast is not None:
+            return self.finish_record(job_id, new, result=result, error=error) is not None
         params = {"jid": job_id, "new": new.value, "now": utcnow(), "result": result, "error": error}
         with self.transaction() as conn:
             return conn.execute(self._stmt.finish, params).rowcount == 1
+
+    def finish_record(
+        self, job_id: str, new: JobStatus, *, result: str | None = None, error: str | None = None
+    ) -> JobRecord | None:
+        """Like ``finish``, but returns the finished job (None when it was no longer RUNNING)."""
+        params = {"jid": job_id, "new": new.value, "now": utcnow(), "result": result, "error": error}
+        if self._fast is None:
+            with self.transaction() as conn:
+                if conn.execute(self._stmt.finish, params).rowcount != 1:
+                    return None
+                row = conn.execute(self._stmt.by_id, params).first()
+        else:
+            with self._fast.write() as conn:
+                row = self._fast.first(conn.execute(fast.FINISH, params))
+        return None if row is None else self._record(row)
 
     def heartbeat(self, job_ids: Iterable[str]) -> None:
         """Mark RUNNING jobs as still alive (``heartbeat_at = now``)."""
@@ -242,8 +309,11 @@ class SqlStore:
 
     def get(self, job_id: str, owner: str | None = None) -> JobRecord:
         """One job. Raises ``JobNotFound`` when missing or (with ``owner``) owned by someone else."""
-        with self.reading() as conn:
-            row = conn.execute(self._stmt.by_id, {"jid": job_id}).first()
+        if self._fast is not None:
+            row: Any = self._fast.one(fast.BY_ID, {"jid": job_id})
+        else:
+            with self.reading() as conn:
+                row = conn.execute(self._stmt.by_id, {"jid": job_id}).first()
         if row is None or (owner is not None and row.owner != owner):
             raise JobNotFound(f"Job {job_id} not found")
         return self._record(row)

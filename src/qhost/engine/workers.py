@@ -58,6 +58,9 @@ HEARTBEAT_S = 10.0
 DoneCallback = Callable[[str, bool, str], None]
 """``on_done(job_id, ok, text)``: ``text`` is the result when ``ok``, else the failure reason."""
 
+NextCallback = Callable[["Slot"], "Task | None"]
+"""``take_next(slot)``: claim the next job for a worker that just finished one (None: go idle)."""
+
 
 @dataclass(frozen=True)
 class Task:
@@ -133,6 +136,11 @@ class WorkerPool(ABC):
 
     def heartbeat_jobs(self) -> list[str]:  # pragma: no cover - default for pools without heartbeats
         return []
+
+    def may_have_free_slot(self) -> bool:
+        """False only when every slot is surely busy: whoever frees one then looks for work itself
+        (``on_free``, or ``take_next``), so a new job need not wake the dispatcher. Default: True."""
+        return True
 
 
 # -- threads ------------------------------------------------------------------------------------
@@ -352,12 +360,33 @@ class _Worker(Slot):
             task = self._inbox.get()
             if task is None:
                 return
-            try:
-                self._execute(task)
-            except Exception:  # the pool must survive anything
-                log.exception("worker %s: failed handling job %s", self.index, task.job_id)
+            while task is not None:
+                try:
+                    self._execute(task)
+                except Exception:  # the pool must survive anything
+                    log.exception("worker %s: failed handling job %s", self.index, task.job_id)
+                task = self._next_task()
             self.busy = False
             self._pool.on_free()
+
+    def _next_task(self) -> Task | None:
+        """The next job, claimed by this thread right away (no dispatcher round trip); None: go idle.
+
+        Saves two thread hand-offs per job, each of which can wait a whole GIL switch interval
+        while the server's request threads are busy.
+        """
+        take_next = self._pool.take_next
+        if take_next is None or self._pool.stopping or not self._inbox.empty():
+            return None  # a shutdown (or a task) is waiting in the inbox: handle it first
+        try:
+            task = take_next(self)
+        except Exception:  # the dispatcher tries again; this worker goes idle
+            log.exception("worker %s: could not claim the next job", self.index)
+            return None
+        if task is not None:
+            with self.lock:
+                self.current = task.job_id
+        return task
 
     def _execute(self, task: Task) -> None:
         answer = self._exchange(task)
@@ -439,6 +468,8 @@ class ProcessPool(WorkerPool):
             ``MemoryError`` inside the job, which then fails with "out of memory: …". None: no cap.
         start_method: multiprocessing start method; ``"spawn"`` or ``"forkserver"`` (never ``"fork"``
             with GPU executors).
+        take_next: called by a worker's thread when its job ended to claim the next one at once (the
+            slot stays reserved meanwhile); None: the worker goes idle and ``on_free`` is called.
     """
 
     def __init__(
@@ -451,9 +482,11 @@ class ProcessPool(WorkerPool):
         warm_modules: Sequence[str] = DEFAULT_WARM_MODULES,
         memory_limit_mb: int | None = None,
         start_method: str = "spawn",
+        take_next: NextCallback | None = None,
     ) -> None:
         self.ctx = multiprocessing.get_context(start_method)
         self.on_done, self.on_free, self.on_heartbeat = on_done, on_free, on_heartbeat
+        self.take_next = take_next
         self.warm_modules = tuple(warm_modules)
         self.memory_limit_bytes = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         self.stopping = False
@@ -481,6 +514,9 @@ class ProcessPool(WorkerPool):
 
     def kill(self, job_id: str) -> bool:
         return any(worker.kill_current(job_id) for worker in self._workers)
+
+    def may_have_free_slot(self) -> bool:
+        return self.stopping or not all(worker.busy for worker in self._workers)
 
     def stop(self, timeout: float) -> None:
         with self._lock:

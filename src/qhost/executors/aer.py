@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -54,6 +55,7 @@ METHODS = (
 )
 _ALWAYS_OK = frozenset({"measure", "barrier", "delay", "reset"})
 _TRANSPILE_LOCK = threading.Lock()
+_RUN_LOCK = threading.Lock()  # one Aer run at a time per process, as Aer's own one-thread job executor does
 
 
 @dataclass(frozen=True)
@@ -201,16 +203,13 @@ class AerExecutor(Executor):
         seed = self.options["seed_simulator"] if seed is None else seed
         start = time.perf_counter()
         with map_executor_errors():
-            result = (
-                self.simulator(aer_method)
-                .run(
-                    prepared.circuit,
-                    shots=shots,
-                    seed_simulator=seed,
-                    noise_model=noise,
-                    max_parallel_threads=self.threads_for(len(prepared.active)),
-                )
-                .result()
+            result = _execute(
+                self.simulator(aer_method),
+                prepared.circuit,
+                shots=shots,
+                seed_simulator=seed,
+                noise_model=noise,
+                max_parallel_threads=self.threads_for(len(prepared.active)),
             )
             if not result.success:
                 raise InvalidCircuit(f"Simulation failed: {result.status}")
@@ -345,6 +344,21 @@ class AerExecutor(Executor):
 
 
 # --------------------------------------------------------------------- helpers
+def _execute(sim: AerSimulator, circuit: QuantumCircuit, **run_options: Any) -> Any:
+    """``sim.run(circuit, **run_options).result()``, run in the calling thread.
+
+    ``AerSimulator.run`` hands every job to a one-thread executor and the caller then blocks on its
+    future: two thread wake-ups per job, which on busy cores cost about as much as simulating a small
+    circuit. ``_execute_circuits_job`` is the function that executor runs; without it (another Aer
+    version) this falls back to ``run().result()``.
+    """
+    execute = getattr(sim, "_execute_circuits_job", None)
+    if execute is None:
+        return sim.run(circuit, **run_options).result()
+    with _RUN_LOCK:
+        return execute([circuit], None, run_options, str(uuid.uuid4()))
+
+
 def _device_noise(device: Device) -> NoiseModel | None:
     with map_executor_errors():
         return device.noise_model()
@@ -385,13 +399,62 @@ def _decompose_for_aer(circuit: QuantumCircuit, max_depth: int = 12) -> QuantumC
     A direct recursive inline: ``QuantumCircuit.decompose`` builds a synthesis pass (and loads its
     plugins) on every call, which cost ~2 ms per 5-qubit random circuit; this costs ~0.2 ms.
     """
+    from qiskit.circuit import CircuitInstruction
+
     basis = _aer_basis()
     if all(inst.operation.name in basis for inst in circuit.data):
         return circuit
     out = circuit.copy_empty_like()
     for inst in circuit.data:
-        _inline(out, inst.operation, inst.qubits, inst.clbits, basis, max_depth)
+        op = inst.operation
+        if op.name in basis:
+            out._append(inst)
+            continue
+        key = _expansion_key(op)
+        expansion = None if key is None else _EXPANSIONS.get(key)
+        if expansion is None:
+            if key is None:
+                _inline(out, op, inst.qubits, inst.clbits, basis, max_depth)
+                continue
+            expansion = _EXPANSIONS[key] = _expand(op, basis, max_depth)
+        phase, steps = expansion
+        out.global_phase += phase
+        qargs, cargs = inst.qubits, inst.clbits
+        for sub, qi, ci in steps:
+            out._append(CircuitInstruction(sub, tuple(qargs[i] for i in qi), tuple(cargs[i] for i in ci)))
     return out
+
+
+_EXPANSIONS: dict[tuple[Any, ...], tuple[float, list[tuple[Any, tuple[int, ...], tuple[int, ...]]]]] = {}
+"""Qiskit library gates without parameters (``c3sx``, ``rccx`` …) inlined into Aer's basis, per class."""
+
+
+def _expansion_key(op: Any) -> tuple[Any, ...] | None:
+    """A cache key for ``op``'s inlined form: only parameterless gates of qiskit's own library, whose
+    definition their class fixes (user-defined QASM gates may reuse a name with another body)."""
+    if op.params or getattr(op, "mutable", True):
+        return None
+    base = getattr(op, "base_class", None)
+    if base is None or not (base.__module__ or "").startswith("qiskit.circuit.library"):
+        return None
+    return (base, op.name, op.num_qubits, op.num_clbits, getattr(op, "ctrl_state", None))
+
+
+def _expand(
+    op: Any, basis: frozenset[str], depth: int
+) -> tuple[float, list[tuple[Any, tuple[int, ...], tuple[int, ...]]]]:
+    """``op`` inlined into ``basis`` on its own wires: (global phase, [(operation, qubit idx, clbit idx)])."""
+    from qiskit import QuantumCircuit
+
+    scratch = QuantumCircuit(op.num_qubits, op.num_clbits)
+    _inline(scratch, op, scratch.qubits, scratch.clbits, basis, depth)
+    qpos = {q: i for i, q in enumerate(scratch.qubits)}
+    cpos = {c: i for i, c in enumerate(scratch.clbits)}
+    steps = [
+        (inst.operation, tuple(qpos[q] for q in inst.qubits), tuple(cpos[c] for c in inst.clbits))
+        for inst in scratch.data
+    ]
+    return float(scratch.global_phase), steps
 
 
 def _inline(

@@ -1,0 +1,166 @@
+"""The per-job hot statements of ``SqlStore`` on a SQLite file, straight through the ``sqlite3`` module.
+
+Every job costs the store an insert, a claim (one read, one write) and a finish, and its waiter a read.
+Through SQLAlchemy Core each of those costs 120 – 300 µs of Python (connection checkout, events, result
+machinery); the same SQL through ``sqlite3`` costs a fraction of that, which matters when the server
+process shares two cores with the workers. Everything else in the store keeps using SQLAlchemy.
+
+The SQL is the same as ``schema.Statements`` builds (same conditions, same locking: writes run under the
+store's write lock in ``BEGIN IMMEDIATE``). Each thread keeps its own connection, opened with the same
+settings as the SQLAlchemy engine's (WAL, ``busy_timeout``, ``synchronous=NORMAL``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from qhost.engine.status import JobStatus
+
+__all__ = [
+    "BY_ID",
+    "BY_IDEM",
+    "CLAIM",
+    "COUNT_QUEUED",
+    "FINISH",
+    "INSERT",
+    "FastSqlite",
+    "Row",
+    "next_queued",
+]
+
+_COLUMNS = (
+    "id, seq, owner, program, backend, status, inputs, result, error, session_id, serial_key, tags, "
+    "idempotency_key, meta, created_at, started_at, finished_at, worker_pid, heartbeat_at"
+)
+_INSERT_COLUMNS = tuple(c for c in _COLUMNS.split(", ") if c != "seq")
+_Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
+_FREE_KEY = (
+    f"(serial_key IS NULL OR serial_key NOT IN "
+    f"(SELECT serial_key FROM jobs WHERE status = '{_R}' AND serial_key IS NOT NULL))"
+)
+BY_ID = f"SELECT {_COLUMNS} FROM jobs WHERE id = :jid"
+BY_IDEM = f"SELECT {_COLUMNS} FROM jobs WHERE owner = :o AND idempotency_key = :k"
+COUNT_QUEUED = f"SELECT count(*) FROM jobs WHERE status = '{_Q}'"
+INSERT = (
+    f"INSERT INTO jobs (seq, {', '.join(_INSERT_COLUMNS)}) VALUES "
+    f"((SELECT coalesce(max(seq), 0) + 1 FROM jobs), {', '.join(':' + c for c in _INSERT_COLUMNS)})"
+)
+CLAIM = (
+    f"UPDATE jobs SET status = '{_R}', started_at = :now, heartbeat_at = :now, worker_pid = :pid "
+    f"WHERE id = :jid AND status = '{_Q}' AND {_FREE_KEY} RETURNING {_COLUMNS}"
+)
+FINISH = (
+    "UPDATE jobs SET status = :new, finished_at = :now, result = :result, error = :error "
+    f"WHERE id = :jid AND status = '{_R}' RETURNING {_COLUMNS}"
+)
+
+
+def next_queued(
+    programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None
+) -> tuple[str, tuple[str, ...]]:
+    """The "oldest runnable queued job id" query for this program filter, and its parameters."""
+    sql, params = f"SELECT id FROM jobs WHERE status = '{_Q}' AND {_FREE_KEY}", ()
+    if programs is not None:
+        sql += f" AND program IN ({', '.join('?' * len(programs))})"
+        params += programs
+    if exclude is not None:
+        sql += f" AND program NOT IN ({', '.join('?' * len(exclude))})"
+        params += exclude
+    return sql + " ORDER BY seq LIMIT 1", params
+
+
+class Row:
+    """Attribute access over one result row (what ``SqlStore._record`` reads)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class FastSqlite:
+    """Thread-local ``sqlite3`` connections to one database file.
+
+    Args:
+        database: the SQLite file path.
+        busy_ms: ``busy_timeout`` in milliseconds.
+        write_lock: the store's lock that serialises its writers.
+    """
+
+    def __init__(self, database: str, busy_ms: int, write_lock: AbstractContextManager[Any]) -> None:
+        self.database, self.busy_ms, self._write_lock = database, busy_ms, write_lock
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._generation = 0
+
+    def _conn(self) -> sqlite3.Connection:
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or local.generation != self._generation:
+            conn = sqlite3.connect(
+                self.database, timeout=self.busy_ms / 1000, isolation_level=None, check_same_thread=False
+            )
+            conn.execute(f"PRAGMA busy_timeout={self.busy_ms}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            with self._lock:
+                dead = [c for t, c in self._open if not t.is_alive()]  # threads that ended keep no connection
+                self._open = [(t, c) for t, c in self._open if t.is_alive()]
+                self._open.append((threading.current_thread(), conn))
+                local.conn, local.generation = conn, self._generation
+            for old in dead:
+                old.close()
+        return conn
+
+    def close(self) -> None:
+        """Close every connection (threads open fresh ones on their next call)."""
+        with self._lock:
+            self._generation += 1
+            conns, self._open = self._open, []
+        for _thread, conn in conns:
+            conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction under the write lock: commit on success, roll back on error."""
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def one(self, sql: str, params: Any) -> Row | None:
+        """The first row of a read (one statement: its own read transaction)."""
+        cur = self._conn().execute(sql, params)
+        return self.first(cur)
+
+    @staticmethod
+    def first(cur: sqlite3.Cursor) -> Row | None:
+        """The cursor's first row as a ``Row`` (the rest are discarded), or None."""
+        values = cur.fetchone()
+        if values is None:
+            return None
+        names = [d[0] for d in cur.description]
+        cur.fetchall()
+        return Row(dict(zip(names, values, strict=True)))
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        """The first column of the first row of a read, or None."""
+        values = self._conn().execute(sql, params).fetchone()
+        return None if values is None else values[0]
