@@ -210,19 +210,19 @@ def test_gates_aer_lacks_are_inlined_into_an_equivalent_circuit():
     from qiskit.circuit.random import random_circuit
     from qiskit.quantum_info import Operator
 
-    from qhost.executors.aer import _aer_basis, _decompose_for_aer
+    from qhost.executors.aer_inline import aer_basis, decompose_for_aer
 
     for seed in range(12):
         circuit = random_circuit(4, 6, seed=seed)
-        inlined = _decompose_for_aer(circuit)
-        assert {inst.operation.name for inst in inlined.data} <= _aer_basis()
+        inlined = decompose_for_aer(circuit)
+        assert {inst.operation.name for inst in inlined.data} <= aer_basis()
         assert Operator(inlined).equiv(Operator(circuit))
 
 
 def test_cached_inlining_of_library_gates_keeps_the_exact_unitary():
     from qiskit.quantum_info import Operator
 
-    from qhost.executors.aer import _decompose_for_aer
+    from qhost.executors.aer_inline import decompose_for_aer
 
     qasm = (
         'OPENQASM 2.0; include "qelib1.inc"; qreg q[5];'
@@ -230,6 +230,6 @@ def test_cached_inlining_of_library_gates_keeps_the_exact_unitary():
     )
     circuit = parse_qasm(qasm)
     for _ in range(2):  # the second call takes the cached expansions
-        native = _decompose_for_aer(circuit)
+        native = decompose_for_aer(circuit)
         assert not {inst.operation.name for inst in native.data} & {"c3sx", "rccx", "ch"}
         assert abs(Operator(native).data - Operator(circuit).data).max() < 1e-9

@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import queue
 import signal
-import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -33,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
-from qhost.errors import QhostError
+from qhost.engine.worker_process import describe_exception, worker_main
 
 __all__ = [
     "DEFAULT_WARM_MODULES",
@@ -71,16 +70,6 @@ class Task:
     target: str
     backend: str | None
     inputs: str
-
-
-def describe_exception(exc: BaseException) -> str:
-    """The failure reason a job records for an exception its program raised."""
-    if isinstance(exc, QhostError):
-        return exc.message
-    if isinstance(exc, MemoryError):
-        detail = str(exc) or "the job needed more memory than the worker may use"
-        return f"out of memory: {detail}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -223,78 +212,6 @@ class ThreadPool(WorkerPool):
 
 
 # -- processes ----------------------------------------------------------------------------------
-
-
-def _warm_up(modules: Sequence[str]) -> None:
-    import importlib
-
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # a missing optional module must not stop the worker
-            log.debug("worker warm-up: cannot import %s: %s", name, exc)
-
-
-def _limit_memory(limit_bytes: int | None) -> None:
-    if limit_bytes:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-
-
-def _serve_one(msg: tuple[str, str | None, str]) -> tuple[str, str, bool]:
-    from qhost.programs import run_target
-
-    target, backend, inputs = msg
-    try:
-        return "ok", run_target(target, backend, inputs), False
-    except MemoryError as exc:
-        return "err", describe_exception(exc), True  # retire: the heap may be fragmented or half-freed
-    except BaseException as exc:  # noqa: B036 - report every failure of the job, keep serving
-        return "err", describe_exception(exc), False
-
-
-def _die_with_parent() -> None:
-    """On Linux, have the kernel SIGKILL this worker when the server dies (even by ``kill -9``)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - no glibc: workers still exit on EOF
-        return
-    parent = multiprocessing.parent_process()
-    if parent is not None and os.getppid() != parent.pid:  # the server died before prctl took effect
-        os._exit(0)  # (not ``getppid() == 1``: in a container the server itself may be PID 1)
-
-
-def worker_main(conn: Connection, warm_modules: Sequence[str], memory_limit_bytes: int | None) -> None:
-    """Entry point of a worker process: warm up, then run tasks from ``conn`` until EOF or ``None``.
-
-    Each answer is ``(kind, text, retire)`` with kind ``"ok"`` or ``"err"``; ``retire`` means the worker
-    exits after answering and the parent starts a fresh one.
-    """
-    if hasattr(os, "setpgrp"):
-        os.setpgrp()  # its own process group, so a kill also reaches anything the program started
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; workers end on EOF
-    _limit_memory(memory_limit_bytes)
-    _warm_up(warm_modules)
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        answer = _serve_one(msg)
-        try:
-            conn.send(answer)
-        except (BrokenPipeError, OSError):
-            return
-        if answer[2]:
-            os._exit(0)
 
 
 class _Worker(Slot):
