@@ -4,8 +4,9 @@ P1  Bell-pair round trip, one client, ``--shots`` shots: median of ``--iteration
 P2  throughput: ``--threads`` client threads run ``--jobs`` random 5-qubit circuits (jobs/s).
 
 Both servers run as subprocesses on loopback. qhost: ``qhost serve`` (default backend ideal@aer, warm worker
-processes) driven by our ``BackendClient`` in this process. Qrisp: its ``BackendServer`` (run_func: Qiskit's
-``BasicSimulator``) driven by its ``BackendClient``, both in the Qrisp 0.8.2 venv that
+processes) driven by our ``BackendClient`` in this process. Qrisp: its ``BackendServer`` (run_func: the same
+Aer simulator, after ``transpile`` as Qrisp's own ``QiskitBackend`` did) driven by its ``BackendClient``, both in
+the Qrisp 0.8.2 venv that
 ``scripts/interop_env.sh`` builds. Prints a markdown table with the machine and the date.
 
     python benchmarks/p1_p2_qrisp.py                       # full run (use a quiet machine)
@@ -39,12 +40,13 @@ TARGET_P2_JOBS_S = 300.0
 
 QRISP_SERVER = """
 import sys, time
-from qiskit import QuantumCircuit
-from qiskit.providers.basic_provider import BasicSimulator
+from qiskit import QuantumCircuit, transpile
+from qiskit_aer import AerSimulator
 from qrisp.interface import BackendServer
-SIM = BasicSimulator()
-def run_func(qasm, shots, token):
-    counts = SIM.run(QuantumCircuit.from_qasm_str(qasm), shots=shots or 1000).result().get_counts()
+SIM = AerSimulator(max_parallel_threads=1)
+def run_func(qasm, shots, token):  # the usual Qrisp-style Aer server: parse, transpile, run
+    circuit = transpile(QuantumCircuit.from_qasm_str(qasm), SIM)
+    counts = SIM.run(circuit, shots=shots or 1000).result().get_counts()
     return {k.replace(" ", ""): v for k, v in counts.items()}
 BackendServer(run_func, "127.0.0.1", int(sys.argv[1])).start()
 print("ready", flush=True)

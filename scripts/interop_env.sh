@@ -6,7 +6,8 @@
 #   scripts/interop_env.sh all
 #
 # Venvs live under <repo>/.cache/venvs/<name> (ignored by git). A finished venv carries a marker file
-# `.qhost-ready`; an interrupted build is thrown away and rebuilt. Prints the venv's python path per name.
+# `.qhost-ready` holding its requirements; an interrupted build, or one made for other requirements, is
+# thrown away and rebuilt. Prints the venv's python path per name.
 # Environment: QHOST_INTEROP_PYTHON picks the base interpreter (default: python3.11, then python3).
 set -euo pipefail
 
@@ -16,7 +17,7 @@ BASE_PY="${QHOST_INTEROP_PYTHON:-$(command -v python3.11 || command -v python3)}
 
 requirements() {
   case "$1" in
-    qrisp-0.8.2) echo "qrisp==0.8.2" ;;
+    qrisp-0.8.2) echo "qrisp==0.8.2 qiskit-aer" ;;  # Aer: the benchmark's Qrisp server runs what ours runs
     qrisp-0.9) echo "qrisp>=0.9,<0.10 requests>=2.31" ;;
     *) echo "unknown environment '$1'; valid: qrisp-0.8.2, qrisp-0.9, all" >&2; exit 2 ;;
   esac
@@ -26,7 +27,7 @@ build() {
   local name="$1" dir="$CACHE/$1"
   local reqs
   reqs="$(requirements "$name")"
-  if [[ -f "$dir/.qhost-ready" ]]; then
+  if [[ -f "$dir/.qhost-ready" && "$(cat "$dir/.qhost-ready")" == "$reqs" ]]; then
     echo "$dir/bin/python"
     return
   fi
@@ -35,7 +36,7 @@ build() {
   "$BASE_PY" -m venv "$dir" >&2
   # shellcheck disable=SC2086
   "$dir/bin/python" -m pip install --quiet $reqs >&2
-  touch "$dir/.qhost-ready"
+  echo "$reqs" > "$dir/.qhost-ready"
   echo "$dir/bin/python"
 }
 
