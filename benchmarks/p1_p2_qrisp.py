@@ -4,10 +4,10 @@ P1  Bell-pair round trip, one client, ``--shots`` shots: median of ``--iteration
 P2  throughput: ``--threads`` client threads run ``--jobs`` random 5-qubit circuits (jobs/s).
 
 Both servers run as subprocesses on loopback. qhost: ``qhost serve`` (default backend ideal@aer, warm worker
-processes) driven by our ``BackendClient`` in this process. Qrisp: its ``BackendServer`` (run_func: the same
-Aer simulator, after ``transpile`` as Qrisp's own ``QiskitBackend`` did) driven by its ``BackendClient``, both in
-the Qrisp 0.8.2 venv that
-``scripts/interop_env.sh`` builds. Prints a markdown table with the machine and the date.
+processes) driven by our ``BackendClient`` in this process. Qrisp: its ``BackendServer`` (run_func: the
+same Aer simulator, after ``transpile`` as Qrisp's own ``QiskitBackend`` did) driven by its
+``BackendClient``, both in the Qrisp 0.8.2 venv that ``scripts/interop_env.sh`` builds. Prints a markdown
+table with the machine and the date.
 
     python benchmarks/p1_p2_qrisp.py                       # full run (use a quiet machine)
     python benchmarks/p1_p2_qrisp.py --iterations 3 --jobs 16 --threads 2   # smoke test

@@ -49,8 +49,13 @@ def measure(call: Callable[[], Any], calls: int, warmup: int) -> dict[str, float
         call()
         times.append((time.perf_counter() - start) * 1000.0)
     times.sort()
-    return {"median_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))],
-            "mean_ms": statistics.fmean(times), "min_ms": times[0], "calls": calls}
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * (len(times) - 1))],
+        "mean_ms": statistics.fmean(times),
+        "min_ms": times[0],
+        "calls": calls,
+    }
 
 
 def _paths(server: Any, backend: str) -> tuple[dict[str, Callable[[], Any]], list[Any]]:
@@ -94,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     from qhost.server.backend_server import BackendServer
 
     run_func = bell_run_func if args.backend == "run_func" else None
-    with tempfile.TemporaryDirectory() as tmp, \
-            BackendServer(run_func, port=0, thrift_port=0, data_dir=tmp, process_workers=1) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        BackendServer(run_func, port=0, thrift_port=0, data_dir=tmp, process_workers=1) as server,
+    ):
         paths, closables = _paths(server, args.backend)
         try:
             results = {name: measure(call, args.calls, args.warmup) for name, call in paths.items()}

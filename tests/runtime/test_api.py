@@ -179,6 +179,39 @@ def test_retry_after_a_5xx_reuses_the_idempotency_key() -> None:
     assert ledger.reserve("alice", b"body") == first
 
 
+def test_validated_params_skip_only_exact_repeats_that_passed() -> None:
+    from qhost.errors import InputError
+    from qhost.server.runtime_api import ValidatedParams
+
+    calls: list[str] = []
+
+    def ok() -> None:
+        calls.append("ok")
+
+    def bad() -> None:
+        calls.append("bad")
+        raise InputError("no")
+
+    seen = ValidatedParams(size=2)
+    seen.check("sampler", "a", "{}", ok)
+    seen.check("sampler", "a", "{}", ok)
+    seen.check("sampler", "b", "{}", ok)
+    for _ in range(2):
+        with pytest.raises(InputError):
+            seen.check("sampler", "a", '{"x":1}', bad)
+    seen.check("estimator", "a", "{}", ok)  # evicts the oldest
+    seen.check("sampler", "a", "{}", ok)
+    assert calls == ["ok", "ok", "bad", "bad", "ok", "ok"]
+
+
+def test_a_non_isa_circuit_is_refused_after_a_valid_one(client: Any, wire: Any) -> None:
+    assert submit(client, wire.sampler_params(shots=5)).status_code == 200
+    qc = wire.bell()
+    qc.h(1)
+    resp = submit(client, wire.params_json([[qc, np.zeros((0,)), 5]]))
+    assert resp.status_code == 400 and "not ISA" in resp.get_data(True)
+
+
 def test_list_jobs_filters_and_pages(app: Any, client: Any, wire: Any) -> None:
     ids = [submit(client, wire.sampler_params(shots=5), tags=[f"n{i}"]).get_json()["id"] for i in range(3)]
     for job_id in ids:

@@ -70,3 +70,24 @@ def test_token_secret_survives_a_restart(tmp_path: Any) -> None:
     from qhost.server.auth import load_secret
 
     assert load_secret(tmp_path) == load_secret(tmp_path)
+
+
+def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    import time
+
+    import jwt
+    import pytest
+
+    from qhost.errors import AuthError
+    from qhost.server import auth
+
+    authenticator = auth.Authenticator(["alice-key"], b"s" * 32)
+    owner = auth.owner_of_key("alice-key")
+    exp = int(time.time()) + 1
+    claims = {"sub": owner, "iat": exp - 1, "exp": exp}
+    header = "Bearer " + jwt.encode(claims, authenticator.secret, algorithm="HS256")
+    assert authenticator.owner_from_header(header) == owner
+    assert authenticator.owner_from_header(header) == owner  # remembered
+    time.sleep(max(0.0, exp - time.time()) + 0.1)
+    with pytest.raises(AuthError, match="expired"):
+        authenticator.owner_from_header(header)

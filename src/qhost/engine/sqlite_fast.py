@@ -29,6 +29,7 @@ __all__ = [
     "INSERT",
     "FastSqlite",
     "Row",
+    "count_sql",
     "next_queued",
 ]
 
@@ -71,6 +72,14 @@ def next_queued(
         sql += f" AND program NOT IN ({', '.join('?' * len(exclude))})"
         params += exclude
     return sql + " ORDER BY seq LIMIT 1", params
+
+
+def count_sql(statuses: list[str], backend: str | None) -> tuple[str, tuple[str, ...]]:
+    """The "how many jobs in these statuses (on this backend)" query, and its parameters."""
+    sql = f"SELECT count(*) FROM jobs WHERE status IN ({', '.join('?' * len(statuses))})"
+    if backend is None:
+        return sql, tuple(statuses)
+    return sql + " AND backend = ?", (*statuses, backend)
 
 
 class Row:

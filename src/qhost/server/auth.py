@@ -28,6 +28,8 @@ __all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "load_secret", "owner_of_key"
 TOKEN_TTL = 3600
 """Seconds an issued access token is valid."""
 _SECRET_FILE = "ibm_token_secret"
+_TOKEN_CACHE_SIZE = 1024
+"""Verified tokens remembered per ``Authenticator`` (the cache is emptied when it fills)."""
 
 
 def load_secret(data_dir: Path) -> bytes:
@@ -54,6 +56,8 @@ class Authenticator:
     def __init__(self, api_keys: tuple[str, ...] | list[str], secret: bytes) -> None:
         self.api_keys = tuple(k for k in api_keys if k)
         self.secret = secret
+        self._owners = frozenset(owner_of_key(key) for key in self.api_keys)
+        self._verified: dict[str, tuple[str, float]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -94,6 +98,17 @@ class Authenticator:
         raise AuthError("Missing credentials: send 'Authorization: Bearer <token from /identity/token>'")
 
     def _owner_from_token(self, token: str) -> str:
+        """The token's owner; a verified token is remembered (owner, ``exp``) so later calls skip the JWT."""
+        cached = self._verified.get(token)
+        if cached is not None and time.time() < cached[1]:
+            return cached[0]
+        owner, expires = self._verify(token)
+        if len(self._verified) >= _TOKEN_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (owner, expires)
+        return owner
+
+    def _verify(self, token: str) -> tuple[str, float]:
         try:
             claims = jwt.decode(
                 token, self.secret, algorithms=["HS256"], options={"require": ["exp", "iat", "sub"]}
@@ -105,9 +120,9 @@ class Authenticator:
                 "Invalid access token; request one from /identity/token with a valid API key"
             ) from None
         owner = str(claims["sub"])
-        if owner not in {owner_of_key(key) for key in self.api_keys}:
+        if owner not in self._owners:
             raise AuthError("Access token belongs to a key this server no longer accepts")
-        return owner
+        return owner, float(claims["exp"])
 
 
 iam_bp = Blueprint("ibm_iam", __name__)

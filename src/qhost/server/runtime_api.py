@@ -9,11 +9,7 @@ plus the IAM / Global Search / Global Catalog stand-ins.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import threading
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +29,7 @@ from qhost.errors import (
 )
 from qhost.protocols import ibm_runtime as ibm
 from qhost.server.auth import Authenticator, iam_bp, load_secret
+from qhost.server.runtime_ledgers import IDEMPOTENCY_WINDOW, IdempotencyLedger, ValidatedParams
 
 if TYPE_CHECKING:
     from qhost.engine.sessions import SessionManager
@@ -42,61 +39,24 @@ if TYPE_CHECKING:
         register_program("executor", "qhost.programs.primitives:run_executor")
     from qhost.server.app import QhostContext
 
-__all__ = ["IdempotencyLedger", "RuntimeState", "register_cli", "register_runtime", "runtime_bp"]
+__all__ = [
+    "IDEMPOTENCY_WINDOW",
+    "IdempotencyLedger",
+    "RuntimeState",
+    "ValidatedParams",
+    "register_cli",
+    "register_runtime",
+    "runtime_bp",
+]
 
 runtime_bp = Blueprint("ibm_runtime", __name__)
 """IBM Runtime API routes (registered under both prefixes by ``register_runtime``)."""
-
-IDEMPOTENCY_WINDOW = 120.0
-"""Seconds a ``POST /jobs`` answered with a 5xx stays replayable: a retry with the same body gets that job."""
-
 
 STATUS_HOLD_SECONDS = 0.1
 """Longest a status poll (``GET /jobs/{id}?exclude_params=true``) of an unfinished job waits for it to finish.
 
 The stock client polls every 0.5 s (0.1 s in a session), so without this a 10 ms job takes 0.5 s end to
 end. Override with the Flask config key ``IBM_STATUS_HOLD_SECONDS`` (0 turns it off)."""
-
-
-class IdempotencyLedger:
-    """Idempotency keys for ``POST /jobs`` that never merge two *successful* identical submissions.
-
-    Each request gets the key ``sha256(owner, body) : boot id : sequence number`` with a fresh sequence
-    number, so identical requests (also concurrent ones) are distinct jobs. A request answered with a 5xx
-    hands its key back for ``window`` seconds: the client's retry (same owner, same body) takes it again,
-    and the engine returns the job the failed attempt may already have created instead of a second one.
-    """
-
-    def __init__(self, window: float = IDEMPOTENCY_WINDOW) -> None:
-        self.window = window
-        self.boot = uuid.uuid4().hex[:8]
-        self._seq = 0
-        self._failed: dict[str, list[tuple[str, float]]] = {}
-        self._lock = threading.Lock()
-
-    def reserve(self, owner: str, body: bytes) -> str:
-        """A key for this request: a handed-back one for the same owner and body, else a fresh one."""
-        digest = hashlib.sha256(owner.encode() + b"\0" + body).hexdigest()
-        with self._lock:
-            self._prune(time.monotonic())
-            waiting = self._failed.get(digest)
-            if waiting:
-                key = waiting.pop(0)[0]
-                if not waiting:
-                    del self._failed[digest]
-                return key
-            self._seq += 1
-            return f"{digest}:{self.boot}:{self._seq}"
-
-    def failed(self, key: str) -> None:
-        """The request holding ``key`` was answered with a 5xx: let a retry reuse it."""
-        digest = key.split(":", 1)[0]
-        with self._lock:
-            self._failed.setdefault(digest, []).append((key, time.monotonic()))
-
-    def _prune(self, now: float) -> None:
-        for digest in [d for d, keys in self._failed.items() if now - keys[-1][1] >= self.window]:
-            del self._failed[digest]
 
 
 @dataclass
@@ -107,6 +67,7 @@ class RuntimeState:
     sessions: SessionManager
     limits: ibm.Limits
     ledger: IdempotencyLedger = field(default_factory=IdempotencyLedger)
+    validated: ValidatedParams = field(default_factory=ValidatedParams)
 
 
 def register_runtime(app: Flask) -> None:
@@ -262,10 +223,11 @@ def _submit(body: Any, key: str) -> Any:
     req = ibm.parse_job_request(body)
     entry = _entry(req.backend)
     session = _session_for(req)
-    _validate(req, entry)
+    inputs = json.dumps(req.params, separators=(",", ":"))
+    _state().validated.check(req.program, entry.name, inputs, lambda: _validate(req, entry))
     spec = JobSpec(
         program=req.program,
-        inputs=json.dumps(req.params, separators=(",", ":")),
+        inputs=inputs,
         backend=entry.name,
         owner=g.owner,
         session_id=req.session_id,
