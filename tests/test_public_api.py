@@ -44,3 +44,11 @@ def test_import_qhost_is_lazy() -> None:
     code = "import sys, qhost; print('flask' in sys.modules, 'qiskit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_client_connect_is_the_stock_runtime_connector() -> None:
+    import qhost.client
+    from qhost.client.runtime import connect
+
+    assert qhost.client.connect is connect
+    assert "connect" in qhost.client.__all__
