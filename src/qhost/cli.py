@@ -27,6 +27,19 @@ def main() -> None:
     """Host quantum-circuit simulators as network backends."""
 
 
+def configure_logging(level: str) -> None:
+    """``level`` for qhost's (and waitress's) loggers; other libraries stay at WARNING unless DEBUG.
+
+    qiskit logs every transpiler pass at INFO, which would drown the server's own lines.
+    """
+    level = level.upper()
+    root_level = level if level == "DEBUG" else "WARNING"
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(root_level)
+    for name in ("qhost", "waitress"):
+        logging.getLogger(name).setLevel(level)
+
+
 @main.command()
 @click.option(
     "--host", default=None, help=f"Interface to bind [env QHOST_HOST, QRS_HOST; default {DEFAULT_HOST}]."
@@ -79,7 +92,7 @@ def serve(**flags: Any) -> None:
     flags["api_keys"] = flags["api_keys"] or None
     qrisp_ports = _qrisp_ports(flags.pop("qrisp_ports"))
     settings = _settings(flags)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     from qhost.server.backend_server import BackendServer
 
     server = BackendServer(

@@ -71,3 +71,22 @@ def test_serve_runs_jobs_and_stops_on_sigterm(free_port: int, tmp_path: Path, be
         proc.stderr.close()  # type: ignore[union-attr]
     assert status["name"] == "qhost" and set(counts) == {"00", "11"}
     assert "qhost stopped" in stderr
+
+
+def test_log_level_applies_to_qhost_while_libraries_stay_at_warning() -> None:
+    import logging
+
+    from qhost.cli import configure_logging
+
+    loggers = [logging.getLogger(name) for name in ("", "qhost", "waitress")]
+    saved = [logger.level for logger in loggers]
+    ours = loggers[1]
+    try:
+        configure_logging("info")
+        assert ours.isEnabledFor(logging.INFO)
+        assert not logging.getLogger("qiskit.passmanager").isEnabledFor(logging.INFO)
+        configure_logging("debug")
+        assert logging.getLogger("qiskit.passmanager").isEnabledFor(logging.DEBUG)
+    finally:
+        for logger, level in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
