@@ -64,7 +64,8 @@ def next_queued(
     programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None
 ) -> tuple[str, tuple[str, ...]]:
     """The "oldest runnable queued job id" query for this program filter, and its parameters."""
-    sql, params = f"SELECT id FROM jobs WHERE status = '{_Q}' AND {_FREE_KEY}", ()
+    sql = f"SELECT id FROM jobs WHERE status = '{_Q}' AND {_FREE_KEY}"
+    params: tuple[str, ...] = ()
     if programs is not None:
         sql += f" AND program IN ({', '.join('?' * len(programs))})"
         params += programs

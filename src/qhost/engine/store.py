@@ -15,13 +15,14 @@ straight through ``sqlite3`` (``sqlite_fast.py``), a few times cheaper than SQLA
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -39,6 +40,9 @@ from qhost.engine.schema import SQLITE_BUSY_MS, Statements, define_jobs, make_en
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import ALLOWED, FINAL, JobStatus
 from qhost.errors import InvalidJobTransition, JobNotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Row
 
 __all__ = ["SqlStore", "new_job_id", "utcnow"]
 
@@ -274,6 +278,7 @@ class SqlStore:
     ) -> JobRecord | None:
         """Like ``finish``, but returns the finished job (None when it was no longer RUNNING)."""
         params = {"jid": job_id, "new": new.value, "now": utcnow(), "result": result, "error": error}
+        row: Row[Any] | fast.Row | None
         if self._fast is None:
             with self.transaction() as conn:
                 if conn.execute(self._stmt.finish, params).rowcount != 1:
@@ -332,7 +337,7 @@ class SqlStore:
         limit: int = 50,
         offset: int = 0,
         descending: bool = True,
-    ) -> tuple[list[JobRecord], int]:
+    ) -> tuple[builtins.list[JobRecord], int]:
         """A page of jobs matching every given filter, and how many match in all.
 
         ``tags`` matches jobs carrying all of them. Order is by submission (newest first by default).
@@ -372,7 +377,9 @@ class SqlStore:
         with self.reading() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def list_stale(self, heartbeat_before: datetime | str | None = None) -> list[tuple[str, int | None]]:
+    def list_stale(
+        self, heartbeat_before: datetime | str | None = None
+    ) -> builtins.list[tuple[str, int | None]]:
         """``(job_id, worker_pid)`` of RUNNING jobs, oldest first; with ``heartbeat_before``, only those
         not heard from since. Plain columns, so one malformed row cannot break recovery of the rest."""
         t = self.jobs

@@ -31,8 +31,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING, cast
 
 from qhost.engine.worker_process import describe_exception, worker_main
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
 
 __all__ = [
     "DEFAULT_WARM_MODULES",
@@ -401,7 +405,10 @@ class ProcessPool(WorkerPool):
         start_method: str = "spawn",
         take_next: NextCallback | None = None,
     ) -> None:
-        self.ctx = multiprocessing.get_context(start_method)
+        # typeshed types get_context(str) as BaseContext, which has no Process; it is one of these
+        self.ctx = cast(
+            "SpawnContext | ForkContext | ForkServerContext", multiprocessing.get_context(start_method)
+        )
         self.on_done, self.on_free, self.on_heartbeat = on_done, on_free, on_heartbeat
         self.take_next = take_next
         self.warm_modules = tuple(warm_modules)

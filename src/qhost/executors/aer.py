@@ -369,13 +369,18 @@ def _device_noise(device: Device) -> NoiseModel | None:
 def _pass_manager(device: Device, level: int) -> Any:
     from qiskit.transpiler import generate_preset_pass_manager
 
-    return generate_preset_pass_manager(
-        optimization_level=level, target=device.backend().target, seed_transpiler=0
-    )
+    return generate_preset_pass_manager(optimization_level=level, target=_target(device), seed_transpiler=0)
+
+
+def _target(device: Device) -> Any:
+    """The fake backend's transpiler target (only for non-ideal devices, which have a backend)."""
+    backend = device.backend()
+    assert backend is not None, f"device {device.name!r} has no backend"
+    return backend.target
 
 
 def _is_native(circuit: QuantumCircuit, device: Device) -> bool:
-    target = device.backend().target
+    target = _target(device)
     index = {bit: i for i, bit in enumerate(circuit.qubits)}
     for inst in circuit.data:
         name = inst.operation.name

@@ -35,7 +35,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -132,7 +132,9 @@ class map_gpu_errors:  # noqa: N801 - used like a function: ``with map_gpu_error
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> Literal[False]:
         if exc is None or isinstance(exc, QhostError) or not isinstance(exc, Exception):
             return False
         text = f"{type(exc).__name__}: {exc}"

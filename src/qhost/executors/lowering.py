@@ -156,7 +156,7 @@ class LoweredCircuit:
         mats = {i: op.matrices(self.parameters, table) for i, op in enumerate(ops) if isinstance(op, ParamOp)}
         plan = plan_fusion(ops, max_fused) if max_fused > 1 else None
         for s in range(table.shape[0]):
-            bound = [op.bound(mats[i][s]) if i in mats else op for i, op in enumerate(ops)]
+            bound = [op.bound(mats[i][s]) if isinstance(op, ParamOp) else op for i, op in enumerate(ops)]
             yield apply_fusion(plan, bound) if plan is not None else bound
 
     def bind(self, values: Sequence[float] | None = None, *, max_fused: int = 0) -> list[Op]:
@@ -282,12 +282,13 @@ def _param_op(
     ]
     kinds = [classify(m) for m in probes]
     kind, perm = kinds[0]
-    if kinds[1][0] != kind or (perm is not None and not np.array_equal(perm, kinds[1][1])):
+    other = kinds[1][1]
+    if kinds[1][0] != kind or (perm is not None and (other is None or not np.array_equal(perm, other))):
         kind, perm = DENSE, None
     return ParamOp(kind, targets, controls, values, gate, exprs, perm)
 
 
-def _gate_matrix(gate: Any, values: Sequence[float]) -> np.ndarray:
+def _gate_matrix(gate: Any, values: Sequence[float] | np.ndarray) -> np.ndarray:
     bound = gate.copy()
     bound.params = [float(v) for v in values]
     return np.asarray(bound.to_matrix(), dtype=complex)
@@ -346,19 +347,20 @@ def _split_terminal(steps: list[Step]) -> tuple[list[Step], list[tuple[int, int]
     kept: list[Step] = []
     for step in reversed(steps):
         ops = step.ops
+        first = ops[0] if len(ops) == 1 else None
         if (
-            len(ops) == 1
-            and ops[0].kind == MEASURE
-            and not (set(ops[0].targets) & touched)
-            and not (set(ops[0].clbits) & written)
+            isinstance(first, Op)
+            and first.kind == MEASURE
+            and not (set(first.targets) & touched)
+            and not (set(first.clbits) & written)
         ):
-            final.extend(zip(ops[0].targets, ops[0].clbits, strict=True))
-            written.update(ops[0].clbits)
+            final.extend(zip(first.targets, first.clbits, strict=True))
+            written.update(first.clbits)
             kept.append(Step(step.name, step.qubits, ()))
             continue
         for op in ops:
             touched.update(op.qubits)
-            if op.kind == MEASURE:
+            if isinstance(op, Op) and op.kind == MEASURE:
                 written.update(op.clbits)
         kept.append(step)
     final.reverse()
@@ -373,6 +375,7 @@ def full_matrix(op: Op) -> tuple[tuple[int, ...], np.ndarray]:
     """``(qubits, U)``: the op as a dense matrix over ``targets + controls`` (little-endian)."""
     t = len(op.targets)
     if op.kind == DIAGONAL:
+        assert op.data is not None  # every diagonal op carries its diagonal
         base = np.diag(op.data)
     elif op.kind == PERMUTATION:
         base = np.zeros((1 << t, 1 << t), dtype=complex)

@@ -17,6 +17,8 @@ Counts are unchanged by trimming: errors on idle qubits never fire (pinned by a 
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +164,7 @@ def _op_superop(
 ) -> np.ndarray | None:
     """Superoperator of one instruction embedded in ``n`` qubits (memoised for parameterless ops)."""
     params = op.params
+    key: tuple[Any, ...] | None
     if op.name == "kraus":
         key = None
     elif not params:
@@ -173,7 +176,13 @@ def _op_superop(
     if key is not None and key in cache:
         return cache[key]
     kraus = _kraus_of(op)
-    sup = None if kraus is None else sum(np.kron(k.conj(), k) for k in (_embed(m, qargs, n) for m in kraus))
+    sup = (
+        None
+        if kraus is None
+        else functools.reduce(
+            operator.add, (np.kron(k.conj(), k) for k in (_embed(m, qargs, n) for m in kraus))
+        )
+    )
     if key is not None:
         cache[key] = sup
     return sup

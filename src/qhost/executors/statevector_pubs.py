@@ -17,7 +17,7 @@ are checked in CI without a GPU.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -198,7 +198,8 @@ def estimate_pub(
     position = {label: i for i, label in enumerate(labels)}
     for idx in np.ndindex(shape):
         s = int(set_index[idx])
-        items = [(position[label], coeff) for label, coeff in observables[idx].items()]
+        observable = cast("dict[str, complex]", observables[idx])  # an object array's element
+        items = [(position[label], coeff) for label, coeff in observable.items()]
         evs[idx] = sum(float(np.real(c)) * means[s][i] for i, c in items)
         stds[idx] = float(np.sqrt(sum((abs(c) * errs[s][i]) ** 2 for i, c in items)))
     precision = float(pub.precision or 0.0)

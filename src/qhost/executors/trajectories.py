@@ -190,7 +190,10 @@ class NoisyProgram:
                     mats[(k, j)] = op.matrices(lowered.parameters, table)
         for s in range(table.shape[0]):
             yield [
-                tuple(op.bound(mats[(k, j)][s]) if (k, j) in mats else op for j, op in enumerate(step.ops))
+                tuple(
+                    op.bound(mats[(k, j)][s]) if isinstance(op, ParamOp) else op
+                    for j, op in enumerate(step.ops)
+                )
                 for k, step in enumerate(lowered.steps)
             ]
 
@@ -205,7 +208,7 @@ def clbit_confusions(lowered: LoweredCircuit, noise_model: Any | None) -> dict[i
     writer: dict[int, int] = {}
     for step in lowered.steps:
         for op in step.ops:
-            if op.kind == MEASURE:
+            if isinstance(op, Op) and op.kind == MEASURE:
                 writer.update(zip(op.clbits, op.targets, strict=True))
     writer.update({c: q for q, c in lowered.final_measure})
     local = getattr(noise_model, "_local_readout_errors", {})

@@ -285,9 +285,12 @@ def _bit_names(bits: Any, kind: str, where: str, limit: int) -> list[str]:
         raise InvalidCircuit(f"{where}: '{kind}s' must be a list")
     if len(bits) > limit:
         raise CircuitTooLarge(f"{where} has {len(bits)} {kind}s; the limit is {limit}")
-    names = [getattr(bit, "identifier", None) for bit in bits]
-    if any(not isinstance(n, str) for n in names):
-        raise InvalidCircuit(f"{where}: every {kind} needs a string 'identifier'")
+    names: list[str] = []
+    for bit in bits:
+        name = getattr(bit, "identifier", None)
+        if not isinstance(name, str):
+            raise InvalidCircuit(f"{where}: every {kind} needs a string 'identifier'")
+        names.append(name)
     if len(set(names)) != len(names):
         raise InvalidCircuit(f"{where}: duplicate {kind} identifiers")
     return names

@@ -233,7 +233,12 @@ def _close(server: Any, thread: threading.Thread | None, timeout: float) -> None
     alive = thread is not None and thread.is_alive()
     if alive:
         done = threading.Event()
-        trigger.pull_trigger(lambda: (_close_listeners(listeners), done.set()))
+
+        def close_listeners() -> None:
+            _close_listeners(listeners)
+            done.set()
+
+        trigger.pull_trigger(close_listeners)
         done.wait(timeout)
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
     if alive:

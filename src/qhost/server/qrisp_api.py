@@ -98,7 +98,7 @@ def _spec(ctx: QhostContext, req: proto.JobRequest, qasm: str, owner: str) -> An
 
     program, backend = ctx.qrisp_target(req.device_name)
     token = "" if ctx.settings.auth_enabled else req.token
-    meta = {"door": "qrisp", "deployment": req.deployment_id}
+    meta: dict[str, object] = {"door": "qrisp", "deployment": req.deployment_id}
     inputs = proto.job_inputs(program, qasm, req.shots, token)
     return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner, meta=meta)
 

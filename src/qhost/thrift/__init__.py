@@ -79,7 +79,7 @@ def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **o
     from qhost.thrift.handler import ThriftHandler
     from qhost.thrift.server import ThriftServer, WireLimits
 
-    handler_opts = {k: options.pop(k) for k in ("name", "run_timeout") if k in options}
+    handler_opts: dict[str, Any] = {k: options.pop(k) for k in ("name", "run_timeout") if k in options}
     if "circuit_limits" in options:
         handler_opts["limits"] = options.pop("circuit_limits")
     if "limits" not in options:
