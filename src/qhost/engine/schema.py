@@ -1,10 +1,15 @@
 """The SQL side of the store: the ``jobs`` table, SQLite connection settings, prebuilt statements.
 
-Kept apart from ``store.py`` so the store reads as a list of short verbs.
+Kept apart from ``store.py`` so the store reads as a list of short verbs. The per-job verbs run through a
+*hot path*: ``AlchemyHotPath`` here (any database), or ``sqlite_fast.FastSqlite`` on a SQLite file. Both
+offer the same verbs (reads: ``by_id``, ``next_queued``, ``count``; inside ``write()``: ``by_idem``,
+``count_queued``, ``insert``, ``claim``, ``finish``), so the store writes each operation once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +37,7 @@ from sqlalchemy.engine import make_url
 from qhost.engine.status import JobStatus
 from qhost.errors import ConfigurationError
 
-__all__ = ["SQLITE_BUSY_MS", "Statements", "define_jobs", "make_engine", "sqlite_file"]
+__all__ = ["SQLITE_BUSY_MS", "AlchemyHotPath", "Statements", "define_jobs", "make_engine", "sqlite_file"]
 
 SQLITE_BUSY_MS = 10_000
 
@@ -140,7 +145,7 @@ class Statements:
         self.next_queued = select(t.c.id).where(
             t.c.status == queued, or_(t.c.serial_key.is_(None), t.c.serial_key.not_in(busy))
         )
-        self._t = t
+        self.table = t
         self._next: dict[tuple[tuple[str, ...] | None, tuple[str, ...] | None], Any] = {}
         self.claim = (
             update(t)
@@ -175,8 +180,64 @@ class Statements:
         if query is None:
             query = self.next_queued
             if programs is not None:
-                query = query.where(self._t.c.program.in_(programs))
+                query = query.where(self.table.c.program.in_(programs))
             if exclude is not None:
-                query = query.where(not_(self._t.c.program.in_(exclude)))
-            query = self._next[key] = query.order_by(self._t.c.seq).limit(1)
+                query = query.where(not_(self.table.c.program.in_(exclude)))
+            query = self._next[key] = query.order_by(self.table.c.seq).limit(1)
         return query
+
+
+ConnectionScope = Callable[[], AbstractContextManager[Connection]]
+"""``SqlStore.transaction`` or ``SqlStore.reading``: a context manager yielding a connection."""
+
+
+class AlchemyHotPath:
+    """The per-job verbs through SQLAlchemy Core (any database URL)."""
+
+    def __init__(self, q: Statements, transaction: ConnectionScope, reading: ConnectionScope) -> None:
+        self._q, self._transaction, self._reading = q, transaction, reading
+
+    def by_id(self, job_id: str) -> Any:
+        with self._reading() as conn:
+            return conn.execute(self._q.by_id, {"jid": job_id}).first()
+
+    def next_queued(self, programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> Any:
+        with self._reading() as conn:  # finding nothing to do takes no write lock
+            return conn.execute(self._q.next_queued_for(programs, exclude)).scalar()
+
+    def count(self, statuses: list[str], backend: str | None) -> int:
+        t = self._q.table
+        query = select(func.count()).where(t.c.status.in_(statuses))
+        if backend is not None:
+            query = query.where(t.c.backend == backend)
+        with self._reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    @contextmanager
+    def write(self) -> Iterator[_AlchemyWriter]:
+        with self._transaction() as conn:
+            yield _AlchemyWriter(conn, self._q)
+
+
+class _AlchemyWriter:
+    """The verbs that run inside one write transaction."""
+
+    def __init__(self, conn: Connection, q: Statements) -> None:
+        self._conn, self._q = conn, q
+
+    def by_idem(self, owner: str, key: str) -> Any:
+        return self._conn.execute(self._q.by_idem, {"o": owner, "k": key}).first()
+
+    def count_queued(self) -> int:
+        return int(self._conn.execute(self._q.count_queued).scalar_one())
+
+    def insert(self, values: dict[str, Any]) -> None:
+        self._conn.execute(self._q.insert, values)
+
+    def claim(self, job_id: str, now: str, worker_pid: int | None) -> Any:
+        return self._conn.execute(self._q.claim, {"jid": job_id, "now": now, "pid": worker_pid}).first()
+
+    def finish(self, params: dict[str, Any]) -> Any:
+        if self._conn.execute(self._q.finish, params).rowcount != 1:
+            return None
+        return self._conn.execute(self._q.by_id, params).first()

@@ -30,7 +30,7 @@ __all__ = [
     "FastSqlite",
     "Row",
     "count_sql",
-    "next_queued",
+    "next_queued_sql",
 ]
 
 _COLUMNS = (
@@ -60,7 +60,7 @@ FINISH = (
 )
 
 
-def next_queued(
+def next_queued_sql(
     programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None
 ) -> tuple[str, tuple[str, ...]]:
     """The "oldest runnable queued job id" query for this program filter, and its parameters."""
@@ -81,6 +81,10 @@ def count_sql(statuses: list[str], backend: str | None) -> tuple[str, tuple[str,
     if backend is None:
         return sql, tuple(statuses)
     return sql + " AND backend = ?", (*statuses, backend)
+
+
+_Filter = tuple[tuple[str, ...] | None, tuple[str, ...] | None]
+"""``(programs, exclude_programs)`` of a claim: each ``next_queued`` query is built once per filter."""
 
 
 class Row:
@@ -113,6 +117,9 @@ class FastSqlite:
         self._lock = threading.Lock()
         self._open: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._generation = 0
+        self._next: dict[
+            tuple[tuple[str, ...] | None, tuple[str, ...] | None], tuple[str, tuple[str, ...]]
+        ] = {}
 
     def _conn(self) -> sqlite3.Connection:
         local = self._local
@@ -142,35 +149,64 @@ class FastSqlite:
             conn.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[_FastWriter]:
         """A ``BEGIN IMMEDIATE`` transaction under the write lock: commit on success, roll back on error."""
         with self._write_lock:
             conn = self._conn()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield _FastWriter(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
 
-    def one(self, sql: str, params: Any) -> Row | None:
-        """The first row of a read (one statement: its own read transaction)."""
-        cur = self._conn().execute(sql, params)
-        return self.first(cur)
+    def by_id(self, job_id: str) -> Row | None:
+        return _first(self._conn().execute(BY_ID, {"jid": job_id}))
 
-    @staticmethod
-    def first(cur: sqlite3.Cursor) -> Row | None:
-        """The cursor's first row as a ``Row`` (the rest are discarded), or None."""
-        values = cur.fetchone()
-        if values is None:
-            return None
-        names = [d[0] for d in cur.description]
-        cur.fetchall()
-        return Row(dict(zip(names, values, strict=True)))
+    def next_queued(self, programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> Any:
+        key = (programs, exclude)
+        query = self._next.get(key)
+        if query is None:
+            query = self._next[key] = next_queued_sql(programs, exclude)
+        return self._scalar(*query)  # finding nothing to do takes no write lock
 
-    def scalar(self, sql: str, params: Any = ()) -> Any:
-        """The first column of the first row of a read, or None."""
+    def count(self, statuses: list[str], backend: str | None) -> int:
+        return int(self._scalar(*count_sql(statuses, backend)))
+
+    def _scalar(self, sql: str, params: Any = ()) -> Any:
         values = self._conn().execute(sql, params).fetchone()
         return None if values is None else values[0]
+
+
+class _FastWriter:
+    """The verbs that run inside one write transaction (same as ``schema._AlchemyWriter``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def by_idem(self, owner: str, key: str) -> Row | None:
+        return _first(self._conn.execute(BY_IDEM, {"o": owner, "k": key}))
+
+    def count_queued(self) -> int:
+        return int(self._conn.execute(COUNT_QUEUED).fetchone()[0])
+
+    def insert(self, values: dict[str, Any]) -> None:
+        self._conn.execute(INSERT, values)
+
+    def claim(self, job_id: str, now: str, worker_pid: int | None) -> Row | None:
+        return _first(self._conn.execute(CLAIM, {"jid": job_id, "now": now, "pid": worker_pid}))
+
+    def finish(self, params: dict[str, Any]) -> Row | None:
+        return _first(self._conn.execute(FINISH, params))
+
+
+def _first(cur: sqlite3.Cursor) -> Row | None:
+    """The cursor's first row as a ``Row`` (the rest are discarded), or None."""
+    values = cur.fetchone()
+    if values is None:
+        return None
+    names = [d[0] for d in cur.description]
+    cur.fetchall()
+    return Row(dict(zip(names, values, strict=True)))

@@ -9,8 +9,9 @@ Other parts of qhost may add their own tables to the same database: define them 
 and call ``store.create_tables()`` again (``CREATE TABLE IF NOT EXISTS`` semantics, safe to repeat).
 Use ``store.transaction()`` for writes so SQLite takes its write lock up front (``BEGIN IMMEDIATE``).
 
-On a SQLite file the per-job verbs (``insert_job``, ``claim_next``, ``finish``, ``get``) run the same SQL
-straight through ``sqlite3`` (``sqlite_fast.py``), a few times cheaper than SQLAlchemy Core per call.
+The per-job verbs (``insert_job``, ``claim_next``, ``finish``, ``get``, ``count``) are written once over a
+*hot path*: on a SQLite file the same SQL goes straight through ``sqlite3`` (``sqlite_fast.FastSqlite``),
+a few times cheaper than SQLAlchemy Core per call; any other database uses ``schema.AlchemyHotPath``.
 """
 
 from __future__ import annotations
@@ -35,14 +36,21 @@ from sqlalchemy import (
     update,
 )
 
-from qhost.engine import sqlite_fast as fast
-from qhost.engine.schema import SQLITE_BUSY_MS, Statements, define_jobs, make_engine, sqlite_file
+from qhost.engine.schema import (
+    SQLITE_BUSY_MS,
+    AlchemyHotPath,
+    Statements,
+    define_jobs,
+    make_engine,
+    sqlite_file,
+)
 from qhost.engine.spec import JobRecord, JobSpec
+from qhost.engine.sqlite_fast import FastSqlite
 from qhost.engine.status import ALLOWED, FINAL, JobStatus
 from qhost.errors import InvalidJobTransition, JobNotFound
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Row
+    pass
 
 __all__ = ["SqlStore", "new_job_id", "utcnow"]
 
@@ -98,8 +106,8 @@ class SqlStore:
         self.jobs = define_jobs(self.metadata)
         self._stmt = Statements(self.jobs)
         database = sqlite_file(self.sql)
-        self._fast = None if database is None else fast.FastSqlite(database, SQLITE_BUSY_MS, self._write_lock)
-        self._next_fast: dict[Any, tuple[str, tuple[str, ...]]] = {}
+        self._fast = None if database is None else FastSqlite(database, SQLITE_BUSY_MS, self._write_lock)
+        self._hot: Any = self._fast or AlchemyHotPath(self._stmt, self.transaction, self.reading)
         self.create_tables()
 
     def __repr__(self) -> str:
@@ -141,38 +149,17 @@ class SqlStore:
             OverflowError: ``max_queued`` jobs are queued already (the engine turns it into ``QueueFull``).
         """
         values = self._row_values(spec)
-        if self._fast is not None:
-            return self._insert_fast(spec, values, max_queued)
-        q = self._stmt
-        with self.transaction() as conn:
+        with self._hot.write() as w:
             if spec.idempotency_key is not None:
-                row = conn.execute(q.by_idem, {"o": spec.owner, "k": spec.idempotency_key}).first()
+                row = w.by_idem(spec.owner, spec.idempotency_key)
                 if row is not None:
                     return self._record(row), False
             if max_queued is not None:
-                queued = conn.execute(q.count_queued).scalar_one()
+                queued = w.count_queued()
                 if queued >= max_queued:
                     raise OverflowError(queued)
             values["created_at"] = utcnow()  # under the write lock, so no claim can predate it
-            conn.execute(q.insert, values)
-        return self._record(_Row(values)), True
-
-    def _insert_fast(
-        self, spec: JobSpec, values: dict[str, Any], max_queued: int | None
-    ) -> tuple[JobRecord, bool]:
-        assert self._fast is not None
-        with self._fast.write() as conn:
-            if spec.idempotency_key is not None:
-                cur = conn.execute(fast.BY_IDEM, {"o": spec.owner, "k": spec.idempotency_key})
-                row = self._fast.first(cur)
-                if row is not None:
-                    return self._record(row), False
-            if max_queued is not None:
-                queued = conn.execute(fast.COUNT_QUEUED).fetchone()[0]
-                if queued >= max_queued:
-                    raise OverflowError(queued)
-            values["created_at"] = utcnow()  # under the write lock, so no claim can predate it
-            conn.execute(fast.INSERT, values)
+            w.insert(values)
         return self._record(_Row(values)), True
 
     def claim_next(
@@ -187,39 +174,14 @@ class SqlStore:
         Runnable: its ``serial_key`` is empty or no RUNNING job shares it. ``programs`` /
         ``exclude_programs`` restrict which programs this caller can run.
         """
-        if self._fast is not None:
-            return self._claim_fast(worker_pid, programs, exclude_programs)
-        q = self._stmt
-        query = q.next_queued_for(
-            None if programs is None else tuple(programs),
-            None if exclude_programs is None else tuple(exclude_programs),
-        )
+        programs = None if programs is None else tuple(programs)
+        exclude = None if exclude_programs is None else tuple(exclude_programs)
         for _attempt in range(5):
-            with self.reading() as conn:  # finding nothing to do takes no write lock
-                job_id = conn.execute(query).scalar()
+            job_id = self._hot.next_queued(programs, exclude)
             if job_id is None:
                 return None
-            with self.transaction() as conn:  # the update re-checks status and serial key: atomic claim
-                row = conn.execute(q.claim, {"jid": job_id, "now": utcnow(), "pid": worker_pid}).first()
-            if row is not None:
-                return self._record(row)
-        return None
-
-    def _claim_fast(
-        self, worker_pid: int | None, programs: Iterable[str] | None, exclude: Iterable[str] | None
-    ) -> JobRecord | None:
-        db = self._fast
-        assert db is not None
-        key = (None if programs is None else tuple(programs), None if exclude is None else tuple(exclude))
-        query = self._next_fast.get(key)
-        if query is None:
-            query = self._next_fast[key] = fast.next_queued(*key)
-        for _attempt in range(5):
-            job_id = db.scalar(*query)  # finding nothing to do takes no write lock
-            if job_id is None:
-                return None
-            with db.write() as conn:  # the update re-checks status and serial key: atomic claim
-                row = db.first(conn.execute(fast.CLAIM, {"jid": job_id, "now": utcnow(), "pid": worker_pid}))
+            with self._hot.write() as w:  # the update re-checks status and serial key: atomic claim
+                row = w.claim(job_id, utcnow(), worker_pid)
             if row is not None:
                 return self._record(row)
         return None
@@ -267,26 +229,15 @@ class SqlStore:
         self, job_id: str, new: JobStatus, *, result: str | None = None, error: str | None = None
     ) -> bool:
         """Record the outcome of a RUNNING job. Returns False (no error) when it is no longer RUNNING."""
-        if self._fast is not None:
-            return self.finish_record(job_id, new, result=result, error=error) is not None
-        params = {"jid": job_id, "new": new.value, "now": utcnow(), "result": result, "error": error}
-        with self.transaction() as conn:
-            return conn.execute(self._stmt.finish, params).rowcount == 1
+        return self.finish_record(job_id, new, result=result, error=error) is not None
 
     def finish_record(
         self, job_id: str, new: JobStatus, *, result: str | None = None, error: str | None = None
     ) -> JobRecord | None:
         """Like ``finish``, but returns the finished job (None when it was no longer RUNNING)."""
         params = {"jid": job_id, "new": new.value, "now": utcnow(), "result": result, "error": error}
-        row: Row[Any] | fast.Row | None
-        if self._fast is None:
-            with self.transaction() as conn:
-                if conn.execute(self._stmt.finish, params).rowcount != 1:
-                    return None
-                row = conn.execute(self._stmt.by_id, params).first()
-        else:
-            with self._fast.write() as conn:
-                row = self._fast.first(conn.execute(fast.FINISH, params))
+        with self._hot.write() as w:
+            row = w.finish(params)
         return None if row is None else self._record(row)
 
     def heartbeat(self, job_ids: Iterable[str]) -> None:
@@ -314,11 +265,7 @@ class SqlStore:
 
     def get(self, job_id: str, owner: str | None = None) -> JobRecord:
         """One job. Raises ``JobNotFound`` when missing or (with ``owner``) owned by someone else."""
-        if self._fast is not None:
-            row: Any = self._fast.one(fast.BY_ID, {"jid": job_id})
-        else:
-            with self.reading() as conn:
-                row = conn.execute(self._stmt.by_id, {"jid": job_id}).first()
+        row = self._hot.by_id(job_id)
         if row is None or (owner is not None and row.owner != owner):
             raise JobNotFound(f"Job {job_id} not found")
         return self._record(row)
@@ -366,16 +313,7 @@ class SqlStore:
 
     def count(self, statuses: Iterable[JobStatus], backend: str | None = None) -> int:
         """How many jobs are in ``statuses`` (optionally on one backend)."""
-        values = [s.value for s in statuses]
-        if self._fast is not None:  # every status poll and backend status asks: keep it off SQLAlchemy
-            sql, params = fast.count_sql(values, backend)
-            return int(self._fast.scalar(sql, params))
-        t = self.jobs
-        query = select(func.count()).where(t.c.status.in_(values))
-        if backend is not None:
-            query = query.where(t.c.backend == backend)
-        with self.reading() as conn:
-            return int(conn.execute(query).scalar_one())
+        return int(self._hot.count([s.value for s in statuses], backend))
 
     def list_stale(
         self, heartbeat_before: datetime | str | None = None
