@@ -9,13 +9,15 @@ per-shot samples, and a clear refusal of EstimatorV2 (use an Aer executor for ex
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from qhost.errors import ExecutorError, InvalidOption, QhostError
-from qhost.executors.base import Executor, Option
+from qhost.executors.base import Availability, Executor, Option
 from qhost.executors.errors import map_error
 from qhost.executors.limits import check_shots
 
@@ -71,7 +73,17 @@ class CountsOnlyExecutor(Executor):
         "max_shots": Option(int, 0, "per-executor shots cap; 0 = the server-wide QHOST_MAX_SHOTS"),
     }
     package: ClassVar[str] = ""
-    """The PyPI package the simulator comes from (named in messages)."""
+    """The PyPI package the simulator comes from (named in messages; imported by ``availability``)."""
+
+    @classmethod
+    @functools.cache
+    def availability(cls) -> Availability:
+        """Available when ``package`` imports."""
+        try:
+            importlib.import_module(cls.package)
+        except ImportError as exc:
+            return Availability(False, f"needs {cls.package} ({exc}); install with pip install 'qhost[sims]'")
+        return Availability(True)
 
     def counts(
         self, circuit: QuantumCircuit, shots: int, device: Device, *, seed: int | None = None

@@ -7,13 +7,11 @@ sampled once per shot. Measurements must be terminal (no gate after a measuremen
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from qhost.errors import InvalidCircuit
-from qhost.executors.base import Availability
 from qhost.executors.counts_only import CountsOnlyExecutor, counts_from_clbit_rows
 from qhost.executors.limits import check_memory, memory_limit_bytes
 
@@ -34,16 +32,6 @@ class QulacsExecutor(CountsOnlyExecutor):
 
     name: ClassVar[str] = "qulacs"
     package: ClassVar[str] = "qulacs"
-
-    @classmethod
-    @functools.cache
-    def availability(cls) -> Availability:
-        """Available when ``qulacs`` imports."""
-        try:
-            import qulacs  # noqa: F401
-        except ImportError as exc:
-            return Availability(False, f"needs qulacs ({exc}); install with pip install 'qhost[sims]'")
-        return Availability(True)
 
     def _run_counts(self, circuit: QuantumCircuit, shots: int, seed: int | None) -> dict[str, int]:
         import qulacs

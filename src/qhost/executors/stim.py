@@ -6,13 +6,11 @@ appear anywhere. Non-Clifford gates are refused with the gate's name: use ``aer`
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit
-from qhost.executors.base import Availability
 from qhost.executors.counts_only import CountsOnlyExecutor, counts_from_clbit_rows
 from qhost.executors.limits import MAX_QUBITS
 
@@ -38,16 +36,6 @@ class StimExecutor(CountsOnlyExecutor):
 
     name: ClassVar[str] = "stim"
     package: ClassVar[str] = "stim"
-
-    @classmethod
-    @functools.cache
-    def availability(cls) -> Availability:
-        """Available when ``stim`` imports."""
-        try:
-            import stim  # noqa: F401
-        except ImportError as exc:
-            return Availability(False, f"needs stim ({exc}); install with pip install 'qhost[sims]'")
-        return Availability(True)
 
     def _run_counts(self, circuit: QuantumCircuit, shots: int, seed: int | None) -> dict[str, int]:
         cap = MAX_QUBITS["stabilizer"]
