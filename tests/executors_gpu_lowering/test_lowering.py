@@ -138,13 +138,36 @@ def test_diagonal_layers_fuse_into_one_diagonal():
 
 def test_permutations_fuse_into_a_permutation(ref):
     qc = QuantumCircuit(3)
-    qc.x(0)
+    qc.x(1)
     qc.cx(0, 1)
-    qc.swap(1, 2)
+    qc.cx(2, 1)  # b1 ^= 1 ^ b0 ^ b2: self-inverse
     qc.s(2)
     ops = lower_circuit(qc).bind(max_fused=3)
     assert [op.kind for op in ops] == [PERMUTATION]
     assert _infidelity(Statevector(qc).data, ref.run_ops(ops, 3)) < 1e-12
+
+
+def test_a_fused_cycle_goes_the_dense_way(ref):
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.ry(0.3, 1)
+    qc.barrier()
+    qc.cx(0, 1)
+    qc.cx(1, 0)  # together a 3-cycle of basis states: not self-inverse
+    lowered = lower_circuit(qc)
+    ops = lowered.bind(max_fused=2)
+    assert [op.kind for op in lowered.bind(max_fused=0)][-2:] == [PERMUTATION, PERMUTATION]
+    assert ops[-1].kind == DENSE
+    assert _infidelity(Statevector(qc).data, ref.run_ops(ops, 2)) < 1e-12
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_permutation_op_is_self_inverse(circuits, seed):
+    ops = lower_circuit(circuits.random_circuit(6, 120, seed)).bind(max_fused=4)
+    perms = [op.perm for op in ops if op.kind == PERMUTATION]
+    assert perms, "the random circuits should exercise the permutation path"
+    for perm in perms:
+        assert np.array_equal(perm[perm], np.arange(len(perm)))
 
 
 def test_fusion_plan_depends_on_structure_only(circuits):

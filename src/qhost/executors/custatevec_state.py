@@ -16,6 +16,15 @@ imported lazily by :class:`_Context`). :class:`DeviceState` implements
 
 cuStateVec's own workspace comes from CuPy's memory pool through ``set_device_mem_handler``, so no
 call passes an explicit workspace.
+
+Every call here is positional. ``tests/executors_gpu_lowering/test_binding_calls.py`` checks each one
+(name, argument count, enum members) against the ``custatevec.pyx`` of the wheel the ``gpu`` extra
+resolves to, on CPU; what the calls compute is checked on a GPU by ``tests/gpu``
+(``scripts/gpu_verify.sh``). Conventions relied on, from NVIDIA's documentation and samples: a
+permutation op is ``D·P`` with the diagonal on the output side, and lowering only emits self-inverse
+permutations so the table's direction cannot matter (``lowering.classify``); ``compute_expectation``
+writes a complex128 host value (``CUDA_C_64F``) for a complex64 or complex128 state; the 3-tuple
+``(malloc, free, name)`` form of ``set_device_mem_handler``, whose callables the binding keeps alive.
 """
 
 from __future__ import annotations
@@ -87,7 +96,7 @@ class DeviceState:
     def __init__(
         self, ctx: _Context, num_qubits: int, precision: str = "double", limit_bytes: int = 0
     ) -> None:
-        from cuquantum import ComputeType, cudaDataType
+        from cuquantum import cudaDataType
 
         cp = ctx.cp
         self.ctx, self.cusv, self.cp = ctx, ctx.cusv, cp
@@ -95,7 +104,8 @@ class DeviceState:
         double = precision == "double"
         self.dtype = np.complex128 if double else np.complex64
         self.dt = cudaDataType.CUDA_C_64F if double else cudaDataType.CUDA_C_32F
-        self.ct = ComputeType.COMPUTE_64F if double else ComputeType.COMPUTE_32F
+        self.ct = ctx.cusv.ComputeType.COMPUTE_64F if double else ctx.cusv.ComputeType.COMPUTE_32F
+        self.result_dt = cudaDataType.CUDA_C_64F  # expectation values land in a host complex128
         free = ctx.free_bytes()
         self.limit = min(limit_bytes, free) if limit_bytes else free
         check_state_fits(self.n, precision, self.limit, ctx.device)
@@ -195,7 +205,7 @@ class DeviceState:
             self.dt,
             self.n,
             out.ctypes.data,
-            5,
+            self.result_dt,
             mat.ctypes.data,
             self.dt,
             self.cusv.MatrixLayout.ROW,
@@ -204,7 +214,7 @@ class DeviceState:
             self.ct,
             0,
             0,
-        )  # 5 = CUDA_C_64F
+        )
         self.sync()
         return float(out[0].real)
 

@@ -8,7 +8,8 @@ An :class:`Op` is one of:
 * ``matrix``: a dense ``2^t x 2^t`` row-major matrix on ``targets`` (little-endian: bit j of the
   matrix index is ``targets[j]``), optionally with ``controls`` / ``control_values``.
 * ``diagonal``: ``data`` holds the ``2^t`` diagonal entries (fast path, no dense matrix).
-* ``permutation``: a generalized permutation ``(G psi)[i] = data[i] * psi[perm[i]]`` (X, CX, SWAP …).
+* ``permutation``: a generalized permutation ``(G psi)[i] = data[i] * psi[perm[i]]`` with a
+  self-inverse ``perm`` (X, CX, SWAP …; see :func:`classify`).
 * ``measure``: a mid-circuit measurement of ``targets`` into ``clbits`` (collapses the state).
 * ``reset``: reset ``targets[0]`` to ``|0>``.
 * ``kraus``: a general (non-unitary) Kraus channel; the branch is chosen with probability
@@ -309,12 +310,22 @@ def _eval_expr(expr: Any, index: dict[Any, int], table: np.ndarray) -> np.ndarra
 
 
 def classify(matrix: np.ndarray) -> tuple[str, np.ndarray | None]:
-    """``(kind, perm)``: diagonal, generalized permutation (``matrix[i, perm[i]] != 0``) or dense."""
+    """``(kind, perm)``: diagonal, generalized permutation (``matrix[i, perm[i]] != 0``) or dense.
+
+    Only self-inverse permutations (``perm[perm[i]] == i``: X, Y, CX, SWAP, iSWAP, CCX, CSWAP and
+    products of them on disjoint qubits) take the permutation path. For those, reading the table
+    as "row i takes column perm[i]" or as "entry i moves to perm[i]" is the same matrix, so the
+    GPU call cannot apply the inverse by a convention mismatch. cuStateVec documents the matrix
+    as ``D·P`` with the diagonal on the output side, as here; a fused block that is a longer
+    cycle goes the dense way (for a fused block that costs the same pass over the state).
+    """
     nz = np.abs(matrix) > _ATOL
     if not (nz & ~np.eye(len(matrix), dtype=bool)).any():
         return DIAGONAL, None
     if (nz.sum(axis=1) == 1).all() and (nz.sum(axis=0) == 1).all():
-        return PERMUTATION, np.argmax(nz, axis=1).astype(np.int64)
+        perm = np.argmax(nz, axis=1).astype(np.int64)
+        if np.array_equal(perm[perm], np.arange(len(perm))):
+            return PERMUTATION, perm
     return DENSE, None
 
 
