@@ -90,7 +90,7 @@ def copy_bandwidth(cp, stream, nbytes: int, repeats: int) -> float:  # type: ign
 def _ops(n: int):  # type: ignore[no-untyped-def]
     from qiskit.quantum_info import random_unitary
 
-    from qhost.executors.lowering import DENSE, DIAGONAL, PERMUTATION, Op
+    from qhost.executors.ops import DENSE, DIAGONAL, PERMUTATION, Op
 
     u2 = random_unitary(2, seed=1).data
     u16 = random_unitary(16, seed=2).data

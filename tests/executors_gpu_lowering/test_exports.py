@@ -10,7 +10,9 @@ import pytest
 MODULES = [
     "qhost.executors.custatevec",
     "qhost.executors.custatevec_state",
+    "qhost.executors.fusion",
     "qhost.executors.lowering",
+    "qhost.executors.ops",
     "qhost.executors.statevector_pubs",
     "qhost.executors.trajectories",
 ]

@@ -9,14 +9,9 @@ from qiskit.circuit import Parameter
 from qiskit.quantum_info import Statevector
 
 from qhost.errors import InvalidCircuit
-from qhost.executors.lowering import (
-    DENSE,
-    DIAGONAL,
-    PERMUTATION,
-    ParamOp,
-    lower_circuit,
-    plan_fusion,
-)
+from qhost.executors.fusion import plan_fusion
+from qhost.executors.lowering import ParamOp, lower_circuit
+from qhost.executors.ops import DENSE, DIAGONAL, PERMUTATION
 
 
 def _infidelity(a: np.ndarray, b: np.ndarray) -> float:

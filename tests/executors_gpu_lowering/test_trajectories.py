@@ -10,7 +10,8 @@ from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error, therm
 from scipy.stats import chisquare
 
 from qhost.executors.counts_only import counts_from_clbit_rows
-from qhost.executors.lowering import Op, lower_circuit
+from qhost.executors.lowering import lower_circuit
+from qhost.executors.ops import Op
 from qhost.executors.trajectories import (
     ErrorLocation,
     NoisyProgram,

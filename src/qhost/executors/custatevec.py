@@ -5,8 +5,9 @@ Built on cuquantum-python 26.x's low-level bindings (``cuquantum.bindings.custat
 import: ``import qhost.executors.custatevec`` works without the ``gpu`` extra, and
 :meth:`CuStateVecExecutor.availability` says why the executor cannot run.
 
-Pipeline per circuit: :mod:`~qhost.executors.lowering` (once; parameters stay symbolic, matrices
-bound per parameter set, fusion planned once) → :mod:`~qhost.executors.trajectories` (noise patterns,
+Pipeline per circuit: :mod:`~qhost.executors.lowering` (to :mod:`~qhost.executors.ops`, once;
+parameters stay symbolic, matrices bound per parameter set, :mod:`~qhost.executors.fusion` planned
+once) → :mod:`~qhost.executors.trajectories` (noise patterns,
 shot branching at mid-circuit measurement / reset / Kraus, readout errors) → :class:`DeviceState`
 (the cuStateVec calls: ``apply_matrix``, ``apply_generalized_permutation_matrix`` for diagonal and
 permutation gates, ``abs2sum_array`` + ``collapse_by_bit_string``, ``compute_expectation``, the

@@ -22,7 +22,7 @@ Every call here is positional. ``tests/executors_gpu_lowering/test_binding_calls
 resolves to, on CPU; what the calls compute is checked on a GPU by ``tests/gpu``
 (``scripts/gpu_verify.sh``). Conventions relied on, from NVIDIA's documentation and samples: a
 permutation op is ``D·P`` with the diagonal on the output side, and lowering only emits self-inverse
-permutations so the table's direction cannot matter (``lowering.classify``); ``compute_expectation``
+permutations so the table's direction cannot matter (``ops.classify``); ``compute_expectation``
 writes a complex128 host value (``CUDA_C_64F``) for a complex64 or complex128 state; the 3-tuple
 ``(malloc, free, name)`` form of ``set_device_mem_handler``, whose callables the binding keeps alive.
 """
@@ -38,7 +38,7 @@ import numpy as np
 from qhost.executors.custatevec import check_state_fits
 
 if TYPE_CHECKING:
-    from qhost.executors.lowering import Op
+    from qhost.executors.ops import Op
 
 __all__ = [
     "DeviceState",

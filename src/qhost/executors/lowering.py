@@ -3,82 +3,45 @@
 Pure numpy + qiskit: no GPU code here, so the whole lowering is tested on CPU by applying the same
 list with a small numpy reference (``tests/executors_gpu_lowering``).
 
-An :class:`Op` is one of:
-
-* ``matrix``: a dense ``2^t x 2^t`` row-major matrix on ``targets`` (little-endian: bit j of the
-  matrix index is ``targets[j]``), optionally with ``controls`` / ``control_values``.
-* ``diagonal``: ``data`` holds the ``2^t`` diagonal entries (fast path, no dense matrix).
-* ``permutation``: a generalized permutation ``(G psi)[i] = data[i] * psi[perm[i]]`` with a
-  self-inverse ``perm`` (X, CX, SWAP …; see :func:`classify`).
-* ``measure``: a mid-circuit measurement of ``targets`` into ``clbits`` (collapses the state).
-* ``reset``: reset ``targets[0]`` to ``|0>``.
-* ``kraus``: a general (non-unitary) Kraus channel; the branch is chosen with probability
-  ``||K_i psi||^2`` by the executor (see ``interface_docs/noise-trajectories.md``).
+The ops and their kinds are defined in :mod:`~qhost.executors.ops`.
 
 Circuits with parameters are lowered once: parametrised gates stay :class:`ParamOp` templates whose
 matrices are evaluated for all parameter sets at once (:meth:`LoweredCircuit.bind_all`). Fusion
-(:func:`plan_fusion` / :func:`apply_fusion`) is planned once from the op structure and re-applied per
+(:mod:`~qhost.executors.fusion`) is planned once from the op structure and re-applied per
 parameter set, so many-parameter-set PUBs do not re-walk the circuit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from qhost.errors import InvalidCircuit
+from qhost.executors.fusion import apply_fusion, plan_fusion
 from qhost.executors.gate_matrices import FAST
+from qhost.executors.ops import (
+    ATOL,
+    DENSE,
+    KRAUS,
+    MEASURE,
+    RESET,
+    Op,
+    classify,
+    make_op,
+)
 
 __all__ = [
-    "DENSE",
-    "DIAGONAL",
-    "KRAUS",
-    "MEASURE",
-    "PERMUTATION",
-    "RESET",
-    "UNITARY_KINDS",
-    "FusionPlan",
     "LoweredCircuit",
-    "Op",
     "ParamOp",
     "Step",
-    "apply_fusion",
-    "classify",
-    "full_matrix",
-    "fuse",
     "lower_circuit",
     "lower_instruction",
-    "plan_fusion",
-    "with_targets",
 ]
 
-DENSE, DIAGONAL, PERMUTATION = "matrix", "diagonal", "permutation"
-MEASURE, RESET, KRAUS = "measure", "reset", "kraus"
-UNITARY_KINDS = frozenset({DENSE, DIAGONAL, PERMUTATION})
 _SKIP = frozenset({"barrier", "delay", "id", "i", "global_phase"})
-_ATOL = 1e-12
-
-
-@dataclass(frozen=True, eq=False)
-class Op:
-    """One executable operation (see the module docstring for the kinds)."""
-
-    kind: str
-    targets: tuple[int, ...]
-    controls: tuple[int, ...] = ()
-    control_values: tuple[int, ...] = ()
-    data: np.ndarray | None = None
-    perm: np.ndarray | None = None
-    kraus: tuple[np.ndarray, ...] = ()
-    clbits: tuple[int, ...] = ()
-
-    @property
-    def qubits(self) -> tuple[int, ...]:
-        """Targets then controls: every qubit the op touches."""
-        return self.targets + self.controls
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +80,7 @@ class ParamOp:
 
     def bound(self, matrix: np.ndarray) -> Op:
         """The concrete :class:`Op` for one parameter set's matrix."""
-        return _make_op(self.kind, matrix, self.targets, self.controls, self.control_values, self.perm)
+        return make_op(self.kind, matrix, self.targets, self.controls, self.control_values, self.perm)
 
 
 @dataclass(frozen=True)
@@ -140,7 +103,6 @@ class LoweredCircuit:
     parameters: tuple[Any, ...] = ()
     global_phase: Any = 0.0
     physical: tuple[int, ...] = ()
-    _plan: FusionPlan | None = field(default=None, repr=False)
 
     @property
     def ops(self) -> list[Op | ParamOp]:
@@ -239,7 +201,7 @@ def _lower_gate(gate: Any, qubits: tuple[int, ...]) -> list[Op | ParamOp]:
     if _is_identity(matrix):
         return []
     kind, perm = classify(matrix)
-    return [_make_op(kind, matrix, qubits, controls, values, perm)]
+    return [make_op(kind, matrix, qubits, controls, values, perm)]
 
 
 def _target_block(full: np.ndarray, nc: int, values: tuple[int, ...]) -> np.ndarray:
@@ -309,45 +271,8 @@ def _eval_expr(expr: Any, index: dict[Any, int], table: np.ndarray) -> np.ndarra
     return out
 
 
-def classify(matrix: np.ndarray) -> tuple[str, np.ndarray | None]:
-    """``(kind, perm)``: diagonal, generalized permutation (``matrix[i, perm[i]] != 0``) or dense.
-
-    Only self-inverse permutations (``perm[perm[i]] == i``: X, Y, CX, SWAP, iSWAP, CCX, CSWAP and
-    products of them on disjoint qubits) take the permutation path. For those, reading the table
-    as "row i takes column perm[i]" or as "entry i moves to perm[i]" is the same matrix, so the
-    GPU call cannot apply the inverse by a convention mismatch. cuStateVec documents the matrix
-    as ``D·P`` with the diagonal on the output side, as here; a fused block that is a longer
-    cycle goes the dense way (for a fused block that costs the same pass over the state).
-    """
-    nz = np.abs(matrix) > _ATOL
-    if not (nz & ~np.eye(len(matrix), dtype=bool)).any():
-        return DIAGONAL, None
-    if (nz.sum(axis=1) == 1).all() and (nz.sum(axis=0) == 1).all():
-        perm = np.argmax(nz, axis=1).astype(np.int64)
-        if np.array_equal(perm[perm], np.arange(len(perm))):
-            return PERMUTATION, perm
-    return DENSE, None
-
-
-def _make_op(
-    kind: str,
-    matrix: np.ndarray,
-    targets: tuple[int, ...],
-    controls: tuple[int, ...],
-    values: tuple[int, ...],
-    perm: np.ndarray | None,
-) -> Op:
-    if kind == DIAGONAL:
-        return Op(DIAGONAL, targets, controls, values, data=np.ascontiguousarray(np.diag(matrix)))
-    if kind == PERMUTATION:
-        assert perm is not None
-        diag = matrix[np.arange(len(matrix)), perm]
-        return Op(PERMUTATION, targets, controls, values, data=np.ascontiguousarray(diag), perm=perm)
-    return Op(DENSE, targets, controls, values, data=np.ascontiguousarray(matrix))
-
-
 def _is_identity(matrix: np.ndarray) -> bool:
-    return bool(np.allclose(matrix, np.eye(len(matrix)), atol=_ATOL))
+    return bool(np.allclose(matrix, np.eye(len(matrix)), atol=ATOL))
 
 
 def _split_terminal(steps: list[Step]) -> tuple[list[Step], list[tuple[int, int]]]:
@@ -377,128 +302,3 @@ def _split_terminal(steps: list[Step]) -> tuple[list[Step], list[tuple[int, int]
     final.reverse()
     kept.reverse()
     return kept, final
-
-
-# ----------------------------------------------------------------------------- matrices and fusion
-
-
-def full_matrix(op: Op) -> tuple[tuple[int, ...], np.ndarray]:
-    """``(qubits, U)``: the op as a dense matrix over ``targets + controls`` (little-endian)."""
-    t = len(op.targets)
-    if op.kind == DIAGONAL:
-        assert op.data is not None  # every diagonal op carries its diagonal
-        base = np.diag(op.data)
-    elif op.kind == PERMUTATION:
-        base = np.zeros((1 << t, 1 << t), dtype=complex)
-        base[np.arange(1 << t), op.perm] = op.data
-    else:
-        base = np.asarray(op.data)
-    if not op.controls:
-        return op.targets, base
-    dim = 1 << (t + len(op.controls))
-    full = np.eye(dim, dtype=complex)
-    cmask = sum(v << (t + j) for j, v in enumerate(op.control_values))
-    idx = np.arange(1 << t) | cmask
-    full[np.ix_(idx, idx)] = base
-    return op.qubits, full
-
-
-def _embed_apply(
-    block: np.ndarray, qubits: Sequence[int], mat: np.ndarray, positions: Sequence[int]
-) -> np.ndarray:
-    """``mat`` (on block positions ``positions``) times ``block`` (a ``2^k x 2^k`` matrix)."""
-    k, m = len(qubits), len(positions)
-    tensor = block.reshape((2,) * k + (-1,))
-    gate = mat.reshape((2,) * (2 * m))
-    axes = [k - 1 - positions[j] for j in reversed(range(m))]
-    out = np.tensordot(gate, tensor, axes=(list(range(m, 2 * m)), axes))
-    out = np.moveaxis(out, list(range(m)), axes)
-    return out.reshape(block.shape)
-
-
-@dataclass(frozen=True)
-class FusionPlan:
-    """Groups of op indices (in emission order); each group becomes one op over ``qubits``."""
-
-    groups: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
-    num_ops: int
-
-
-def plan_fusion(ops: Sequence[Op | ParamOp], max_qubits: int) -> FusionPlan:
-    """Greedy fusion of neighbouring unitaries into blocks of at most ``max_qubits`` qubits.
-
-    Open blocks have disjoint qubit sets (so they commute). A unitary joins the open blocks it
-    overlaps when the union stays within ``max_qubits``; otherwise those blocks are emitted first.
-    Non-unitary ops (measure, reset, kraus) flush the blocks they overlap and pass through.
-    """
-    groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-    open_blocks: list[tuple[set[int], list[int]]] = []
-
-    def flush(hit: list[tuple[set[int], list[int]]]) -> None:
-        for qs, members in hit:
-            groups.append((tuple(members), tuple(sorted(qs))))
-            open_blocks.remove((qs, members))
-
-    for i, op in enumerate(ops):
-        qs = set(op.qubits)
-        hit = [b for b in open_blocks if b[0] & qs]
-        if op.kind not in UNITARY_KINDS:
-            flush(hit)
-            groups.append(((i,), tuple(op.qubits)))
-            continue
-        union = qs.union(*(b[0] for b in hit))
-        if hit and len(union) <= max_qubits:
-            members = sorted(m for b in hit for m in b[1]) + [i]
-            for b in hit:
-                open_blocks.remove(b)
-            open_blocks.append((union, members))
-        else:
-            flush(hit)
-            open_blocks.append((qs, [i]))
-    flush(list(open_blocks))
-    return FusionPlan(tuple(groups), len(ops))
-
-
-def apply_fusion(plan: FusionPlan, ops: Sequence[Op]) -> list[Op]:
-    """Materialise ``plan`` for one concrete op list (same structure the plan was made from)."""
-    if len(ops) != plan.num_ops:
-        raise ValueError(f"fusion plan made for {plan.num_ops} ops, got {len(ops)}")
-    out: list[Op] = []
-    for members, qubits in plan.groups:
-        if len(members) == 1:
-            out.append(ops[members[0]])
-            continue
-        out.append(_fused_op([ops[m] for m in members], qubits))
-    return out
-
-
-def fuse(ops: Sequence[Op], max_qubits: int) -> list[Op]:
-    """Plan and apply fusion in one go (for op lists used once, e.g. one noise pattern)."""
-    return apply_fusion(plan_fusion(ops, max_qubits), ops) if max_qubits > 1 else list(ops)
-
-
-def _fused_op(members: Sequence[Op], qubits: tuple[int, ...]) -> Op:
-    pos = {q: j for j, q in enumerate(qubits)}
-    if all(m.kind == DIAGONAL for m in members):
-        diag = np.ones(1 << len(qubits), dtype=complex)
-        idx = np.arange(1 << len(qubits))
-        for m in members:
-            mq, mat = full_matrix(m)
-            local = sum(((idx >> pos[q]) & 1) << j for j, q in enumerate(mq))
-            diag *= np.diag(mat)[local]
-        return Op(DIAGONAL, qubits, data=diag)
-    block = np.eye(1 << len(qubits), dtype=complex)
-    for m in members:
-        mq, mat = full_matrix(m)
-        block = _embed_apply(block, qubits, mat, [pos[q] for q in mq])
-    if all(m.kind != DENSE for m in members):
-        kind, perm = classify(block)
-        return _make_op(kind, block, qubits, (), (), perm)
-    return Op(DENSE, qubits, data=np.ascontiguousarray(block))
-
-
-def with_targets(op: Op, mapping: dict[int, int]) -> Op:
-    """``op`` with its qubits renamed through ``mapping`` (used for error circuits)."""
-    return replace(
-        op, targets=tuple(mapping[q] for q in op.targets), controls=tuple(mapping[q] for q in op.controls)
-    )

@@ -168,7 +168,8 @@ def estimate_pub(
     """One EstimatorV2 PUB → ``PubResult`` with ``evs`` and ``stds`` broadcast over the PUB shape."""
     from qiskit.primitives.containers import DataBin, PubResult
 
-    from qhost.executors.lowering import UNITARY_KINDS, lower_circuit
+    from qhost.executors.lowering import lower_circuit
+    from qhost.executors.ops import UNITARY_KINDS
     from qhost.executors.trajectories import NoisyProgram
 
     circuit, values = pub.circuit, pub.parameter_values

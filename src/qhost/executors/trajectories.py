@@ -24,19 +24,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from qhost.executors.lowering import (
-    DENSE,
-    KRAUS,
-    MEASURE,
-    PERMUTATION,
-    RESET,
-    UNITARY_KINDS,
-    LoweredCircuit,
-    Op,
-    ParamOp,
-    fuse,
-    lower_instruction,
-)
+from qhost.executors.fusion import fuse
+from qhost.executors.lowering import LoweredCircuit, ParamOp, lower_instruction
+from qhost.executors.ops import DENSE, KRAUS, MEASURE, PERMUTATION, RESET, UNITARY_KINDS, Op
 
 __all__ = [
     "ErrorLocation",
