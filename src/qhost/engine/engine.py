@@ -26,11 +26,11 @@ import logging
 import numbers
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from qhost.engine.notifier import Notifier
 from qhost.engine.recovery import LOST_REASON, recover
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import JobStatus
@@ -63,48 +63,6 @@ _WORKER_MODES = ("process", "thread")
 _IDLE_S = 1.0  # the dispatcher also looks for work this often (jobs queued by another process)
 _RECOVER_EVERY_S = 60.0
 _WAIT_RECHECK_S = 1.0
-
-
-class _Watch:
-    """One job's wake-up: the event, how many waiters watch it, and the final record when it came along."""
-
-    __slots__ = ("event", "record", "watchers")
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.record: JobRecord | None = None
-        self.watchers = 0
-
-
-class _Notifier:
-    """Per-job events so ``wait()`` wakes the moment its job ends (no polling)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._events: dict[str, _Watch] = {}
-
-    @contextmanager
-    def watch(self, job_id: str) -> Iterator[_Watch]:
-        with self._lock:
-            entry = self._events.get(job_id)
-            if entry is None:
-                entry = self._events[job_id] = _Watch()
-            entry.watchers += 1
-        try:
-            yield entry
-        finally:
-            with self._lock:
-                entry.watchers -= 1
-                if entry.watchers == 0 and self._events.get(job_id) is entry:
-                    del self._events[job_id]
-
-    def notify(self, job_id: str, record: JobRecord | None = None) -> None:
-        """Wake the job's waiters; ``record`` (the job as it just ended) spares them a read."""
-        with self._lock:
-            entry = self._events.pop(job_id, None)
-        if entry is not None:
-            entry.record = record
-            entry.event.set()
 
 
 def _run_func_counts(run_func: RunFunc, inputs: str) -> str:
@@ -165,7 +123,7 @@ class JobEngine:
         self._routes: list[tuple[WorkerPool, bool]] = []  # (pool, runs run_func jobs)
         self._inflight: dict[str, tuple[WorkerPool, int]] = {}  # job id -> (pool, route index)
         self._pending = [True, True]  # per route: may the store hold a job for it? (saves empty claims)
-        self._notifier = _Notifier()
+        self._notifier = Notifier()
         self._last_recover = 0.0
 
     def __repr__(self) -> str:
