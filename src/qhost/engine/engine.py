@@ -26,7 +26,8 @@ import logging
 import numbers
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,6 +64,15 @@ _WORKER_MODES = ("process", "thread")
 _IDLE_S = 1.0  # the dispatcher also looks for work this often (jobs queued by another process)
 _RECOVER_EVERY_S = 60.0
 _WAIT_RECHECK_S = 1.0
+
+
+@dataclass
+class _Chore:
+    """A periodic housekeeping call made by the dispatcher thread (see ``JobEngine.every``)."""
+
+    fn: Callable[[], object]
+    every_s: float
+    last: float = 0.0
 
 
 def _run_func_counts(run_func: RunFunc, inputs: str) -> str:
@@ -124,7 +134,8 @@ class JobEngine:
         self._inflight: dict[str, tuple[WorkerPool, int]] = {}  # job id -> (pool, route index)
         self._pending = [True, True]  # per route: may the store hold a job for it? (saves empty claims)
         self._notifier = Notifier()
-        self._last_recover = 0.0
+        self._recovery = _Chore(self._recover_lost, _RECOVER_EVERY_S)
+        self._chores = [self._recovery]
 
     def __repr__(self) -> str:
         return f"JobEngine({self.store!r}, worker_mode={self.worker_mode!r}, running={self._running})"
@@ -137,7 +148,7 @@ class JobEngine:
             if self._running:
                 return
             recover(self.store)
-            self._last_recover = time.monotonic()
+            self._recovery.last = time.monotonic()
             self._routes = [(self._program_pool(), False), (self._run_func_pool(), True)]
             for pool, _ in self._routes:
                 pool.start()
@@ -356,9 +367,9 @@ class JobEngine:
                 return
             try:
                 self._fill()
-                self._maybe_recover()
             except Exception:  # keep dispatching whatever the database said this time
                 log.exception("dispatcher: error while claiming jobs")
+            self._run_chores()
 
     def _fill(self) -> None:
         for route, (pool, runs_run_func) in enumerate(self._routes):
@@ -422,10 +433,27 @@ class JobEngine:
             self._inflight[job.id] = (pool, route)
         slot.run(task)
 
-    def _maybe_recover(self) -> None:
-        if time.monotonic() - self._last_recover < _RECOVER_EVERY_S:
-            return
-        self._last_recover = time.monotonic()
+    def every(self, seconds: float, chore: Callable[[], object]) -> None:
+        """Run ``chore`` from the dispatcher thread about every ``seconds`` while the engine runs.
+
+        For housekeeping that must happen whether or not anybody asks (session expiry, say); an
+        exception is logged and the chore runs again next time.
+        """
+        with self._lock:
+            self._chores.append(_Chore(chore, seconds))
+
+    def _run_chores(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            due = [c for c in self._chores if now - c.last >= c.every_s]
+        for chore in due:
+            chore.last = now
+            try:
+                chore.fn()
+            except Exception:
+                log.exception("dispatcher: housekeeping %r failed", chore.fn)
+
+    def _recover_lost(self) -> None:
         with self._lock:
             live = set(self._inflight)
         cutoff = datetime.now(UTC) - timedelta(seconds=6 * HEARTBEAT_S)

@@ -4,9 +4,10 @@ A *dedicated* session runs its jobs one at a time in submission order (its id be
 ``serial_key``); a *batch* only groups jobs, which spread over the workers. A session accepts jobs
 until it is closed (``PATCH accepting_jobs=false``, ``DELETE …/close``) or its ``max_ttl`` runs out;
 then a job for it raises ``SessionClosed``. Cancelling a session also cancels its queued jobs, and so
-does running out of ``max_ttl`` (as on IBM, an expired session runs nothing more). Expiry is noticed when
-the session is next looked up: any session call, a job submitted to it, or a status poll of one of its
-queued jobs (the stock client polls every 0.5 s while it waits).
+does running out of ``max_ttl`` (as on IBM, an expired session runs nothing more). Expiry is applied
+when the session is next looked up (any session call, a job submitted to it, a status poll of one of
+its queued jobs) and, for sessions nobody asks about, by a sweep the engine's dispatcher runs every
+``EXPIRY_SWEEP_S`` seconds: a queued job of an expired session may start at most that late.
 Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they survive restarts.
 """
 
@@ -25,10 +26,12 @@ from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, Ses
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
 
-__all__ = ["DEFAULT_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
+__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MODES", "SessionManager", "SessionRecord"]
 
 DEFAULT_MAX_TTL = 28800
 """Seconds a session lives when the client does not say (IBM's default, 8 h)."""
+EXPIRY_SWEEP_S = 1.0
+"""How often the engine's dispatcher closes sessions past their ``max_ttl`` that nobody looked up."""
 MODES = ("dedicated", "batch")
 """Session modes the client sends (``Session`` → dedicated, ``Batch`` → batch)."""
 _TABLE = "ibm_sessions"
@@ -93,6 +96,17 @@ class SessionManager:
         self.engine = engine
         self.table = _table(engine.store.metadata)
         engine.store.create_tables()
+        engine.every(EXPIRY_SWEEP_S, self.expire_due)
+
+    def expire_due(self) -> list[str]:
+        """Close every session past its ``max_ttl`` and cancel its queued jobs; returns their ids."""
+        query = sa.select(self.table).where(self.table.c.closed_at.is_(None))
+        with self.engine.store.reading() as conn:
+            rows = conn.execute(query).mappings().all()
+        due = [rec.id for rec in map(_record, rows) if not rec.is_open()]
+        for session_id in due:
+            self.get(session_id)
+        return due
 
     def create(self, owner: str, backend: str, mode: str, max_ttl: int | None = None) -> SessionRecord:
         """Open a new session. Raises ``InvalidOption`` for an unknown mode or a bad TTL."""
