@@ -37,6 +37,8 @@ __all__ = [
     "DEFAULT_PROCESS_WORKERS",
     "DEFAULT_QRISP_BACKEND",
     "DEFAULT_THREAD_WORKERS",
+    "DEFAULT_THRIFT_MAX_CONNECTIONS",
+    "DEFAULT_THRIFT_THREADS",
     "ENV_PREFIX",
     "LEGACY_ENV",
     "Settings",
@@ -84,6 +86,12 @@ DEFAULT_HTTP_THREADS = 16
 DEFAULT_MAX_WAIT = 30.0
 """Longest long-poll (``?wait=<seconds>``) a request may block, in seconds."""
 
+DEFAULT_THRIFT_THREADS = 16
+"""Thrift door threads running calls (idle connections hold none)."""
+
+DEFAULT_THRIFT_MAX_CONNECTIONS = 1024
+"""Open Thrift connections; a further one is refused with a ``queue_full`` error."""
+
 LEGACY_ENV: dict[str, str] = {
     "QRS_HOST": "host",
     "QRS_PORT": "port",
@@ -118,6 +126,8 @@ class Settings:
         worker_mode: ``"process"`` (default) or ``"thread"`` (tests; no process spawn).
         max_wait: longest long-poll in seconds.
         http_threads: waitress request threads.
+        thrift_threads: Thrift door threads running calls.
+        thrift_max_connections: open Thrift connections before new ones are refused.
     """
 
     host: str = DEFAULT_HOST
@@ -139,6 +149,8 @@ class Settings:
     worker_mode: str = "process"
     max_wait: float = DEFAULT_MAX_WAIT
     http_threads: int = DEFAULT_HTTP_THREADS
+    thrift_threads: int = DEFAULT_THRIFT_THREADS
+    thrift_max_connections: int = DEFAULT_THRIFT_MAX_CONNECTIONS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -199,12 +211,17 @@ _INTS = {
     "thread_workers",
     "gpu_device",
     "http_threads",
+    "thrift_threads",
+    "thrift_max_connections",
 }
+_AT_LEAST_ONE = {"http_threads", "thrift_threads", "thrift_max_connections"}
 _LISTS = {"executors", "api_keys"}
 
 
 def _convert(key: str, value: Any) -> Any:
     try:
+        if key in _AT_LEAST_ONE and int(value) < 1:
+            raise ValueError("must be at least 1")
         if key in _INTS:
             return int(value)
         if key == "thrift_port":

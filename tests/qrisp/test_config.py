@@ -38,6 +38,14 @@ def test_bad_number_names_the_setting() -> None:
         Settings.from_env({"QHOST_PORT": "x"})
 
 
+@pytest.mark.parametrize("name", ["http_threads", "thrift_threads", "thrift_max_connections"])
+def test_thread_and_connection_counts_must_be_positive(name: str) -> None:
+    with pytest.raises(
+        ConfigurationError, match=f"Invalid value '0' for setting '{name}': must be at least 1"
+    ):
+        Settings.from_env({f"QHOST_{name.upper()}": "0"})
+
+
 def test_unknown_override_lists_valid_settings() -> None:
     with pytest.raises(ConfigurationError, match="Unknown setting 'colour'; valid: .*'port'"):
         Settings().replace(colour="red")

@@ -57,6 +57,18 @@ def test_stop_closes_both_doors(tmp_path):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
+def test_thrift_connection_cap_comes_from_the_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("QHOST_THRIFT_MAX_CONNECTIONS", "1")
+    srv = BackendServer(
+        lambda q, s, t: {"0": 1}, port=0, thrift_port=0, data_dir=tmp_path, worker_mode="thread"
+    )
+    with srv, ThriftBackendClient("127.0.0.1", srv.thrift_port, timeout=5) as first:
+        assert first.ping()["online"] is True
+        with socket.create_connection(("127.0.0.1", srv.thrift_port), timeout=5) as second:
+            reply = second.recv(4096)
+    assert b"queue_full: the server has 1 open Thrift connections (max_connections)" in reply
+
+
 def test_taken_thrift_port_is_a_configuration_error_and_stops_http(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]

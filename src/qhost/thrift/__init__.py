@@ -68,7 +68,8 @@ def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **o
         host: interface to bind.
         port: TCP port (0 = a free one; read ``.port``).
         options: ``ThriftServer`` options (``threads``, ``max_connections``, ``idle_timeout``,
-            ``request_timeout``, ``limits``; the default
+            ``request_timeout``, ``limits``; ``threads`` and ``max_connections`` default to
+            ``settings.thrift_threads`` / ``settings.thrift_max_connections``, and the default
             ``limits`` take the message and string sizes from ``settings.max_body_bytes``) and
             ``ThriftHandler`` options (``name``, ``run_timeout``, ``circuit_limits``).
 
@@ -82,6 +83,8 @@ def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **o
     handler_opts: dict[str, Any] = {k: options.pop(k) for k in ("name", "run_timeout") if k in options}
     if "circuit_limits" in options:
         handler_opts["limits"] = options.pop("circuit_limits")
+    options.setdefault("threads", ctx.settings.thrift_threads)
+    options.setdefault("max_connections", ctx.settings.thrift_max_connections)
     if "limits" not in options:
         size = ctx.settings.max_body_bytes
         options["limits"] = WireLimits(max_message_bytes=size, max_string_bytes=size)
