@@ -202,3 +202,58 @@ def test_noisy_parametrised_sampler_matches_aer(ref, rng):
     expected = aer.run([(qc, values, 6000)]).result()[0]
     for i in range(3):
         assert _pvalue(ours.data.meas[i].get_counts(), expected.data.meas[i].get_counts()) > 1e-3
+
+
+# -- the executor's own entry points, with the numpy reference in place of the device state -------------
+
+
+@pytest.fixture
+def numpy_backed(ref):
+    """``CuStateVecExecutor`` whose ``_make_state`` returns the test-only numpy reference state."""
+
+    class NumpyBacked(CuStateVecExecutor):
+        def _make_state(self, num_qubits):
+            return ref.NumpyState(num_qubits)
+
+    return NumpyBacked(seed_simulator=11)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    from qhost.catalog import Catalog
+
+    return Catalog()
+
+
+def test_executor_counts_on_fake_manila_match_aer_with_the_device_noise(numpy_backed, catalog, circuits):
+    from qhost.executors.aer import AerExecutor
+
+    device, qc = catalog.device("fake_manila"), circuits.ghz(3)
+    ours = numpy_backed.counts(qc, 8000, device)
+    aer = AerExecutor().counts(qc, 8000, device, seed=5)
+    assert sum(v for k, v in ours.items() if k not in ("000", "111")) > 80  # the noise is applied
+    assert _pvalue(ours, aer) > 1e-3
+
+
+def test_executor_sample_returns_one_result_per_pub(numpy_backed, catalog, circuits):
+    qc = circuits.ghz(3)
+    result = numpy_backed.sample([SamplerPub.coerce((qc, None, 300))] * 2, catalog.device("ideal"), seed=2)
+    assert len(result) == 2 and result.metadata == {"version": 2}
+    assert set(result[1].data.meas.get_counts()) <= {"000", "111"}
+
+
+def test_executor_estimate_is_exact_on_the_ideal_device(numpy_backed, catalog, circuits, rng):
+    qc = circuits.param_circuit(3)
+    values = rng.uniform(-2, 2, (2, qc.num_parameters))
+    pub = EstimatorPub.coerce((qc, [SparsePauliOp(["ZZI", "XIX"], [1.0, 0.5])], values))
+    result = numpy_backed.estimate([pub], catalog.device("ideal"))
+    expected = (
+        StatevectorEstimator().run([(qc, [SparsePauliOp(["ZZI", "XIX"], [1.0, 0.5])], values)]).result()
+    )
+    np.testing.assert_allclose(result[0].data.evs, expected[0].data.evs, atol=1e-10)
+
+
+def test_executor_refuses_a_pub_wider_than_the_device(numpy_backed, catalog, circuits):
+    pub = SamplerPub.coerce((circuits.ghz(6), None, 10))
+    with pytest.raises(CircuitTooLarge, match="Circuit has 6 qubits but device 'fake_manila' has 5"):
+        numpy_backed.sample([pub], catalog.device("fake_manila"))

@@ -35,7 +35,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -257,20 +257,16 @@ class CuStateVecExecutor(Executor):
         noise_model: NoiseModel | None = None,
     ) -> PrimitiveResult:
         """SamplerV2 PUBs: one ``BitArray`` per classical register, shaped like the PUB."""
-        from qiskit.primitives import PrimitiveResult
-
         from qhost.executors.circuits import active_qubits
 
-        rng = self._rng(seed)
-        results = []
-        for pub in pubs:
-            _check_device_size(pub.circuit, device)
-            noise = self._noise(device, active_qubits(pub.circuit), noise_model)
-            with map_gpu_errors():
-                results.append(
-                    sample_pub(pub, noise, self._make_state, rng, self.options["fusion_max_qubits"])
-                )
-        return PrimitiveResult(results, metadata={"version": 2})
+        rng, fused = self._rng(seed), self.options["fusion_max_qubits"]
+        return self._per_pub(
+            pubs,
+            device,
+            noise_model,
+            lambda pub: active_qubits(pub.circuit),
+            lambda pub, noise: sample_pub(pub, noise, self._make_state, rng, fused),
+        )
 
     def estimate(
         self,
@@ -281,25 +277,33 @@ class CuStateVecExecutor(Executor):
         noise_model: NoiseModel | None = None,
     ) -> PrimitiveResult:
         """EstimatorV2 PUBs: exact expectation values (noise-free), trajectory means with noise."""
+        rng, fused = self._rng(seed), self.options["fusion_max_qubits"]
+        trajectories = self.options["estimator_trajectories"]
+        return self._per_pub(
+            pubs,
+            device,
+            noise_model,
+            estimator_qubits,
+            lambda pub, noise: estimate_pub(pub, noise, self._make_state, rng, fused, trajectories),
+        )
+
+    def _per_pub(
+        self,
+        pubs: Sequence[Any],
+        device: Device,
+        noise_model: NoiseModel | None,
+        noise_qubits: Callable[[Any], Sequence[int]],
+        run: Callable[[Any, NoiseModel | None], Any],
+    ) -> PrimitiveResult:
+        """Run each PUB with the noise of the qubits ``noise_qubits(pub)`` names, GPU errors mapped."""
         from qiskit.primitives import PrimitiveResult
 
-        rng = self._rng(seed)
         results = []
         for pub in pubs:
             _check_device_size(pub.circuit, device)
-            keep = estimator_qubits(pub)
-            noise = self._noise(device, keep, noise_model)
+            noise = self._noise(device, noise_qubits(pub), noise_model)
             with map_gpu_errors():
-                results.append(
-                    estimate_pub(
-                        pub,
-                        noise,
-                        self._make_state,
-                        rng,
-                        self.options["fusion_max_qubits"],
-                        self.options["estimator_trajectories"],
-                    )
-                )
+                results.append(run(pub, noise))
         return PrimitiveResult(results, metadata={"version": 2})
 
 
