@@ -2,7 +2,8 @@
 
 The PUB plumbing (``sample_pub``, ``estimate_pub``, ``run_counts``) takes a state factory; here it gets
 the test-only numpy reference, so shapes, broadcasting, registers and noise handling are checked on
-CPU. Production code only ever passes the GPU ``DeviceState``.
+CPU. The executor's own ``counts``/``sample``/``estimate`` run the same way through a test subclass
+whose ``_make_state`` returns that reference. Production code only ever uses the GPU ``DeviceState``.
 """
 
 from __future__ import annotations
