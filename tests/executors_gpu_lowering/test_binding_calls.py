@@ -20,6 +20,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLERS = [
@@ -45,6 +47,12 @@ EXPECTED_CALLS = {
     "sampler_destroy",
     "compute_expectations_on_pauli_basis",
 }
+_LINUX_TAGS = (
+    "manylinux_2_28_x86_64",
+    "manylinux_2_27_x86_64",
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+)
 _CPDEF = re.compile(r"^cpdef (?:[\w\s]+ )?(\w+)\((.*)\)(?: except[^:]*)?:\s*$", re.M)
 _ENUM = re.compile(r"^class (\w+)\((?:_cyb_)?IntEnum\):\n((?:[ \t]+.*\n|\n)+)", re.M)
 _MEMBER = re.compile(r"^[ \t]+([A-Z][A-Z0-9_]*)\s*=", re.M)
@@ -57,10 +65,15 @@ def _gpu_requirement(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def binding_source() -> dict[str, str]:
-    """``custatevec.pyx`` and ``_utils.pyx`` of the newest wheel the ``gpu`` extra allows."""
+    """``custatevec.pyx`` and ``_utils.pyx`` of the newest wheel the ``gpu`` extra allows.
+
+    The wheel's sources are the same on every platform; the Linux x86-64 wheel is fetched wherever
+    the tests run.
+    """
     dest = ROOT / ".cache" / "wheels"
     dest.mkdir(parents=True, exist_ok=True)
     spec = _gpu_requirement("cuquantum-python")
+    platforms = [a for tag in _LINUX_TAGS for a in ("--platform", tag)]
     cmd = [
         sys.executable,
         "-m",
@@ -69,17 +82,20 @@ def binding_source() -> dict[str, str]:
         "--quiet",
         "--no-deps",
         "--only-binary=:all:",
-        "--platform",
-        "manylinux2014_x86_64",
+        *platforms,
         "--python-version",
         "3.11",
+        "--implementation",
+        "cp",
         "--dest",
         str(dest),
         spec,
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, f"could not fetch {spec} from the package index:\n{done.stderr[-2000:]}"
-    wheel = max(dest.glob("cuquantum_python_cu12-*-cp311-*manylinux*.whl"), key=lambda p: p.stat().st_mtime)
+    allowed = SpecifierSet(spec.removeprefix("cuquantum-python-cu12"))
+    wheels = {Version(w.name.split("-")[1]): w for w in dest.glob("cuquantum_python_cu12-*-cp311-*.whl")}
+    wheel = wheels[max(v for v in wheels if v in allowed)]
     with zipfile.ZipFile(wheel) as zf:
         return {
             "custatevec": zf.read("cuquantum/bindings/custatevec.pyx").decode(),
