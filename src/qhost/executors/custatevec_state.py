@@ -24,7 +24,10 @@ resolves to, on CPU; what the calls compute is checked on a GPU by ``tests/gpu``
 permutation op is ``D·P`` with the diagonal on the output side, and lowering only emits self-inverse
 permutations so the table's direction cannot matter (``ops.classify``); ``compute_expectation``
 writes a complex128 host value (``CUDA_C_64F``) for a complex64 or complex128 state; the 3-tuple
-``(malloc, free, name)`` form of ``set_device_mem_handler``, whose callables the binding keeps alive.
+``(malloc, free, name)`` form of ``set_device_mem_handler``, whose callables the binding keeps alive;
+bit ``j`` of a sampled or ``abs2sum_array`` index is qubit ``bit_ordering[j]`` (NVIDIA's sampler
+sample: its expected output follows only from that reading, with each random number inverted on
+the whole state's cumulative distribution).
 """
 
 from __future__ import annotations
