@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 __all__ = [
+    "ATOL",
     "DENSE",
     "DIAGONAL",
     "KRAUS",
@@ -39,6 +40,7 @@ DENSE, DIAGONAL, PERMUTATION = "matrix", "diagonal", "permutation"
 MEASURE, RESET, KRAUS = "measure", "reset", "kraus"
 UNITARY_KINDS = frozenset({DENSE, DIAGONAL, PERMUTATION})
 ATOL = 1e-12
+"""Matrix entries smaller than this count as zero when a unitary is classified."""
 
 
 @dataclass(frozen=True, eq=False)
