@@ -135,7 +135,7 @@ class JobEngine:
         self._pending = [True, True]  # per route: may the store hold a job for it? (saves empty claims)
         self._notifier = Notifier()
         self._recovery = _Chore(self._recover_lost, _RECOVER_EVERY_S)
-        self._chores = [self._recovery]
+        self._chores: tuple[_Chore, ...] = (self._recovery,)  # replaced, never mutated: read without the lock
 
     def __repr__(self) -> str:
         return f"JobEngine({self.store!r}, worker_mode={self.worker_mode!r}, running={self._running})"
@@ -440,13 +440,11 @@ class JobEngine:
         exception is logged and the chore runs again next time.
         """
         with self._lock:
-            self._chores.append(_Chore(chore, seconds))
+            self._chores = (*self._chores, _Chore(chore, seconds))
 
     def _run_chores(self) -> None:
         now = time.monotonic()
-        with self._lock:
-            due = [c for c in self._chores if now - c.last >= c.every_s]
-        for chore in due:
+        for chore in [c for c in self._chores if now - c.last >= c.every_s]:
             chore.last = now
             try:
                 chore.fn()
