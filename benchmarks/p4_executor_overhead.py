@@ -52,7 +52,7 @@ def p4(qubits: int, repeats: int, shots: int, threads: int = 0) -> dict[str, flo
     from qiskit_aer import AerSimulator
 
     from qhost.catalog import default_catalog
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     circuit = quantum_volume(qubits, seed=1234)
     circuit.measure_all()

@@ -90,7 +90,7 @@ def copy_bandwidth(cp, stream, nbytes: int, repeats: int) -> float:  # type: ign
 def _ops(n: int):  # type: ignore[no-untyped-def]
     from qiskit.quantum_info import random_unitary
 
-    from qhost.executors.ops import DENSE, DIAGONAL, PERMUTATION, Op
+    from qhost.executors.statevector.ops import DENSE, DIAGONAL, PERMUTATION, Op
 
     u2 = random_unitary(2, seed=1).data
     u16 = random_unitary(16, seed=2).data
@@ -109,7 +109,7 @@ def _ops(n: int):  # type: ignore[no-untyped-def]
 def run(qubits: list[int], repeats: int, device: int) -> dict[str, object]:
     import cupy as cp
 
-    from qhost.executors.custatevec import CuStateVecExecutor
+    from qhost.executors.custatevec.executor import CuStateVecExecutor
 
     out: dict[str, object] = {"device": cp.cuda.runtime.getDeviceProperties(device)["name"].decode()}
     largest = 16 << max(qubits)

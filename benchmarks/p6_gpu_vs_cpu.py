@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args(argv)
     print(json.dumps(_header()))
-    from qhost.executors.custatevec import CuStateVecExecutor
+    from qhost.executors.custatevec.executor import CuStateVecExecutor
 
     availability = CuStateVecExecutor.availability()
     if not availability.ok:

@@ -4,7 +4,7 @@
 #   scripts/gpu_verify.sh [OUTDIR]        # default OUTDIR: .cache/gpu-verify
 #
 # Installs qhost[gpu,test] into its own venv (.cache/venvs/gpu, or $QHOST_GPU_VENV), then runs
-#   1. tests/gpu (fidelity vs Aer, chi-square on counts, noisy GHZ vs Aer, Estimator vs Aer),
+#   1. tests/executors/custatevec/gpu (fidelity vs Aer, chi-square on counts, noisy GHZ vs Aer, Estimator vs Aer),
 #   2. benchmarks/p5_bandwidth.py (P5: bandwidth fraction at 26/28/30 qubits),
 #   3. benchmarks/p6_gpu_vs_cpu.py (P6: QV and QFT, custatevec vs Aer CPU).
 # Each step's output is kept in OUTDIR together with the device and driver. The script fails when a GPU
@@ -33,7 +33,7 @@ cd "$ROOT"
 
 status=0
 # shellcheck disable=SC2086
-"$PY" -m pytest tests/gpu -v -rs -p no:cacheprovider ${QHOST_GPU_PYTEST:-} 2>&1 | tee "$OUT/tests_gpu.log" \
+"$PY" -m pytest tests/executors/custatevec/gpu -v -rs -p no:cacheprovider ${QHOST_GPU_PYTEST:-} 2>&1 | tee "$OUT/tests_gpu.log" \
   || status=1
 if grep -qE "[0-9]+ skipped" "$OUT/tests_gpu.log"; then
   echo "gpu_verify: GPU tests were skipped (see the SKIPPED lines above): not run" >&2

@@ -14,6 +14,7 @@ EXPECTED = [
     "ClientError",
     "Executor",
     "ExecutorError",
+    "ExecutorRunFunc",
     "InputError",
     "JobStatus",
     "QhostError",

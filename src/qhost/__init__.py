@@ -1,4 +1,5 @@
 """qhost: host quantum-circuit simulators as network backends (Qrisp REST, IBM Runtime REST, Thrift).
+May import every part, lazily: this module only re-exports the public names.
 
 The public API, imported lazily (``import qhost`` stays cheap; the Qrisp >= 0.9 adapter can use the client
 without Flask or the engine installed)::
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from qhost.errors import TransportError as TransportError
     from qhost.executors.base import Executor as Executor
     from qhost.executors.base import RunFunc as RunFunc
+    from qhost.programs.runner import ExecutorRunFunc as ExecutorRunFunc
     from qhost.server.app import create_app as create_app
     from qhost.server.backend_server import BackendServer as BackendServer
 
@@ -38,6 +40,7 @@ __all__ = [
     "ClientError",
     "Executor",
     "ExecutorError",
+    "ExecutorRunFunc",
     "InputError",
     "JobStatus",
     "QhostError",
@@ -55,6 +58,7 @@ _WHERE = {
     "BackendClient": "qhost.client.backend_client",
     "BackendServer": "qhost.server.backend_server",
     "Executor": "qhost.executors.base",
+    "ExecutorRunFunc": "qhost.programs.runner",
     "JobStatus": "qhost.engine.status",
     "QiskitBackend": "qhost.client.qiskit_backend",
     "RunFunc": "qhost.executors.base",

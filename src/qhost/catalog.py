@@ -1,6 +1,7 @@
 """The catalog: device metadata × executors = virtual backends named ``<device>@<executor>``.
 
-Devices are every ``FakeBackendV2`` in ``qiskit_ibm_runtime.fake_provider`` (found at run time by
+Device metadata comes from :mod:`qhost.devices` (re-exported here). Devices are every ``FakeBackendV2``
+in ``qiskit_ibm_runtime.fake_provider`` (found at run time by
 their ``backend_name``) plus ``ideal`` (noise-free, all-to-all). Listing reads only each device's
 shipped configuration JSON; the fake backend object and its noise model are built on first use
 and cached per process.
@@ -17,21 +18,13 @@ from __future__ import annotations
 
 import difflib
 import functools
-import inspect
-import json
-import os
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
+from qhost.devices import IDEAL, Device, fake_device_classes, load_json
 from qhost.errors import ExecutorUnavailable, InvalidOption, UnknownBackend
 from qhost.executors import EXECUTORS, executor_availability
-
-if TYPE_CHECKING:
-    from qiskit_aer.noise import NoiseModel
-    from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
 __all__ = [
     "IDEAL",
@@ -44,9 +37,7 @@ __all__ = [
     "parse_name",
 ]
 
-IDEAL = "ideal"
 LIST_HINT = "list valid names with `qhost backends` or GET /backends"
-NOISE_CACHE_SIZE = 64
 
 
 def parse_name(name: object) -> tuple[str, str]:
@@ -67,21 +58,6 @@ def parse_name(name: object) -> tuple[str, str]:
     return device, executor
 
 
-@functools.cache
-def fake_device_classes() -> dict[str, type[FakeBackendV2]]:
-    """Every ``FakeBackendV2`` subclass exported by ``qiskit_ibm_runtime.fake_provider``, by name."""
-    from qiskit_ibm_runtime import fake_provider
-    from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
-
-    found: dict[str, type[FakeBackendV2]] = {}
-    for obj in vars(fake_provider).values():
-        if inspect.isclass(obj) and issubclass(obj, FakeBackendV2) and obj is not FakeBackendV2:
-            name = getattr(obj, "backend_name", None)
-            if isinstance(name, str) and name:
-                found[name] = obj
-    return dict(sorted(found.items()))
-
-
 def ideal_num_qubits() -> int:
     """Qubits a double-precision statevector can hold in this machine's memory (as Aer computes it)."""
     from qhost.executors.limits import memory_limit_bytes
@@ -99,134 +75,6 @@ class CatalogEntry:
     num_qubits: int
     available: bool
     reason: str = ""
-
-
-class Device:
-    """Metadata of one device; the fake backend object and noise models are built lazily and cached.
-
-    Attributes:
-        name: ``"fake_manila"`` … or ``"ideal"``.
-        num_qubits: qubits of the device (for ``ideal``: what a statevector fits in memory).
-        is_ideal: noise-free, all-to-all, no basis restriction.
-    """
-
-    def __init__(self, name: str, num_qubits: int, backend_class: type[FakeBackendV2] | None = None) -> None:
-        self.name = name
-        self.num_qubits = num_qubits
-        self.is_ideal = backend_class is None
-        self._backend_class = backend_class
-        self._backend: FakeBackendV2 | None = None
-        self._noise: NoiseModel | None = None
-        self._trimmed: OrderedDict[tuple[frozenset[int], bool], NoiseModel] = OrderedDict()
-        self._lock = threading.RLock()
-        self._cache: dict[str, Any] = {}
-
-    def __repr__(self) -> str:
-        return f"Device({self.name!r}, num_qubits={self.num_qubits})"
-
-    def backend(self) -> FakeBackendV2 | None:
-        """The fake backend instance (built once), or ``None`` for ``ideal``."""
-        if self._backend_class is None:
-            return None
-        if self._backend is None:
-            with self._lock:
-                if self._backend is None:
-                    self._backend = self._backend_class()
-        return self._backend
-
-    def noise_model(self, qubits: Iterable[int] | None = None, *, kraus: bool = False) -> NoiseModel | None:
-        """The device noise model, trimmed to ``qubits`` when given (cached; LRU for trims).
-
-        Args:
-            qubits: active physical qubits; ``None`` for the full model.
-            kraus: each error collapsed into one Kraus channel (faster for Aer's density_matrix
-                method, same results); see :func:`qhost.executors.noise.kraus_noise_model`.
-        """
-        if self._backend_class is None:
-            return None
-        from qhost.executors.noise import build_noise_model, kraus_noise_model, trim_noise_model
-
-        with self._lock:
-            if self._noise is None:
-                backend = self.backend()
-                assert backend is not None
-                self._noise = build_noise_model(backend)
-            if qubits is None and not kraus:
-                return self._noise
-            key = (frozenset(range(self.num_qubits)) if qubits is None else frozenset(qubits), kraus)
-            model = self._trimmed.get(key)
-            if model is None:
-                model = trim_noise_model(self._noise, key[0]) if qubits is not None else self._noise
-                model = kraus_noise_model(model) if kraus else model
-                self._trimmed[key] = model
-                while len(self._trimmed) > NOISE_CACHE_SIZE:
-                    self._trimmed.popitem(last=False)
-            else:
-                self._trimmed.move_to_end(key)
-            return model
-
-    def conf_json(self) -> dict[str, Any]:
-        """The shipped configuration JSON (a synthetic one for ``ideal``). Do not modify it."""
-        if "conf" not in self._cache:
-            if self._backend_class is None:
-                self._cache["conf"] = _ideal_conf(self.num_qubits)
-            else:
-                self._cache["conf"] = _load_json(self._backend_class, self._backend_class.conf_filename)
-        return self._cache["conf"]
-
-    def props_json(self) -> dict[str, Any] | None:
-        """The shipped properties JSON, or ``None`` (``ideal``, or a device shipping none)."""
-        if "props" not in self._cache:
-            cls = self._backend_class
-            filename = getattr(cls, "props_filename", None) if cls is not None else None
-            self._cache["props"] = _load_json(cls, filename) if cls is not None and filename else None
-        return self._cache["props"]
-
-
-def _load_json(cls: type[FakeBackendV2], filename: str) -> dict[str, Any]:
-    with open(os.path.join(cls.dirname, filename), encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def _ideal_conf(num_qubits: int) -> dict[str, Any]:
-    return {
-        "backend_name": IDEAL,
-        "backend_version": "1.0.0",
-        "n_qubits": num_qubits,
-        "basis_gates": [
-            "id",
-            "rz",
-            "sx",
-            "x",
-            "cx",
-            "h",
-            "s",
-            "sdg",
-            "t",
-            "tdg",
-            "y",
-            "z",
-            "cz",
-            "swap",
-            "rx",
-            "ry",
-            "u",
-            "p",
-            "ecr",
-            "ccx",
-            "reset",
-            "measure",
-        ],
-        "coupling_map": None,
-        "simulator": True,
-        "local": False,
-        "conditional": True,
-        "open_pulse": False,
-        "memory": True,
-        "max_shots": 1_000_000,
-        "description": "noise-free all-to-all simulator",
-        "gates": [],
-    }
 
 
 _devices: dict[str, Device] = {}
@@ -269,7 +117,7 @@ class Catalog:
             close = difflib.get_close_matches(name, self.device_names(), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise UnknownBackend(f"Unknown device {name!r}.{hint} {LIST_HINT[0].upper()}{LIST_HINT[1:]}")
-        conf = _load_json(cls, cls.conf_filename)
+        conf = load_json(cls, cls.conf_filename)
         return Device(name, int(conf["n_qubits"]), cls)
 
     def entries(self) -> list[CatalogEntry]:

@@ -13,6 +13,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qhost.errors import InvalidOption
 from qhost.executors import EXECUTOR_NAMES, executor_class, get_executor
+from qhost.programs.runner import ExecutorRunFunc
 
 AVAILABLE = [name for name in EXECUTOR_NAMES if executor_class(name).availability().ok]
 
@@ -63,5 +64,5 @@ def test_unknown_option_is_refused(name):
 
 @pytest.mark.parametrize("name", AVAILABLE)
 def test_run_func_round_trips_through_pickle(name):
-    func = get_executor(name).run_func("ideal")
+    func = ExecutorRunFunc(name, "ideal")
     assert pickle.loads(pickle.dumps(func)) == func and func.executor == name

@@ -85,7 +85,7 @@ def test_counts_program_errors_are_qhost_errors():
 
 
 def test_warm_up_builds_devices_and_skips_bad_names(catalog):
-    from qhost.executors.runner import warm_up
+    from qhost.programs.runner import warm_up
 
     warm_up(["fake_lima@aer", "nonsense", "fake_nowhere@aer"])
     assert catalog.device("fake_lima")._noise is not None
@@ -106,7 +106,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("backend,qasm,shots", BAD_INPUTS)
 def test_bad_user_input_is_a_classified_user_error_never_a_foreign_one(backend, qasm, shots):
-    from qhost.executors.runner import run_qasm
+    from qhost.programs.runner import run_qasm
 
     with pytest.raises(QhostError) as info:
         run_qasm(backend, qasm, shots)

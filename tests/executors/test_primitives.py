@@ -120,7 +120,7 @@ def test_primitive_results_encode_with_runtime_encoder(aer, ideal):
 
 @pytest.mark.parametrize("method", ["statevector", "density_matrix"])
 def test_estimator_pinned_methods_agree(method, ideal):
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     qc, obs = bound_ansatz()
     result = AerExecutor(method=method).estimate([EstimatorPub.coerce((qc, obs), 0.0)], ideal)

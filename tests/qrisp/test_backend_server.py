@@ -86,9 +86,9 @@ def test_thrift_port_is_stored(fixed_run_func: Any) -> None:
 def test_executor_run_func_routes_jobs_to_its_virtual_backend(bell_qasm: str) -> None:
     import requests
 
-    from qhost.executors import get_executor
+    from qhost import ExecutorRunFunc
 
-    run_func = get_executor("aer").run_func("fake_manila")
+    run_func = ExecutorRunFunc("aer", "fake_manila")
     with BackendServer(run_func, port=0, **FAST) as server:
         body = {"programs": [{"quantumCircuit": bell_qasm}], "shots": 50, "token": ""}
         doc = requests.post(f"{server.url}/jobs?wait=60", json=body, timeout=90).json()

@@ -1,6 +1,7 @@
 """Clients: ``BackendClient`` (Qrisp REST), ``VirtualBackend`` / ``QiskitBackend`` (in-process run funcs),
 ``ThriftBackendClient``, and ``connect()`` (a stock ``QiskitRuntimeService`` pointed at a qhost server;
 loaded on first use, since importing qiskit-ibm-runtime takes about a second).
+Clients run in the user's process: they may import protocols, executors.base and errors, never the engine.
 
 ``QrispBackend`` (Qrisp >= 0.9 adapter) lives in ``qhost.client.qrisp_adapter`` and imports Qrisp, so it is
 not imported here.

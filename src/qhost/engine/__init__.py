@@ -1,4 +1,5 @@
 """The job engine: a persistent store, a bounded queue, warm workers, cancel and restart recovery.
+May import programs (by name), executors.base (types) and errors; never a front door or HTTP.
 
 Front doors code against ``JobEngine`` and ``SqlStore`` only::
 

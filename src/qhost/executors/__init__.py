@@ -1,4 +1,5 @@
-"""Executor registry: names mapped to ``"module:Class"`` and imported lazily.
+"""Executors turn circuits into results; this module is their registry (names → ``"module:Class"``, lazy).
+May import devices and errors only; one sub-package per executor family (aer, statevector, custatevec, sims).
 
 ``qhost.executors`` imports nothing heavy: no qiskit-aer, no GPU packages. A registered executor whose
 module cannot be imported is still listed; :func:`executor_class` then returns a stand-in class whose
@@ -32,14 +33,14 @@ __all__ = [
 ]
 
 EXECUTORS: dict[str, str] = {
-    "aer": "qhost.executors.aer:AerExecutor",
-    "custatevec": "qhost.executors.custatevec:CuStateVecExecutor",
-    "aer_mps": "qhost.executors.aer_methods:AerMpsExecutor",
-    "aer_stabilizer": "qhost.executors.aer_methods:AerStabilizerExecutor",
-    "aer_density_matrix": "qhost.executors.aer_methods:AerDensityMatrixExecutor",
-    "ddsim": "qhost.executors.ddsim:DdsimExecutor",
-    "qulacs": "qhost.executors.qulacs:QulacsExecutor",
-    "stim": "qhost.executors.stim:StimExecutor",
+    "aer": "qhost.executors.aer.executor:AerExecutor",
+    "custatevec": "qhost.executors.custatevec.executor:CuStateVecExecutor",
+    "aer_mps": "qhost.executors.aer.methods:AerMpsExecutor",
+    "aer_stabilizer": "qhost.executors.aer.methods:AerStabilizerExecutor",
+    "aer_density_matrix": "qhost.executors.aer.methods:AerDensityMatrixExecutor",
+    "ddsim": "qhost.executors.sims.ddsim:DdsimExecutor",
+    "qulacs": "qhost.executors.sims.qulacs:QulacsExecutor",
+    "stim": "qhost.executors.sims.stim:StimExecutor",
 }
 """Registered executor names → ``"module:Class"`` (imported on first use)."""
 

@@ -21,34 +21,12 @@ if TYPE_CHECKING:
     from qiskit.primitives.containers.sampler_pub import SamplerPub
     from qiskit_aer.noise import NoiseModel
 
-    from qhost.catalog import Device
+    from qhost.devices import Device
 
-__all__ = ["Availability", "Executor", "ExecutorRunFunc", "Option", "RunFunc"]
+__all__ = ["Availability", "Executor", "Option", "RunFunc"]
 
 RunFunc = Callable[[str, "int | None", str], dict[str, int]]
 """``run_func(qasm, shots, token) -> counts``: Qrisp's server-side contract."""
-
-
-@dataclass(frozen=True)
-class ExecutorRunFunc:
-    """A picklable Qrisp ``run_func(qasm, shots, token) -> counts`` bound to ``device@executor``.
-
-    It runs in-process through the cached counts path (:func:`qhost.executors.runner.run_qasm`).
-    The Qrisp helper reads ``.executor`` / ``.device`` to route such jobs to warm worker processes
-    (program ``"counts"`` on backend ``f"{device}@{executor}"``) instead of the thread pool.
-    """
-
-    executor: str
-    device: str
-
-    @property
-    def backend(self) -> str:
-        return f"{self.device}@{self.executor}"
-
-    def __call__(self, qasm: str, shots: int | None = None, token: str = "") -> dict[str, int]:
-        from qhost.executors.runner import run_qasm
-
-        return run_qasm(self.backend, qasm, shots).counts
 
 
 @dataclass(frozen=True)
@@ -92,10 +70,6 @@ class Executor(ABC):
         merged = {key: opt.default for key, opt in cls.OPTIONS.items()}
         merged.update({k: v for k, v in options.items() if v is not None})
         return merged
-
-    def run_func(self, device: str) -> ExecutorRunFunc:
-        """A picklable Qrisp ``run_func`` running this executor (default options) on ``device``."""
-        return ExecutorRunFunc(executor=self.name, device=device)
 
     @classmethod
     @abstractmethod

@@ -1,4 +1,4 @@
-"""Circuit helpers: OpenQASM 2/3 parsing, active qubits, Clifford detection, counts formatting.
+"""Circuit helpers: OpenQASM 2/3 parsing, active qubits, Clifford detection, counts from shots or Aer.
 
 ``parse_qasm`` reads OpenQASM 2 with qiskit's legacy qelib1 definitions (so ``rxx``, ``c3x`` … and
 Qrisp's per-object composite gates such as ``gate pt2cx_140236381578448 …`` load), and falls back to
@@ -16,9 +16,17 @@ from qhost.errors import InvalidCircuit, QhostError
 from qhost.executors.errors import map_executor_errors
 
 if TYPE_CHECKING:
+    import numpy as np
     from qiskit import QuantumCircuit
 
-__all__ = ["CLIFFORD_GATES", "active_qubits", "format_counts", "is_clifford", "parse_qasm"]
+__all__ = [
+    "CLIFFORD_GATES",
+    "active_qubits",
+    "counts_from_clbit_rows",
+    "format_counts",
+    "is_clifford",
+    "parse_qasm",
+]
 
 _VERSION = re.compile(r"^\s*(?://[^\n]*\n\s*)*OPENQASM\s+(\d+)", re.ASCII)
 
@@ -129,3 +137,16 @@ def _quarter_turn(value: object) -> bool:
 def format_counts(counts: dict[str, int]) -> dict[str, int]:
     """Aer counts → keys without spaces (clbit 0 rightmost; several cregs concatenated)."""
     return {key.replace(" ", ""): int(value) for key, value in counts.items()}
+
+
+def counts_from_clbit_rows(rows: np.ndarray) -> dict[str, int]:
+    """Counts from a ``(shots, num_clbits)`` 0/1 array; keys have clbit 0 rightmost."""
+    if rows.shape[1] == 0:
+        return {"": int(rows.shape[0])}
+    import numpy as np
+
+    unique, counts = np.unique(rows.astype(np.uint8), axis=0, return_counts=True)
+    return {
+        "".join("1" if bit else "0" for bit in row[::-1]): int(n)
+        for row, n in zip(unique, counts, strict=True)
+    }

@@ -1,4 +1,5 @@
 """Programs the engine runs by name, and the registry that names them.
+May import the catalog, executors, devices, protocols (payload decoding) and errors; never the engine.
 
 A program is a top-level function ``f(backend: str | None, inputs: str) -> str`` taking and returning JSON
 text. It is registered as ``"module:function"`` and imported lazily, inside the worker process that runs

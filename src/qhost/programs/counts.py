@@ -8,7 +8,7 @@ limited by ``QHOST_MAX_SHOTS``). Output JSON::
                   "backend": "ideal@aer"}}
 
 Runs in warm worker processes; the catalog, devices, noise models, executors and prepared circuits
-are cached per process (see :mod:`qhost.executors.runner`).
+are cached per process (see :mod:`qhost.programs.runner`).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def parse_inputs(inputs: str) -> dict[str, Any]:
 
 def run(backend: str | None, inputs: str) -> str:
     """Run the counts program; returns the result JSON text (see the module docstring)."""
-    from qhost.executors.runner import run_qasm
+    from qhost.programs.runner import run_qasm
 
     data = parse_inputs(inputs)
     backend = backend or DEFAULT_BACKEND

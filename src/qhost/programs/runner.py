@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qhost.catalog import default_catalog
@@ -20,13 +21,33 @@ from qhost.executors.circuits import parse_qasm
 from qhost.executors.limits import check_shots
 
 if TYPE_CHECKING:
-    from qhost.executors.aer import CountsResult
+    from qhost.executors.aer.executor import CountsResult
 
-__all__ = ["CIRCUIT_CACHE_SIZE", "clear_circuit_cache", "run_qasm", "warm_up"]
+__all__ = ["CIRCUIT_CACHE_SIZE", "ExecutorRunFunc", "clear_circuit_cache", "run_qasm", "warm_up"]
 
 CIRCUIT_CACHE_SIZE = 256
 _circuits: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ExecutorRunFunc:
+    """A picklable Qrisp ``run_func(qasm, shots, token) -> counts`` bound to ``device@executor``.
+
+    It runs in-process through the cached counts path (:func:`run_qasm`).
+    The Qrisp helper reads ``.executor`` / ``.device`` to route such jobs to warm worker processes
+    (program ``"counts"`` on backend ``f"{device}@{executor}"``) instead of the thread pool.
+    """
+
+    executor: str
+    device: str
+
+    @property
+    def backend(self) -> str:
+        return f"{self.device}@{self.executor}"
+
+    def __call__(self, qasm: str, shots: int | None = None, token: str = "") -> dict[str, int]:
+        return run_qasm(self.backend, qasm, shots).counts
 
 
 def clear_circuit_cache() -> None:
@@ -52,7 +73,7 @@ def run_qasm(backend: str, qasm: str, shots: int | None, seed: int | None = None
     device = default_catalog().device(entry.device)
     prepare = getattr(executor, "prepare", None)
     if prepare is None or not hasattr(executor, "run_counts"):
-        from qhost.executors.aer import CountsResult
+        from qhost.executors.aer.executor import CountsResult
 
         start = time.perf_counter()
         counts = executor.counts(parse_qasm(qasm), shots, device, seed=seed)

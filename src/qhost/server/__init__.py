@@ -1,4 +1,7 @@
-"""HTTP front doors (Flask blueprints), the app factory and the embeddable ``BackendServer``."""
+"""HTTP front doors (Flask blueprints), the app factory and the embeddable ``BackendServer``.
+May import anything below (engine, programs, catalog, protocols, config, errors); only the CLI and the
+public API import it.
+"""
 
 from __future__ import annotations
 

@@ -8,14 +8,13 @@ Serve it with waitress: ``qhost serve`` or ``waitress-serve --call qhost.server.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import fields
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify
 
 from qhost.config import Settings
+from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
 from qhost.server.openapi import register_openapi
 from qhost.server.qrisp_api import qrisp_bp
@@ -25,72 +24,10 @@ if TYPE_CHECKING:
 
     from qhost.catalog import Catalog
     from qhost.engine import JobEngine
-    from qhost.server.deployments import DeploymentStore
 
 __all__ = ["QhostContext", "create_app", "qhost_version"]
 
 log = logging.getLogger(__name__)
-
-
-def qhost_version() -> str:
-    try:
-        return version("qhost")
-    except PackageNotFoundError:  # running from a source tree without metadata
-        return "0+unknown"
-
-
-class QhostContext:
-    """What the blueprints use: ``settings``, ``engine``, ``catalog`` (built on first use) and Qrisp state."""
-
-    def __init__(self, settings: Settings, engine: JobEngine, catalog: Catalog | None = None) -> None:
-        self.settings = settings
-        self.engine = engine
-        self._catalog = catalog
-        self._deployments: DeploymentStore | None = None
-        self._lock = threading.Lock()
-        self.doors: dict[str, bool] = {"qrisp": True, "ibm_runtime": False, "thrift": False}
-
-    @property
-    def catalog(self) -> Catalog:
-        with self._lock:
-            if self._catalog is None:
-                from qhost.catalog import Catalog
-
-                self._catalog = Catalog(executors=self.settings.executors)
-            return self._catalog
-
-    @property
-    def deployments(self) -> DeploymentStore:
-        with self._lock:
-            if self._deployments is None:
-                from qhost.server.deployments import DeploymentStore
-
-                self._deployments = DeploymentStore(self.engine.store.sql, self.engine.store.metadata)
-            return self._deployments
-
-    def qrisp_target(self, device_name: str = "") -> tuple[str, str | None]:
-        """``(program, backend)`` of a Qrisp job (see ``qhost.server.qrisp_api`` for the order of choice).
-
-        Raises:
-            UnknownBackend: ``device_name`` is not in the catalog.
-            ExecutorUnavailable: its executor cannot run here.
-        """
-        if device_name:
-            name = device_name if "@" in device_name else f"{device_name}@{self._default_executor()}"
-            return "counts", self.catalog.resolve(name).name
-        run_func = getattr(self.engine, "run_func", None)
-        if run_func is not None and hasattr(run_func, "device") and hasattr(run_func, "executor"):
-            return "counts", f"{run_func.device}@{run_func.executor}"
-        if run_func is not None:
-            return "run_func", None
-        return "counts", self.settings.qrisp_backend
-
-    def _default_executor(self) -> str:
-        return self.settings.qrisp_backend.partition("@")[2] or "aer"
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the engine (workers, threads). Safe to call twice."""
-        self.engine.stop(timeout=timeout)
 
 
 def create_app(

@@ -39,7 +39,7 @@ class BackendServer:
 
     Args:
         run_func: ``run_func(qasm, shots, token) -> counts``, an ``ExecutorRunFunc``
-            (``AerExecutor().run_func("fake_manila")``) or ``None`` (jobs run on ``Settings.qrisp_backend``
+            (``ExecutorRunFunc("aer", "fake_manila")``) or ``None`` (jobs run on ``Settings.qrisp_backend``
             or their ``deviceName``).
         ip_address: interface to bind (default ``127.0.0.1``).
         port: TCP port (default 9010 like Qrisp; 0 picks a free one, see ``.port`` after ``start()``).

@@ -82,7 +82,7 @@ def redoc() -> tuple[str, int, dict[str, str]]:
 
 def build_openapi(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.0.3 document of ``app``'s routes (documented ones described, others listed)."""
-    from qhost.server.app import qhost_version
+    from qhost.server.context import qhost_version
 
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

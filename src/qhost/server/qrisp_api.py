@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from flask import Response
 
     from qhost.engine.spec import JobRecord
-    from qhost.server.app import QhostContext
+    from qhost.server.context import QhostContext
 
 __all__ = ["qrisp_bp"]
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     if "executor" not in PROGRAMS:
         register_program("executor", "qhost.programs.primitives:run_executor")
-    from qhost.server.app import QhostContext
+    from qhost.server.context import QhostContext
 
 __all__ = [
     "IDEMPOTENCY_WINDOW",

@@ -1,4 +1,5 @@
 """The Thrift door: Qrisp's Thrift ``BackendService`` (qrisp 0.1 – 0.4.10) plus qhost's job methods.
+A front door: may import engine, protocols, server.auth and errors.
 
 - ``qhost.thrift``: the IDL beside this file; ``gen/`` is generated from it (``scripts/gen_thrift.sh``).
 - ``handler.ThriftHandler``: the service, on the same engine as the REST doors.

@@ -10,11 +10,10 @@ from qiskit.circuit.library import quantum_volume
 from qiskit_aer import AerSimulator
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
-from qhost.executors.aer import AerExecutor
-from qhost.executors.base import ExecutorRunFunc
+from qhost.executors.aer.executor import AerExecutor
 from qhost.executors.circuits import parse_qasm
 from qhost.executors.limits import DEFAULT_SHOTS, check_shots
-from qhost.executors.runner import run_qasm
+from qhost.programs.runner import ExecutorRunFunc, run_qasm
 
 
 def test_bell_on_ideal_gives_00_and_11(aer, ideal, bell_qasm):
@@ -150,7 +149,7 @@ def test_invalid_method_lists_valid_ones():
 
 
 def test_run_func_is_picklable_and_runs(bell_qasm):
-    func = AerExecutor().run_func("ideal")
+    func = ExecutorRunFunc("aer", "ideal")
     clone = pickle.loads(pickle.dumps(func))
     assert clone == ExecutorRunFunc(executor="aer", device="ideal") and clone.backend == "ideal@aer"
     assert sum(clone(bell_qasm, 50, "token").values()) == 50
@@ -168,7 +167,7 @@ def test_error_superop_matches_qiskit_for_kraus_reset_and_pauli_terms():
     from qiskit.quantum_info import SuperOp
     from qiskit_aer.noise import amplitude_damping_error, depolarizing_error, thermal_relaxation_error
 
-    from qhost.executors.noise import error_superop
+    from qhost.devices.noise import error_superop
 
     error = (
         amplitude_damping_error(0.1)
@@ -199,7 +198,7 @@ def test_text_that_is_neither_qasm2_nor_qasm3_is_invalid_circuit():
 
 
 def test_small_circuits_run_single_threaded_large_ones_use_the_option():
-    from qhost.executors.aer import SMALL_CIRCUIT_QUBITS, AerExecutor
+    from qhost.executors.aer.executor import SMALL_CIRCUIT_QUBITS, AerExecutor
 
     executor = AerExecutor(max_parallel_threads=4)
     assert executor.threads_for(5) == 1
@@ -210,7 +209,7 @@ def test_gates_aer_lacks_are_inlined_into_an_equivalent_circuit():
     from qiskit.circuit.random import random_circuit
     from qiskit.quantum_info import Operator
 
-    from qhost.executors.aer_inline import aer_basis, decompose_for_aer
+    from qhost.executors.aer.inline import aer_basis, decompose_for_aer
 
     for seed in range(12):
         circuit = random_circuit(4, 6, seed=seed)
@@ -222,7 +221,7 @@ def test_gates_aer_lacks_are_inlined_into_an_equivalent_circuit():
 def test_cached_inlining_of_library_gates_keeps_the_exact_unitary():
     from qiskit.quantum_info import Operator
 
-    from qhost.executors.aer_inline import decompose_for_aer
+    from qhost.executors.aer.inline import decompose_for_aer
 
     qasm = (
         'OPENQASM 2.0; include "qelib1.inc"; qreg q[5];'

@@ -8,7 +8,7 @@ from qiskit import QuantumCircuit
 from qhost.catalog import Catalog
 from qhost.errors import InvalidCircuit, InvalidOption
 from qhost.executors import EXECUTORS, executor_class
-from qhost.executors.aer_methods import AerDensityMatrixExecutor, AerMpsExecutor, AerStabilizerExecutor
+from qhost.executors.aer.methods import AerDensityMatrixExecutor, AerMpsExecutor, AerStabilizerExecutor
 
 PINNED = {
     "aer_mps": (AerMpsExecutor, "matrix_product_state"),

@@ -6,7 +6,7 @@ never run, so this test reads the wheel our ``gpu`` extra resolves to (``pip dow
 the Linux x86-64 wheel whatever this machine is; cached under ``.cache/wheels``), parses the
 ``cpdef`` signatures and enum classes out of its ``custatevec.pyx`` and ``_utils.pyx``, and checks
 that each call names a real function with the right number of arguments and each enum member we
-use exists. It checks shapes, not numbers: the numbers are ``tests/gpu``'s job.
+use exists. It checks shapes, not numbers: the numbers are ``tests/executors/custatevec/gpu``'s job.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CALLERS = [
-    ROOT / "src/qhost/executors/custatevec_state.py",
-    ROOT / "src/qhost/executors/custatevec.py",  # the availability probe is a code string in it
-    ROOT / "tests/gpu/conftest.py",
+    ROOT / "src/qhost/executors/custatevec/state.py",
+    ROOT / "src/qhost/executors/custatevec/executor.py",  # the availability probe is a code string in it
+    ROOT / "tests/executors/custatevec/gpu/conftest.py",
     ROOT / "benchmarks/p5_bandwidth.py",
 ]
 EXPECTED_CALLS = {

@@ -20,14 +20,14 @@ from scipy.stats import chi2_contingency
 
 from qhost.errors import CircuitTooLarge, ExecutorError, ExecutorUnavailable, InvalidOption
 from qhost.executors import executor_class, get_executor
-from qhost.executors.custatevec import (
+from qhost.executors.custatevec.executor import (
     INSTALL_HINT,
     CuStateVecExecutor,
     check_state_fits,
     gpu_device_ordinal,
     map_gpu_errors,
 )
-from qhost.executors.statevector_pubs import estimate_pub, pack_bits, run_counts, sample_pub
+from qhost.executors.statevector.pubs import estimate_pub, pack_bits, run_counts, sample_pub
 
 
 def test_availability_names_the_install_command_without_gpu_packages():
@@ -227,7 +227,7 @@ def catalog():
 
 
 def test_executor_counts_on_fake_manila_match_aer_with_the_device_noise(numpy_backed, catalog, circuits):
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     device, qc = catalog.device("fake_manila"), circuits.ghz(3)
     ours = numpy_backed.counts(qc, 8000, device)

@@ -7,9 +7,9 @@ import math
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
-from qhost.executors.ddsim import DdsimExecutor
-from qhost.executors.qulacs import QulacsExecutor
-from qhost.executors.stim import StimExecutor
+from qhost.executors.sims.ddsim import DdsimExecutor
+from qhost.executors.sims.qulacs import QulacsExecutor
+from qhost.executors.sims.stim import StimExecutor
 
 ALL = [DdsimExecutor, QulacsExecutor, StimExecutor]
 

@@ -7,9 +7,9 @@ from qiskit import QuantumCircuit
 
 from qhost.catalog import Device
 from qhost.errors import InvalidCircuit, InvalidOption
-from qhost.executors.ddsim import DdsimExecutor
-from qhost.executors.qulacs import QulacsExecutor
-from qhost.executors.stim import StimExecutor
+from qhost.executors.sims.ddsim import DdsimExecutor
+from qhost.executors.sims.qulacs import QulacsExecutor
+from qhost.executors.sims.stim import StimExecutor
 
 ALL = [DdsimExecutor, QulacsExecutor, StimExecutor]
 
@@ -92,7 +92,7 @@ def test_ddsim_refuses_measuring_a_qubit_twice(ideal):
 
 def test_foreign_simulator_error_is_mapped_with_the_simulator_name():
     from qhost.errors import ExecutorError
-    from qhost.executors.counts_only import map_simulator_errors
+    from qhost.executors.sims.base import map_simulator_errors
 
     with pytest.raises(ExecutorError, match=r"^ddsim failed: ValueError: boom$"):
         with map_simulator_errors("ddsim"):
@@ -102,7 +102,7 @@ def test_foreign_simulator_error_is_mapped_with_the_simulator_name():
 def test_foreign_transpiler_error_is_an_invalid_circuit():
     from qiskit.transpiler.exceptions import TranspilerError
 
-    from qhost.executors.counts_only import map_simulator_errors
+    from qhost.executors.sims.base import map_simulator_errors
 
     with pytest.raises(InvalidCircuit):
         with map_simulator_errors("qulacs"):

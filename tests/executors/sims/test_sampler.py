@@ -8,9 +8,9 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Parameter
 from qiskit.primitives.containers.sampler_pub import SamplerPub
 
-from qhost.executors.ddsim import DdsimExecutor
-from qhost.executors.qulacs import QulacsExecutor
-from qhost.executors.stim import StimExecutor
+from qhost.executors.sims.ddsim import DdsimExecutor
+from qhost.executors.sims.qulacs import QulacsExecutor
+from qhost.executors.sims.stim import StimExecutor
 
 ALL = [DdsimExecutor, QulacsExecutor, StimExecutor]
 

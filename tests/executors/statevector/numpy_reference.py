@@ -1,6 +1,6 @@
 """A small numpy state vector that executes the lowered op list (test code only, never shipped).
 
-It implements ``qhost.executors.trajectories.StateBackend`` with plain index arithmetic, written
+It implements ``qhost.executors.statevector.trajectories.StateBackend`` with plain index arithmetic, written
 independently of the lowering's tensor code, so applying the same op list here and comparing with
 ``qiskit.quantum_info.Statevector`` / Aer checks matrices, targets, controls, fusion and branching.
 """

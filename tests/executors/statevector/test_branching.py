@@ -9,9 +9,9 @@ from qiskit.quantum_info import Kraus
 from qiskit_aer import AerSimulator
 from scipy.stats import chi2_contingency
 
-from qhost.executors.counts_only import counts_from_clbit_rows
-from qhost.executors.lowering import lower_circuit
-from qhost.executors.trajectories import run_branches, sample_shots
+from qhost.executors.sims.base import counts_from_clbit_rows
+from qhost.executors.statevector.lowering import lower_circuit
+from qhost.executors.statevector.trajectories import run_branches, sample_shots
 
 SHOTS = 8_000
 

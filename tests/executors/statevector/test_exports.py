@@ -8,13 +8,14 @@ import sys
 import pytest
 
 MODULES = [
-    "qhost.executors.custatevec",
-    "qhost.executors.custatevec_state",
-    "qhost.executors.fusion",
-    "qhost.executors.lowering",
-    "qhost.executors.ops",
-    "qhost.executors.statevector_pubs",
-    "qhost.executors.trajectories",
+    "qhost.executors.custatevec.executor",
+    "qhost.executors.custatevec.sizing",
+    "qhost.executors.custatevec.state",
+    "qhost.executors.statevector.fusion",
+    "qhost.executors.statevector.lowering",
+    "qhost.executors.statevector.ops",
+    "qhost.executors.statevector.pubs",
+    "qhost.executors.statevector.trajectories",
 ]
 
 

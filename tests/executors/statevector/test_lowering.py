@@ -9,9 +9,9 @@ from qiskit.circuit import Parameter
 from qiskit.quantum_info import Statevector
 
 from qhost.errors import InvalidCircuit
-from qhost.executors.fusion import plan_fusion
-from qhost.executors.lowering import ParamOp, lower_circuit
-from qhost.executors.ops import DENSE, DIAGONAL, PERMUTATION
+from qhost.executors.statevector.fusion import plan_fusion
+from qhost.executors.statevector.lowering import ParamOp, lower_circuit
+from qhost.executors.statevector.ops import DENSE, DIAGONAL, PERMUTATION
 
 
 def _infidelity(a: np.ndarray, b: np.ndarray) -> float:

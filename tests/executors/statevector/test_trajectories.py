@@ -9,10 +9,10 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error, thermal_relaxation_error
 from scipy.stats import chisquare
 
-from qhost.executors.counts_only import counts_from_clbit_rows
-from qhost.executors.lowering import lower_circuit
-from qhost.executors.ops import Op
-from qhost.executors.trajectories import (
+from qhost.executors.sims.base import counts_from_clbit_rows
+from qhost.executors.statevector.lowering import lower_circuit
+from qhost.executors.statevector.ops import Op
+from qhost.executors.statevector.trajectories import (
     ErrorLocation,
     NoisyProgram,
     apply_readout,

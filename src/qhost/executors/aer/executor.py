@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
-from qhost.executors.aer_inline import decompose_for_aer
+from qhost.executors.aer.inline import decompose_for_aer
 from qhost.executors.base import Availability, Executor, Option
 from qhost.executors.circuits import active_qubits, format_counts, is_clifford
 from qhost.executors.errors import map_executor_errors
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel
 
-    from qhost.catalog import Device
+    from qhost.devices import Device
 
 __all__ = ["AerExecutor", "CountsResult", "PreparedCircuit"]
 
@@ -233,7 +233,7 @@ class AerExecutor(Executor):
 
     def _noise_for(self, device: Device, active: Sequence[int], user: NoiseModel | None) -> NoiseModel | None:
         if user is not None:
-            from qhost.executors.noise import trim_noise_model
+            from qhost.devices.noise import trim_noise_model
 
             return trim_noise_model(user, active)
         if not self.options["noise"] or device.is_ideal:
@@ -299,7 +299,7 @@ class AerExecutor(Executor):
             noise = self._noise_for_compact(device, keep, noise_model)
             method = self._check_pubs([compact], device, list(range(len(keep))), noise is not None, 1024)
             if method == "density_matrix" and noise is not None:
-                from qhost.executors.noise import kraus_noise_model
+                from qhost.devices.noise import kraus_noise_model
 
                 noise = kraus_noise_model(noise)
             run_options: dict[str, Any] = {
@@ -324,7 +324,7 @@ class AerExecutor(Executor):
         )
         if source is None:
             return None
-        from qhost.executors.noise import trim_noise_model
+        from qhost.devices.noise import trim_noise_model
 
         return trim_noise_model(source, keep, remap={q: i for i, q in enumerate(keep)})
 

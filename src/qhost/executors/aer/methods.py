@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from qhost.executors.aer import AerExecutor
+from qhost.executors.aer.executor import AerExecutor
 from qhost.executors.base import Option
 
 __all__ = ["AerDensityMatrixExecutor", "AerMpsExecutor", "AerStabilizerExecutor", "PinnedAerExecutor"]

@@ -2,13 +2,14 @@
 
 Built on cuquantum-python 26.x's low-level bindings (``cuquantum.bindings.custatevec``; the old
 ``cuquantum.custatevec`` module no longer exists) and CuPy. Nothing GPU-side is imported at module
-import: ``import qhost.executors.custatevec`` works without the ``gpu`` extra, and
+import: ``import qhost.executors.custatevec.executor`` works without the ``gpu`` extra, and
 :meth:`CuStateVecExecutor.availability` says why the executor cannot run.
 
-Pipeline per circuit: :mod:`~qhost.executors.lowering` (to :mod:`~qhost.executors.ops`, once;
-parameters stay symbolic, matrices bound per parameter set, :mod:`~qhost.executors.fusion` planned
-once) → :mod:`~qhost.executors.trajectories` (noise patterns,
-shot branching at mid-circuit measurement / reset / Kraus, readout errors) → :class:`DeviceState`
+Pipeline per circuit: :mod:`~qhost.executors.statevector.lowering` (to
+:mod:`~qhost.executors.statevector.ops`, once; parameters stay symbolic, matrices bound per parameter set,
+:mod:`~qhost.executors.statevector.fusion` planned once) → :mod:`~qhost.executors.statevector.trajectories`
+(noise patterns, shot branching at mid-circuit measurement / reset / Kraus, readout errors) →
+:class:`DeviceState`
 (the cuStateVec calls: ``apply_matrix``, ``apply_generalized_permutation_matrix`` for diagonal and
 permutation gates, ``abs2sum_array`` + ``collapse_by_bit_string``, ``compute_expectation``, the
 sampler, ``compute_expectations_on_pauli_basis``). One cuStateVec handle per process and device.
@@ -42,8 +43,9 @@ import numpy as np
 
 from qhost.errors import CircuitTooLarge, ExecutorError, ExecutorUnavailable, InvalidOption, QhostError
 from qhost.executors.base import Availability, Executor, Option
+from qhost.executors.custatevec.sizing import check_state_fits, state_bytes
 from qhost.executors.limits import check_shots
-from qhost.executors.statevector_pubs import estimate_pub, estimator_qubits, run_counts, sample_pub
+from qhost.executors.statevector.pubs import estimate_pub, estimator_qubits, run_counts, sample_pub
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -52,8 +54,8 @@ if TYPE_CHECKING:
     from qiskit.primitives.containers.sampler_pub import SamplerPub
     from qiskit_aer.noise import NoiseModel
 
-    from qhost.catalog import Device
-    from qhost.executors.custatevec_state import DeviceState
+    from qhost.devices import Device
+    from qhost.executors.custatevec.state import DeviceState
 
 __all__ = [
     "INSTALL_HINT",
@@ -99,32 +101,6 @@ def gpu_device_ordinal(option: int | None = None) -> int:
             except ValueError:
                 raise InvalidOption(f"{var} must be a CUDA device ordinal (0, 1, …), got {value!r}") from None
     return 0
-
-
-def state_bytes(num_qubits: int, precision: str = "double") -> int:
-    """Bytes of a ``num_qubits`` state vector: 16·2^n (complex128) or 8·2^n (complex64)."""
-    return (16 if precision == "double" else 8) << max(num_qubits, 1)
-
-
-def check_state_fits(num_qubits: int, precision: str, limit_bytes: int, device: int = 0) -> None:
-    """Refuse up front a state that does not fit ``limit_bytes`` of free device memory.
-
-    Raises:
-        CircuitTooLarge: the message names qubits, precision, bytes needed and the limit.
-    """
-    need = state_bytes(num_qubits, precision)
-    if need > limit_bytes:
-        dtype = "complex128" if precision == "double" else "complex64"
-        hint = (
-            "precision='single' halves it, or use fewer qubits"
-            if precision == "double"
-            else "use fewer qubits"
-        )
-        raise CircuitTooLarge(
-            f"{num_qubits} qubits in {dtype} need {need:,} bytes ({need / 2**30:.2f} GiB) of GPU memory, "
-            f"over the limit of {limit_bytes:,} bytes ({limit_bytes / 2**30:.2f} GiB) free on CUDA device "
-            f"{device}; {hint}"
-        )
 
 
 class map_gpu_errors:  # noqa: N801 - used like a function: ``with map_gpu_errors():``
@@ -201,7 +177,7 @@ class CuStateVecExecutor(Executor):
     # ----------------------------------------------------------------- plumbing
     def _make_state(self, num_qubits: int) -> DeviceState:
         """A zeroed device state (handle and stream reused per process); clear errors without a GPU."""
-        from qhost.executors.custatevec_state import DeviceState, _Context
+        from qhost.executors.custatevec.state import DeviceState, _Context
 
         try:
             ctx = _Context.get(self.device_ordinal)
@@ -221,7 +197,7 @@ class CuStateVecExecutor(Executor):
 
     def _noise(self, device: Device, active: Sequence[int], user: NoiseModel | None) -> NoiseModel | None:
         if user is not None:
-            from qhost.executors.noise import trim_noise_model
+            from qhost.devices.noise import trim_noise_model
 
             return trim_noise_model(user, active)
         if not self.options["noise"] or device.is_ideal:
@@ -233,7 +209,7 @@ class CuStateVecExecutor(Executor):
         self, circuit: QuantumCircuit, shots: int, device: Device, *, seed: int | None = None
     ) -> dict[str, int]:
         """Run one circuit (transpiled to a fake device's target first) and return counts."""
-        from qhost.executors.aer import AerExecutor
+        from qhost.executors.aer.executor import AerExecutor
 
         shots = check_shots(shots)
         prepared = AerExecutor(optimization_level=self.options["optimization_level"]).prepare(circuit, device)

@@ -2,7 +2,7 @@
 
 Imported only inside worker processes that run ``custatevec`` jobs (CuPy and cuquantum-python are
 imported lazily by :class:`_Context`). :class:`DeviceState` implements
-``qhost.executors.trajectories.StateBackend`` with cuquantum-python 26.x bindings
+``qhost.executors.statevector.trajectories.StateBackend`` with cuquantum-python 26.x bindings
 (``cuquantum.bindings.custatevec``):
 
 - dense ops: ``apply_matrix`` (row-major, matrix in the state's precision, controls passed through);
@@ -17,9 +17,9 @@ imported lazily by :class:`_Context`). :class:`DeviceState` implements
 cuStateVec's own workspace comes from CuPy's memory pool through ``set_device_mem_handler``, so no
 call passes an explicit workspace.
 
-Every call here is positional. ``tests/executors_gpu_lowering/test_binding_calls.py`` checks each one
+Every call here is positional. ``tests/executors/custatevec/test_binding_calls.py`` checks each one
 (name, argument count, enum members) against the ``custatevec.pyx`` of the wheel the ``gpu`` extra
-resolves to, on CPU; what the calls compute is checked on a GPU by ``tests/gpu``
+resolves to, on CPU; what the calls compute is checked on a GPU by ``tests/executors/custatevec/gpu``
 (``scripts/gpu_verify.sh``). Conventions relied on, from NVIDIA's documentation and samples: a
 permutation op is ``D·P`` with the diagonal on the output side, and lowering only emits self-inverse
 permutations so the table's direction cannot matter (``ops.classify``); ``compute_expectation``
@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from qhost.executors.custatevec import check_state_fits
+from qhost.executors.custatevec.sizing import check_state_fits
 
 if TYPE_CHECKING:
-    from qhost.executors.ops import Op
+    from qhost.executors.statevector.ops import Op
 
 __all__ = [
     "DeviceState",

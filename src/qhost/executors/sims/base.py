@@ -18,6 +18,7 @@ import numpy as np
 
 from qhost.errors import ExecutorError, InvalidOption, QhostError
 from qhost.executors.base import Availability, Executor, Option
+from qhost.executors.circuits import counts_from_clbit_rows
 from qhost.executors.errors import map_error
 from qhost.executors.limits import check_shots
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from qiskit.primitives.containers.sampler_pub import SamplerPub
     from qiskit_aer.noise import NoiseModel
 
-    from qhost.catalog import Device
+    from qhost.devices import Device
 
 __all__ = ["CountsOnlyExecutor", "counts_from_clbit_rows", "map_simulator_errors"]
 
@@ -49,17 +50,6 @@ def map_simulator_errors(name: str) -> Iterator[None]:
         if type(mapped) is ExecutorError:
             mapped = ExecutorError(f"{name} failed: {type(exc).__name__}: {exc}")
         raise mapped from exc
-
-
-def counts_from_clbit_rows(rows: np.ndarray) -> dict[str, int]:
-    """Counts from a ``(shots, num_clbits)`` 0/1 array; keys have clbit 0 rightmost."""
-    if rows.shape[1] == 0:
-        return {"": int(rows.shape[0])}
-    unique, counts = np.unique(rows.astype(np.uint8), axis=0, return_counts=True)
-    return {
-        "".join("1" if bit else "0" for bit in row[::-1]): int(n)
-        for row, n in zip(unique, counts, strict=True)
-    }
 
 
 class CountsOnlyExecutor(Executor):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from qhost.errors import InvalidCircuit
 from qhost.executors.base import Availability
-from qhost.executors.counts_only import CountsOnlyExecutor
+from qhost.executors.sims.base import CountsOnlyExecutor
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit

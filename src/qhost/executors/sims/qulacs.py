@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from qhost.errors import InvalidCircuit
-from qhost.executors.counts_only import CountsOnlyExecutor, counts_from_clbit_rows
 from qhost.executors.limits import check_memory, memory_limit_bytes
+from qhost.executors.sims.base import CountsOnlyExecutor, counts_from_clbit_rows
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qhost.executors.ops import DENSE, DIAGONAL, UNITARY_KINDS, Op, classify, full_matrix, make_op
-
-if TYPE_CHECKING:
-    from qhost.executors.lowering import ParamOp
+from qhost.executors.statevector.ops import (
+    DENSE,
+    DIAGONAL,
+    UNITARY_KINDS,
+    Op,
+    OpLike,
+    classify,
+    full_matrix,
+    make_op,
+)
 
 __all__ = [
     "FusionPlan",
@@ -48,7 +53,7 @@ class FusionPlan:
     num_ops: int
 
 
-def plan_fusion(ops: Sequence[Op | ParamOp], max_qubits: int) -> FusionPlan:
+def plan_fusion(ops: Sequence[OpLike], max_qubits: int) -> FusionPlan:
     """Greedy fusion of neighbouring unitaries into blocks of at most ``max_qubits`` qubits.
 
     Open blocks have disjoint qubit sets (so they commute). A unitary joins the open blocks it

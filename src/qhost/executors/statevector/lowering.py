@@ -1,13 +1,13 @@
 """Lower a Qiskit circuit to the flat operation list a state-vector kernel executes.
 
 Pure numpy + qiskit: no GPU code here, so the whole lowering is tested on CPU by applying the same
-list with a small numpy reference (``tests/executors_gpu_lowering``).
+list with a small numpy reference (``tests/executors/statevector``).
 
-The ops and their kinds are defined in :mod:`~qhost.executors.ops`.
+The ops and their kinds are defined in :mod:`~qhost.executors.statevector.ops`.
 
 Circuits with parameters are lowered once: parametrised gates stay :class:`ParamOp` templates whose
 matrices are evaluated for all parameter sets at once (:meth:`LoweredCircuit.bind_all`). Fusion
-(:mod:`~qhost.executors.fusion`) is planned once from the op structure and re-applied per
+(:mod:`~qhost.executors.statevector.fusion`) is planned once from the op structure and re-applied per
 parameter set, so many-parameter-set PUBs do not re-walk the circuit.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from qhost.errors import InvalidCircuit
-from qhost.executors.fusion import apply_fusion, plan_fusion
-from qhost.executors.gate_matrices import FAST
-from qhost.executors.ops import (
+from qhost.executors.statevector.fusion import apply_fusion, plan_fusion
+from qhost.executors.statevector.gate_matrices import FAST
+from qhost.executors.statevector.ops import (
     ATOL,
     DENSE,
     KRAUS,

@@ -1,7 +1,8 @@
 """The operations a state-vector kernel executes, and how a unitary is classified into one.
 
-Pure numpy: shared by the lowering (:mod:`~qhost.executors.lowering`), fusion
-(:mod:`~qhost.executors.fusion`), the trajectory driver and the GPU state. An :class:`Op` is one of:
+Pure numpy: shared by the lowering (:mod:`~qhost.executors.statevector.lowering`),
+fusion (:mod:`~qhost.executors.statevector.fusion`), the trajectory driver and the GPU state.
+An :class:`Op` is one of:
 
 * ``matrix``: a dense ``2^t x 2^t`` row-major matrix on ``targets`` (little-endian: bit j of the
   matrix index is ``targets[j]``), optionally with ``controls`` / ``control_values``.
@@ -17,6 +18,7 @@ Pure numpy: shared by the lowering (:mod:`~qhost.executors.lowering`), fusion
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -30,6 +32,7 @@ __all__ = [
     "RESET",
     "UNITARY_KINDS",
     "Op",
+    "OpLike",
     "classify",
     "full_matrix",
     "make_op",
@@ -41,6 +44,16 @@ MEASURE, RESET, KRAUS = "measure", "reset", "kraus"
 UNITARY_KINDS = frozenset({DENSE, DIAGONAL, PERMUTATION})
 ATOL = 1e-12
 """Matrix entries smaller than this count as zero when a unitary is classified."""
+
+
+class OpLike(Protocol):
+    """What fusion planning reads of an op: its kind and its qubits (an :class:`Op` or a parametrised op)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def qubits(self) -> tuple[int, ...]: ...
 
 
 @dataclass(frozen=True, eq=False)

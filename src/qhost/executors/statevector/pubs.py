@@ -1,14 +1,14 @@
 """SamplerV2 / EstimatorV2 / counts on any state-vector backend (the cuStateVec executor's plumbing).
 
 Backend-agnostic: each function takes ``make_state(num_qubits) -> StateBackend``. The cuStateVec
-executor passes its GPU :class:`~qhost.executors.custatevec_state.DeviceState`; the CPU tests pass a
+executor passes its GPU :class:`~qhost.executors.custatevec.state.DeviceState`; the CPU tests pass a
 numpy reference (test code only), which is how PUB shapes, broadcasting, registers and noise handling
 are checked in CI without a GPU.
 
-- Circuits are lowered once (:func:`~qhost.executors.lowering.lower_circuit`, idle qubits dropped);
-  parameter sets bind matrices only (vectorised), and fusion is planned once per circuit when there is
-  no noise.
-- Noise: trajectories (:mod:`~qhost.executors.trajectories`).
+- Circuits are lowered once (:func:`~qhost.executors.statevector.lowering.lower_circuit`, idle qubits
+  dropped); parameter sets bind matrices only (vectorised), and fusion is planned once per circuit when
+  there is no noise.
+- Noise: trajectories (:mod:`~qhost.executors.statevector.trajectories`).
 - Estimator: exact ``<psi|P|psi>`` per parameter set for noise-free circuits without mid-circuit
   measurement; otherwise the mean over ``trajectories`` trajectories with its standard error in
   ``stds``. ``precision > 0`` adds Gaussian noise of that size (like qiskit's reference estimator).
@@ -52,8 +52,13 @@ def _shots_for_sets(
     max_fused: int,
 ) -> list[np.ndarray]:
     """Recorded clbits ``(shots, num_clbits)`` per parameter set (lowered once, bound per set)."""
-    from qhost.executors.lowering import lower_circuit
-    from qhost.executors.trajectories import NoisyProgram, apply_readout, noisy_shots, sample_shots
+    from qhost.executors.statevector.lowering import lower_circuit
+    from qhost.executors.statevector.trajectories import (
+        NoisyProgram,
+        apply_readout,
+        noisy_shots,
+        sample_shots,
+    )
 
     lowered = lower_circuit(circuit, keep)
     program = NoisyProgram.build(lowered, noise)
@@ -79,8 +84,7 @@ def run_counts(
     max_fused: int,
 ) -> dict[str, int]:
     """Counts of one circuit (clbit 0 rightmost, no spaces; ``{}`` without clbits, like Aer)."""
-    from qhost.executors.circuits import active_qubits
-    from qhost.executors.counts_only import counts_from_clbit_rows
+    from qhost.executors.circuits import active_qubits, counts_from_clbit_rows
 
     if not circuit.clbits:
         return {}
@@ -168,9 +172,9 @@ def estimate_pub(
     """One EstimatorV2 PUB → ``PubResult`` with ``evs`` and ``stds`` broadcast over the PUB shape."""
     from qiskit.primitives.containers import DataBin, PubResult
 
-    from qhost.executors.lowering import lower_circuit
-    from qhost.executors.ops import UNITARY_KINDS
-    from qhost.executors.trajectories import NoisyProgram
+    from qhost.executors.statevector.lowering import lower_circuit
+    from qhost.executors.statevector.ops import UNITARY_KINDS
+    from qhost.executors.statevector.trajectories import NoisyProgram
 
     circuit, values = pub.circuit, pub.parameter_values
     keep = estimator_qubits(pub)
@@ -240,7 +244,7 @@ def _expectations(
     trajectories: int,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per parameter set: (mean, standard error) of every Pauli term; exact when ``trajectories == 0``."""
-    from qhost.executors.trajectories import draw_patterns, fuse, pattern_ops, run_branches
+    from qhost.executors.statevector.trajectories import draw_patterns, fuse, pattern_ops, run_branches
 
     means, errs = [], []
     if not trajectories:  # exact: lowered once, fusion planned once, matrices bound per set

@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from qhost.executors.fusion import fuse
-from qhost.executors.lowering import LoweredCircuit, ParamOp, lower_instruction
-from qhost.executors.ops import DENSE, KRAUS, MEASURE, PERMUTATION, RESET, UNITARY_KINDS, Op
+from qhost.executors.statevector.fusion import fuse
+from qhost.executors.statevector.lowering import LoweredCircuit, ParamOp, lower_instruction
+from qhost.executors.statevector.ops import DENSE, KRAUS, MEASURE, PERMUTATION, RESET, UNITARY_KINDS, Op
 
 __all__ = [
     "ErrorLocation",

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.gpu, pytest.mark.skipif(REASON is not None, reason=REA
 
 @pytest.fixture(scope="module")
 def executor():
-    from qhost.executors.custatevec import CuStateVecExecutor
+    from qhost.executors.custatevec.executor import CuStateVecExecutor
 
     return CuStateVecExecutor(seed_simulator=7)
 
@@ -50,8 +50,8 @@ def _aer_statevector(qc: QuantumCircuit) -> np.ndarray:
 def _device_statevector(
     executor, qc: QuantumCircuit, max_fused: int, precision: str = "double"
 ) -> np.ndarray:
-    from qhost.executors.custatevec import CuStateVecExecutor
-    from qhost.executors.lowering import lower_circuit
+    from qhost.executors.custatevec.executor import CuStateVecExecutor
+    from qhost.executors.statevector.lowering import lower_circuit
 
     state = CuStateVecExecutor(precision=precision)._make_state(qc.num_qubits)
     for op in lower_circuit(qc).bind(max_fused=max_fused):
@@ -90,7 +90,7 @@ def test_complex64_fidelity(executor, circuits):
 
 
 def test_sampled_counts_match_aer(executor, catalog, circuits):
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     qc = circuits.random_circuit(10, 80, 5)
     qc.measure_all()
@@ -101,7 +101,7 @@ def test_sampled_counts_match_aer(executor, catalog, circuits):
 
 
 def test_mid_circuit_measurement_and_reset_match_aer(executor, catalog, circuits):
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     qc = circuits.random_circuit(6, 50, 9, mid_measure=True)
     qc.measure(range(6), range(6))
@@ -112,7 +112,7 @@ def test_mid_circuit_measurement_and_reset_match_aer(executor, catalog, circuits
 
 
 def test_noisy_ghz_fake_manila_matches_aer_within_3_sigma(executor, catalog, circuits):
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     device = catalog.device("fake_manila")
     n, m = 20_000, 100_000
@@ -127,7 +127,7 @@ def test_estimator_matches_aer_over_many_parameter_sets(executor, catalog, circu
     from qiskit.primitives.containers.estimator_pub import EstimatorPub
     from qiskit.quantum_info import SparsePauliOp
 
-    from qhost.executors.aer import AerExecutor
+    from qhost.executors.aer.executor import AerExecutor
 
     qc = circuits.param_circuit(8)
     values = np.random.default_rng(0).uniform(-2, 2, (200, qc.num_parameters))
