@@ -23,6 +23,18 @@ SCRIPT = REPO / "scripts" / "container_build.sh"
 CONTAINER_PORTS = (8000, 8085, 8087, 8088, 8090, 8092, 8093, 8094, 9090)
 
 
+BUILD_TIMEOUT = 1800
+"""A first image build on a fresh machine (debootstrap, then pip inside the image) outlasts pytest's 300 s."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests whose setup may build an image get the build's time limit instead of the default 300 s."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and {"image", "gpu_image"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))
+
+
 def podman(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run podman with the CI flags (runc, cgroupfs, docker/containers.conf)."""
     return subprocess.run([str(SCRIPT), "podman", *args], capture_output=True, text=True, check=check,
@@ -106,7 +118,8 @@ def gpu_image() -> str:
 
 def build(flavour: str) -> str:
     """Build ``localhost/qhost:<flavour>`` with scripts/container_build.sh (the layer cache helps reruns)."""
-    done = subprocess.run([str(SCRIPT), "build", flavour], capture_output=True, text=True, timeout=1800)
+    command = [str(SCRIPT), "build", flavour]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     if done.returncode != 0:
         raise AssertionError(
             f"building the {flavour} image failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
