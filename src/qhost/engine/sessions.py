@@ -13,6 +13,7 @@ Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they s
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,10 +27,14 @@ from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, Ses
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
 
-__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MODES", "SessionManager", "SessionRecord"]
+__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MAX_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_TTL = 28800
 """Seconds a session lives when the client does not say (IBM's default, 8 h)."""
+MAX_MAX_TTL = 30 * 24 * 3600
+"""Longest ``max_ttl`` a client may ask for, in seconds (30 days); more is a 400, nothing is stored."""
 EXPIRY_SWEEP_S = 1.0
 """How often the engine's dispatcher closes sessions past their ``max_ttl`` that nobody looked up."""
 MODES = ("dedicated", "batch")
@@ -52,7 +57,11 @@ class SessionRecord:
 
     @property
     def expires_at(self) -> datetime:
-        return self.created_at + timedelta(seconds=self.max_ttl)
+        """``created_at + max_ttl``; the end of time for a TTL past it (a row stored before the limit)."""
+        try:
+            return self.created_at + timedelta(seconds=self.max_ttl)
+        except OverflowError:
+            return datetime.max.replace(tzinfo=UTC)
 
     def is_open(self, now: datetime | None = None) -> bool:
         """True while the session takes new jobs (not closed, TTL not exceeded)."""
@@ -103,9 +112,14 @@ class SessionManager:
         query = sa.select(self.table).where(self.table.c.closed_at.is_(None))
         with self.engine.store.reading() as conn:
             rows = conn.execute(query).mappings().all()
-        due = [rec.id for rec in map(_record, rows) if not rec.is_open()]
-        for session_id in due:
-            self.get(session_id)
+        due: list[str] = []
+        for row in rows:  # one broken row is logged and skipped; it never stops the sweep for the others
+            try:
+                if not _record(row).is_open():
+                    self.get(row["id"])
+                    due.append(row["id"])
+            except Exception:
+                log.exception("session expiry: could not expire session %s", row.get("id"))
         return due
 
     def create(self, owner: str, backend: str, mode: str, max_ttl: int | None = None) -> SessionRecord:
@@ -113,8 +127,11 @@ class SessionManager:
         if mode not in MODES:
             raise InvalidOption(f"Unknown session mode {mode!r}; valid: {list(MODES)}")
         ttl = DEFAULT_MAX_TTL if max_ttl is None else max_ttl
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
-            raise InvalidOption(f"max_ttl must be a positive number of seconds, got {max_ttl!r}")
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 < ttl <= MAX_MAX_TTL:
+            raise InvalidOption(
+                f"max_ttl must be a whole number of seconds from 1 to {MAX_MAX_TTL} (30 days), "
+                f"got {max_ttl!r}"
+            )
         rec = SessionRecord(uuid.uuid4().hex[:20], owner, backend, mode, ttl, _now())
         with self.engine.store.transaction() as conn:
             conn.execute(self.table.insert().values(**_row(rec)))

@@ -47,7 +47,7 @@ from qhost.engine.schema import (
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.sqlite_fast import FastSqlite
 from qhost.engine.status import ALLOWED, FINAL, JobStatus
-from qhost.errors import InvalidJobTransition, JobNotFound
+from qhost.errors import InvalidJobTransition, InvalidOption, JobNotFound
 
 if TYPE_CHECKING:
     pass
@@ -70,7 +70,10 @@ def _iso(value: datetime | str | None) -> str | None:
         return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise InvalidOption(f"Date {value.isoformat()} is out of range once converted to UTC") from None
 
 
 def _dt(text: str | None) -> datetime | None:

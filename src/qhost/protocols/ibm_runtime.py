@@ -16,6 +16,7 @@ import io
 import re
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -134,12 +135,22 @@ def check_api_version(header: str | None) -> str:
     """Accept an ``IBM-API-Version`` in [API_VERSION_MIN, API_VERSION_MAX]; a missing one means the newest."""
     if header is None or header == "":
         return API_VERSION_MAX
-    if not _VERSION_RE.match(header) or not API_VERSION_MIN <= header <= API_VERSION_MAX:
+    in_range = API_VERSION_MIN <= header <= API_VERSION_MAX
+    if not _VERSION_RE.match(header) or not _is_date(header) or not in_range:
         raise InputError(
             f"Unsupported IBM-API-Version {header!r}; "
             f"this server supports {API_VERSION_MIN} to {API_VERSION_MAX}"
         )
     return header
+
+
+def _is_date(text: str) -> bool:
+    """Whether ``YYYY-MM-DD`` text names a real calendar day (``2024-13-45`` does not)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_job_request(body: object) -> JobRequest:

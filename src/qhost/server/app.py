@@ -12,8 +12,10 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from qhost.config import Settings
+from qhost.protocols.json_input import check_depth
 from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
 from qhost.server.openapi import register_openapi
@@ -25,9 +27,17 @@ if TYPE_CHECKING:
     from qhost.catalog import Catalog
     from qhost.engine import JobEngine
 
-__all__ = ["QhostContext", "create_app", "qhost_version"]
+__all__ = ["BoundedJSONProvider", "QhostContext", "create_app", "qhost_version"]
 
 log = logging.getLogger(__name__)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that ``request.get_json()`` refuses deep nesting (``InputError``) first."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        check_depth(s)
+        return super().loads(s, **kwargs)
 
 
 def create_app(
@@ -48,6 +58,7 @@ def create_app(
     """
     settings, flask_config = _layer(settings, test_config)
     app = Flask("qhost")
+    app.json = BoundedJSONProvider(app)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)
     app.config.from_mapping(flask_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -17,7 +17,6 @@ Job routing of Qrisp's ``run`` is the Qrisp REST door's (``QhostContext.qrisp_ta
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 import time
@@ -191,9 +190,10 @@ class ThriftHandler:
         settings = self.ctx.settings
         if not settings.auth_enabled:
             return None
-        if not token or not any(hmac.compare_digest(token, key) for key in settings.api_keys):
+        from qhost.server.auth import key_matches, owner_of_key
+
+        if not key_matches(token, settings.api_keys):
             raise AuthError("Unknown or missing API key: pass it as the 'token' argument")
-        from qhost.server.auth import owner_of_key
 
         return owner_of_key(token)
 
