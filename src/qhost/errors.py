@@ -22,6 +22,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     │   ├── InvalidJobTransition       e.g. cancelling a completed job
     │   └── SessionClosed              a job for a session that accepts no more jobs
     ├── QueueFull (503)                the bounded queue is full; retry later
+    ├── StoreFull (507)                the job store's disk is full (names the directory)
     ├── ExecutorError (500)            an executor failed while running a job
     │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
     └── ClientError                    raised by our clients
@@ -51,6 +52,7 @@ __all__ = [
     "ServerError",
     "SessionClosed",
     "SessionNotFound",
+    "StoreFull",
     "TransportError",
     "UnknownBackend",
 ]
@@ -134,6 +136,11 @@ class SessionClosed(ConflictError):
 class QueueFull(QhostError):
     status = 503
     code = "queue_full"
+
+
+class StoreFull(QhostError):
+    status = 507
+    code = "store_full"
 
 
 class ExecutorError(QhostError):
