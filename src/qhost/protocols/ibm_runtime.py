@@ -43,6 +43,7 @@ from qhost.protocols.ibm_records import (
     status_json,
     usage_json,
 )
+from qhost.protocols.qpy_limits import check_qpy_sizes
 
 if TYPE_CHECKING:
     from qiskit.transpiler import Target
@@ -223,6 +224,7 @@ def _check_qpy_version(raw: bytes) -> None:
             f"Circuit QPY version {raw[6]} is newer than this server reads: qiskit {qiskit.__version__} "
             f"reads QPY up to version {QPY_VERSION}; upgrade the server's qiskit or send an older QPY version"
         )
+    check_qpy_sizes(raw)  # declared qubits/instructions/lengths, before qpy.load allocates for them
 
 
 def _load_circuit(value: object, budget: _Budget) -> Any:
