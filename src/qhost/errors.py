@@ -21,6 +21,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     ├── ConflictError (409)
     │   ├── InvalidJobTransition       e.g. cancelling a completed job
     │   └── SessionClosed              a job for a session that accepts no more jobs
+    ├── JobFailed (422)                a blocking call's job failed for a reason of its own (bad circuit …)
     ├── QueueFull (503)                the bounded queue is full; retry later
     ├── StoreFull (507)                the job store's disk is full (names the directory)
     ├── ExecutorError (500)            an executor failed while running a job
@@ -44,6 +45,7 @@ __all__ = [
     "InvalidCircuit",
     "InvalidJobTransition",
     "InvalidOption",
+    "JobFailed",
     "JobNotFound",
     "NotFound",
     "PayloadTooLarge",
@@ -131,6 +133,11 @@ class InvalidJobTransition(ConflictError):
 
 class SessionClosed(ConflictError):
     code = "session_closed"
+
+
+class JobFailed(QhostError):
+    status = 422
+    code = "job_failed"
 
 
 class QueueFull(QhostError):

@@ -16,10 +16,12 @@ from flask.json.provider import DefaultJSONProvider
 
 from qhost.config import Settings
 from qhost.protocols.json_input import check_depth
+from qhost.server.access_log import install_access_log
 from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
 from qhost.server.openapi import register_openapi
 from qhost.server.qrisp_api import qrisp_bp
+from qhost.server.warm import import_heavy_modules
 
 if TYPE_CHECKING:
     from flask import Response
@@ -57,6 +59,7 @@ def create_app(
             ``app.config`` (``TESTING`` …).
     """
     settings, flask_config = _layer(settings, test_config)
+    import_heavy_modules(settings.executors)  # before any request thread could race on them
     app = Flask("qhost")
     app.json = BoundedJSONProvider(app)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)
@@ -66,6 +69,7 @@ def create_app(
     engine.start()
     app.extensions["qhost"] = QhostContext(settings, engine, catalog)
     register_error_handlers(app)
+    install_access_log(app)
     app.add_url_rule("/", "status", _status)
     app.add_url_rule("/version", "version", _version)
     app.register_blueprint(qrisp_bp)

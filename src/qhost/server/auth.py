@@ -22,6 +22,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from qhost.errors import AuthError, QhostError
 from qhost.protocols.ibm_runtime import INSTANCE_CRN
+from qhost.server.errors import log_server_error
 
 __all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "key_matches", "load_secret", "owner_of_key"]
 
@@ -151,6 +152,7 @@ def _authenticator() -> Authenticator:
 
 @iam_bp.errorhandler(QhostError)
 def _iam_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify({"errorCode": exc.code, "errorMessage": exc.message, "context": {}}), exc.status
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from qhost.errors import AuthError, InputError, QhostError
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
 from qhost.server.auth import key_matches, owner_of_key
+from qhost.server.errors import log_server_error
 
 if TYPE_CHECKING:
     from flask import Response
@@ -38,6 +39,7 @@ qrisp_bp = Blueprint("qrisp", __name__)
 
 @qrisp_bp.errorhandler(QhostError)
 def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify(exc.to_dict()), exc.status
 
 
@@ -116,7 +118,8 @@ def _owner(ctx: QhostContext, token: str | None, *, required: bool = True) -> st
         raise AuthError(
             "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
         )
-    return owner_of_key(token)
+    g.owner = owner_of_key(token)  # for the access log
+    return str(g.owner)
 
 
 def _bearer() -> str:

@@ -30,6 +30,7 @@ from qhost.errors import (
 from qhost.protocols import ibm_runtime as ibm
 from qhost.protocols import json_input
 from qhost.server.auth import Authenticator, iam_bp, load_secret
+from qhost.server.errors import log_server_error
 from qhost.server.runtime_ledgers import IDEMPOTENCY_WINDOW, IdempotencyLedger, ValidatedParams
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ def _state() -> RuntimeState:
 
 @runtime_bp.errorhandler(QhostError)
 def _qhost_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify(ibm.error_json(exc)), exc.status
 
 

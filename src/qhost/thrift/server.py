@@ -41,8 +41,10 @@ from thrift.protocol.TProtocol import TProtocolException
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.TTransport import TBufferedTransport, TTransportException
 
+from qhost.server.access_log import log_access
 from qhost.thrift.framing import Conn, WireLimits, in_protocol, message_length, socket_transport
 from qhost.thrift.gen import BackendService, ttypes
+from qhost.thrift.handler import CALL
 
 __all__ = ["DEFAULT_THRIFT_PORT", "Processor", "ThriftServer", "WireLimits", "message_length"]
 
@@ -323,7 +325,11 @@ class ThriftServer:
                 raise error
             assert message is not None
             _trans, iprot = in_protocol(message, self.limits)
+            CALL.status, CALL.owner = 200, None
+            started = time.perf_counter()
             self.processor.process(iprot, conn.oprot)
+            ms = (time.perf_counter() - started) * 1000
+            log_access("thrift", "CALL", _method(message), CALL.status, ms, CALL.owner)
             return True
         except TTransportException:
             return False  # the client closed, stalled mid-request past request_timeout, or we are stopping
@@ -352,6 +358,14 @@ class ThriftServer:
             "(max_connections); retry later",
         )
         sock.close()
+
+
+def _method(message: bytes) -> str:
+    """The method name of a strict TBinaryProtocol message (``?`` when it cannot be read)."""
+    size = int.from_bytes(message[4:8], "big") if len(message) >= 8 else -1
+    if not 0 <= size <= 64 or len(message) < 8 + size:
+        return "?"
+    return message[8 : 8 + size].decode("utf-8", "replace")
 
 
 def _bad_request(exc: Exception) -> str:
