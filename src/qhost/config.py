@@ -36,6 +36,8 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_PROCESS_WORKERS",
     "DEFAULT_QRISP_BACKEND",
+    "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_RETENTION_PARAMS_DAYS",
     "DEFAULT_THREAD_WORKERS",
     "DEFAULT_THRIFT_MAX_CONNECTIONS",
     "DEFAULT_THRIFT_THREADS",
@@ -92,6 +94,12 @@ DEFAULT_THRIFT_THREADS = 16
 DEFAULT_THRIFT_MAX_CONNECTIONS = 1024
 """Open Thrift connections; a further one is refused with a ``queue_full`` error."""
 
+DEFAULT_RETENTION_DAYS = 30.0
+"""Days a finished job (its result and everything else) is kept after it finished; then it is deleted."""
+
+DEFAULT_RETENTION_PARAMS_DAYS = 7.0
+"""Days a finished job keeps its params (circuits, options); then only its result and metadata remain."""
+
 LEGACY_ENV: dict[str, str] = {
     "QRS_HOST": "host",
     "QRS_PORT": "port",
@@ -128,6 +136,8 @@ class Settings:
         http_threads: waitress request threads.
         thrift_threads: Thrift door threads running calls.
         thrift_max_connections: open Thrift connections before new ones are refused.
+        retention_days: days a finished job is kept, then deleted (0: forever).
+        retention_params_days: days a finished job keeps its params, then they are dropped (0: forever).
     """
 
     host: str = DEFAULT_HOST
@@ -151,6 +161,8 @@ class Settings:
     http_threads: int = DEFAULT_HTTP_THREADS
     thrift_threads: int = DEFAULT_THRIFT_THREADS
     thrift_max_connections: int = DEFAULT_THRIFT_MAX_CONNECTIONS
+    retention_days: float = DEFAULT_RETENTION_DAYS
+    retention_params_days: float = DEFAULT_RETENTION_PARAMS_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -227,6 +239,10 @@ def _convert(key: str, value: Any) -> Any:
         if key == "thrift_port":
             return None if value in (None, "") else int(value)
         if key == "max_wait":
+            return float(value)
+        if key in ("retention_days", "retention_params_days"):
+            if float(value) < 0:
+                raise ValueError("must be 0 (keep forever) or a positive number of days")
             return float(value)
         if key == "data_dir":
             return Path(value)

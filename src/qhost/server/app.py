@@ -15,6 +15,7 @@ from flask import Flask, current_app, jsonify
 from flask.json.provider import DefaultJSONProvider
 
 from qhost.config import Settings
+from qhost.engine.retention import Retention
 from qhost.protocols.json_input import check_depth
 from qhost.server.access_log import install_access_log
 from qhost.server.context import QhostContext, qhost_version
@@ -67,6 +68,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     engine = engine if engine is not None else _make_engine(settings)
     engine.start()
+    Retention(settings.retention_days, settings.retention_params_days).install(engine)
     app.extensions["qhost"] = QhostContext(settings, engine, catalog)
     register_error_handlers(app)
     install_access_log(app)
