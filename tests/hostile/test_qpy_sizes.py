@@ -111,3 +111,24 @@ def test_check_is_fast_in_process() -> None:
     with pytest.raises(CircuitTooLarge, match="2,000,000 qubits"):
         check_qpy_sizes(raw)
     assert time.perf_counter() - start < 0.05
+
+
+@pytest.mark.parametrize("version", range(13, 19))
+def test_honest_payloads_of_every_writable_version_pass(version: int) -> None:
+    """Registers of every kind (standalone, ancilla, loose bits, aliasing) in each QPY version qiskit writes."""
+    import io
+
+    from qiskit import ClassicalRegister, QuantumRegister, qpy
+    from qiskit.circuit import AncillaRegister, Qubit
+
+    from qhost.protocols.qpy_limits import check_qpy_sizes
+
+    named = QuantumCircuit(QuantumRegister(3, "a"), ClassicalRegister(2, "m"), AncillaRegister(2, "anc"))
+    named.h(0)
+    named.measure([0, 1], [0, 1])
+    loose = QuantumCircuit([Qubit(), Qubit()])
+    loose.add_register(QuantumRegister(bits=[loose.qubits[1], loose.qubits[0]], name="r"))
+    loose.measure_all()
+    buf = io.BytesIO()
+    qpy.dump([named, loose, _bell()], buf, version=version)
+    check_qpy_sizes(buf.getvalue())

@@ -11,7 +11,8 @@ payloads whose declared sizes are plausible reach ``qpy.load``.
 Layout (QPY versions 1 – 18): ``FILE_HEADER`` (``!6sBBBBQ``, v10+: one more byte), a type key byte (v5+),
 a table of program offsets (v16+, ``!Q`` each), then per circuit ``CIRCUIT_HEADER`` (v1: ``!HdIIQIQ``;
 v2 – v11: ``!H1cHIIQIQ``; v12+: ``!H1cHIIQIQI``), its name, global phase and metadata, then the registers
-(``!1c?IH`` or, v4+, ``!1c?IH?``, each followed by its name and ``size`` bit indices).
+(``!1c?IH``; v4+: ``!1c?IH?``; v18+: ``!1c?IH?c``, each followed by its name and ``size`` bit indices:
+int64 in v4 – v17, uint32 otherwise; in v18 a contiguous register gives only its start index).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ _CIRCUIT_V2 = struct.Struct("!H1cHIIQIQ")
 _CIRCUIT_V12 = struct.Struct("!H1cHIIQIQI")
 _REGISTER = struct.Struct("!1c?IH")
 _REGISTER_V4 = struct.Struct("!1c?IH?")
+_REGISTER_V18 = struct.Struct("!1c?IH?c")
+_KNOWN_LAYOUT = 18
+"""The newest QPY version whose register layout this module knows (``qiskit/qpy/__init__.py`` history)."""
 _OFFSET = struct.Struct("!Q")
 _MIN_INSTRUCTION_BYTES = struct.calcsize("!HHHII?Hq")
 """The smallest instruction record of any QPY version (v1's fixed part; later ones are larger)."""
@@ -93,17 +97,27 @@ def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> None:
     reader.skip(name_size, "circuit name")
     reader.skip(phase_size, "global phase")
     reader.skip(metadata_size, "circuit metadata")
-    register = _REGISTER_V4 if version >= 4 else _REGISTER
+    register = _REGISTER_V18 if version >= 18 else _REGISTER_V4 if version >= 4 else _REGISTER
     reader.need(registers * register.size, f"{registers:,} registers")
-    index_bytes = 8 if version >= 4 else 4
-    for _ in range(registers):
-        fields = reader.unpack(register, "register")
+    if version <= _KNOWN_LAYOUT:  # a newer layout is checked by its header sizes only
+        _check_registers(reader, version, register, registers, limits)
+        reader.need(instructions * _MIN_INSTRUCTION_BYTES, f"{instructions:,} instructions")
+    elif instructions > len(reader.raw):
+        reader.need(instructions, f"{instructions:,} instructions")
+
+
+def _check_registers(
+    reader: _Reader, version: int, layout: struct.Struct, count: int, limits: QpyLimits
+) -> None:
+    index_bytes = 8 if 4 <= version < 18 else 4  # v18 went back to uint32 indices
+    for _ in range(count):
+        fields = reader.unpack(layout, "register")
         size, reg_name_size = fields[2], fields[3]
         if size > limits.max_qubits:
             raise CircuitTooLarge(f"QPY register declares {size:,} bits; the limit is {limits.max_qubits:,}")
         reader.skip(reg_name_size, "register name")
-        reader.skip(size * index_bytes, "register bits")
-    reader.need(instructions * _MIN_INSTRUCTION_BYTES, f"{instructions:,} instructions")
+        contiguous = version >= 18 and fields[5] == b"\x01"  # only its start index follows
+        reader.skip((1 if contiguous else size) * index_bytes, "register bits")
 
 
 class _Reader:
