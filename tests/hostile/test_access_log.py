@@ -45,7 +45,9 @@ def test_http_doors_log_one_line_per_request_without_secrets(
     assert KEY not in caplog.text and "wrong" not in caplog.text
 
 
-def test_thrift_logs_calls_and_a_bad_qasm_is_not_a_500(server: Server, caplog: pytest.LogCaptureFixture) -> None:
+def test_thrift_logs_calls_and_a_bad_qasm_is_not_a_500(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
     client = ThriftBackendClient("127.0.0.1", server.thrift_port, token=KEY)
     try:
         with caplog.at_level(logging.INFO, logger="qhost.access"):

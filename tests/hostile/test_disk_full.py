@@ -40,7 +40,9 @@ def _run(qasm: str, shots: int | None, token: str) -> dict[str, int]:
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "mnt"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)], capture_output=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
     try:
@@ -80,7 +82,9 @@ def _fill(directory: Path, leave: int = 0) -> Path:
 
 def _submit(server: BackendServer, qasm: str = BELL_QASM) -> requests.Response:
     body = {"programs": [{"quantumCircuit": qasm}], "shots": 10}
-    return requests.post(server.url + "/jobs", json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+    return requests.post(
+        server.url + "/jobs", json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=30
+    )
 
 
 def _get(server: BackendServer, job_id: str) -> requests.Response:
@@ -131,7 +135,9 @@ def test_result_written_once_space_returns(server: BackendServer, small_disk: Pa
     assert len(str(doc)) > BIG * 10
 
 
-def test_outcome_fails_with_the_reason_when_the_disk_stays_full(server: BackendServer, small_disk: Path) -> None:
+def test_outcome_fails_with_the_reason_when_the_disk_stays_full(
+    server: BackendServer, small_disk: Path
+) -> None:
     assert server.app is not None
     server.app.extensions["qhost"].engine._unsaved.give_up_s = 1.0
     job = _submit(server, BELL_QASM + "// big\n").json()["id"]

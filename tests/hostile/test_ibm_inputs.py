@@ -46,7 +46,9 @@ def test_session_max_ttl_at_the_limit_is_accepted(server: Server) -> None:
     assert resp.status_code == 200, resp.text
 
 
-@pytest.mark.parametrize("version", ["2024-13-45", "2025-02-30", "2024-00-10", "2023-12-31", "2027-01-01", "x"])
+@pytest.mark.parametrize(
+    "version", ["2024-13-45", "2025-02-30", "2024-00-10", "2023-12-31", "2027-01-01", "x"]
+)
 def test_impossible_or_unsupported_api_version_is_400(server: Server, version: str) -> None:
     headers = {**server.ibm_headers(), "IBM-API-Version": version}
     resp = server.get("/api/v1/backends", headers=headers)

@@ -115,7 +115,7 @@ def test_check_is_fast_in_process() -> None:
 
 @pytest.mark.parametrize("version", range(13, 19))
 def test_honest_payloads_of_every_writable_version_pass(version: int) -> None:
-    """Registers of every kind (standalone, ancilla, loose bits, aliasing) in each QPY version qiskit writes."""
+    """Registers of every kind (standalone, ancilla, loose bits, aliasing) in each QPY version written."""
     import io
 
     from qiskit import ClassicalRegister, QuantumRegister, qpy

@@ -21,13 +21,17 @@ DAY = timedelta(days=1)
 
 
 def _job(store: SqlStore, finished_days_ago: float | None, payload: int = 2000) -> str:
-    spec = JobSpec(program="counts", inputs=json.dumps({"qasm": "x" * payload}), backend="ideal@aer", owner="o")
+    spec = JobSpec(
+        program="counts", inputs=json.dumps({"qasm": "x" * payload}), backend="ideal@aer", owner="o"
+    )
     record, _ = store.insert_job(spec)
     if finished_days_ago is None:
         return record.id
     claimed = store.claim_next()
     assert claimed is not None and claimed.id == record.id
-    store.finish(record.id, JobStatus.COMPLETED, result=json.dumps({"counts": {"0": 1}, "pad": "r" * payload}))
+    store.finish(
+        record.id, JobStatus.COMPLETED, result=json.dumps({"counts": {"0": 1}, "pad": "r" * payload})
+    )
     when = (datetime.now(UTC) - finished_days_ago * DAY).isoformat(timespec="microseconds")
     with sqlite3.connect(store.where + "/qhost.db") as conn:
         conn.execute("UPDATE jobs SET finished_at = ? WHERE id = ?", (when, record.id))

@@ -104,22 +104,28 @@ class SessionManager:
     def __init__(self, engine: JobEngine) -> None:
         self.engine = engine
         self.table = _table(engine.store.metadata)
+        self._broken: set[str] = set()  # sessions whose rows the sweep could not read (logged once)
         engine.store.create_tables()
         engine.every(EXPIRY_SWEEP_S, self.expire_due)
 
     def expire_due(self) -> list[str]:
-        """Close every session past its ``max_ttl`` and cancel its queued jobs; returns their ids."""
-        query = sa.select(self.table).where(self.table.c.closed_at.is_(None))
+        """Close every session past its ``max_ttl`` and cancel its queued jobs; returns their ids.
+
+        Each session is read and expired on its own: a row that cannot be read or expired (a date or TTL
+        out of range, written by an older version) is logged once and skipped, never stopping the sweep.
+        """
+        query = sa.select(self.table.c.id).where(self.table.c.closed_at.is_(None))
         with self.engine.store.reading() as conn:
-            rows = conn.execute(query).mappings().all()
+            open_ids = list(conn.execute(query).scalars())
         due: list[str] = []
-        for row in rows:  # one broken row is logged and skipped; it never stops the sweep for the others
+        for session_id in open_ids:
             try:
-                if not _record(row).is_open():
-                    self.get(row["id"])
-                    due.append(row["id"])
+                if self.get(session_id).closed_at is not None:
+                    due.append(session_id)
             except Exception:
-                log.exception("session expiry: could not expire session %s", row.get("id"))
+                if session_id not in self._broken:
+                    self._broken.add(session_id)
+                    log.exception("session expiry: skipping session %s, whose row cannot be read", session_id)
         return due
 
     def create(self, owner: str, backend: str, mode: str, max_ttl: int | None = None) -> SessionRecord:
