@@ -118,7 +118,7 @@ def _owner(ctx: QhostContext, token: str | None, *, required: bool = True) -> st
         raise AuthError(
             "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
         )
-    g.owner = owner_of_key(token)  # for the access log
+    g.owner = owner_of_key(str(token))  # for the access log
     return str(g.owner)
 
 
