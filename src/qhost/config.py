@@ -26,6 +26,7 @@ from qhost.errors import ConfigurationError
 __all__ = [
     "DEFAULT_DATA_DIR",
     "DEFAULT_HOST",
+    "DEFAULT_HTTP_MAX_CONNECTIONS",
     "DEFAULT_HTTP_THREADS",
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_MAX_BODY_BYTES",
@@ -88,6 +89,9 @@ DEFAULT_HTTP_THREADS = 16
 DEFAULT_MAX_WAIT = 30.0
 """Longest long-poll (``?wait=<seconds>``) a request may block, in seconds."""
 
+DEFAULT_HTTP_MAX_CONNECTIONS = 1000
+"""Open HTTP connections served at once (waitress's default, 100, let 100 stalled clients block the door)."""
+
 DEFAULT_THRIFT_THREADS = 16
 """Thrift door threads running calls (idle connections hold none)."""
 
@@ -134,6 +138,7 @@ class Settings:
         worker_mode: ``"process"`` (default) or ``"thread"`` (tests; no process spawn).
         max_wait: longest long-poll in seconds.
         http_threads: waitress request threads.
+        http_max_connections: open HTTP connections served at once (further ones wait in the backlog).
         thrift_threads: Thrift door threads running calls.
         thrift_max_connections: open Thrift connections before new ones are refused.
         retention_days: days a finished job is kept, then deleted (0: forever).
@@ -159,6 +164,7 @@ class Settings:
     worker_mode: str = "process"
     max_wait: float = DEFAULT_MAX_WAIT
     http_threads: int = DEFAULT_HTTP_THREADS
+    http_max_connections: int = DEFAULT_HTTP_MAX_CONNECTIONS
     thrift_threads: int = DEFAULT_THRIFT_THREADS
     thrift_max_connections: int = DEFAULT_THRIFT_MAX_CONNECTIONS
     retention_days: float = DEFAULT_RETENTION_DAYS
@@ -223,10 +229,11 @@ _INTS = {
     "thread_workers",
     "gpu_device",
     "http_threads",
+    "http_max_connections",
     "thrift_threads",
     "thrift_max_connections",
 }
-_AT_LEAST_ONE = {"http_threads", "thrift_threads", "thrift_max_connections"}
+_AT_LEAST_ONE = {"http_threads", "http_max_connections", "thrift_threads", "thrift_max_connections"}
 _LISTS = {"executors", "api_keys"}
 
 
