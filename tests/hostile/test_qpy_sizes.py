@@ -132,3 +132,49 @@ def test_honest_payloads_of_every_writable_version_pass(version: int) -> None:
     buf = io.BytesIO()
     qpy.dump([named, loose, _bell()], buf, version=version)
     check_qpy_sizes(buf.getvalue())
+
+
+def test_ndarray_header_claiming_terabytes_is_400(server: Server) -> None:
+    """The same class in ``.npy`` blobs: the declared shape is checked against the bytes that follow."""
+    import io
+
+    import numpy as np
+
+    params = _params()
+    buf = io.BytesIO()
+    np.save(buf, np.zeros((0,)))
+    forged = buf.getvalue().replace(b"(0,)", b"(999999999999,)")
+    params["pubs"][0][1] = {
+        "__type__": "ndarray",
+        "__value__": base64.b64encode(zlib.compress(forged)).decode(),
+    }
+    start = time.perf_counter()
+    resp = _post(server, params)
+    assert resp.status_code == 400, resp.text
+    assert "declares shape (999999999999,)" in resp.text
+    assert time.perf_counter() - start < 0.5
+
+
+def test_deep_json_in_qpy_metadata_is_400(server: Server) -> None:
+    """Deep JSON (class of item 1) hidden in a circuit's metadata, which ``qpy.load`` parses with ``json``."""
+    qc = _bell()
+    qc.metadata = {"x": 1}
+    from qiskit_ibm_runtime import RuntimeEncoder
+
+    body = {"pubs": [[qc, None, 10]], "options": {}, "version": 2, "support_qiskit": True}
+    params = json.loads(json.dumps(body, cls=RuntimeEncoder))
+    blob = params["pubs"][0][0]
+    raw = zlib.decompress(base64.b64decode(blob["__value__"]))
+    deep = b"[" * 5000 + b"]" * 5000
+    offset = struct.unpack_from("!Q", raw, 20)[0]
+    fields = list(V12_HEADER.unpack_from(raw, offset))
+    meta_at = offset + V12_HEADER.size + fields[0] + fields[2]
+    old_size = fields[5]
+    fields[5] = len(deep)
+    head = bytearray(raw[:meta_at])
+    V12_HEADER.pack_into(head, offset, *fields)
+    forged = bytes(head) + deep + raw[meta_at + old_size :]
+    blob["__value__"] = base64.b64encode(zlib.compress(forged)).decode()
+    resp = _post(server, params)
+    assert resp.status_code == 400, resp.text
+    assert "nested" in resp.text

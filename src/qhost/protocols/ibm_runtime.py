@@ -43,6 +43,7 @@ from qhost.protocols.ibm_records import (
     status_json,
     usage_json,
 )
+from qhost.protocols.npy_limits import check_npy_sizes
 from qhost.protocols.qpy_limits import check_qpy_sizes
 
 if TYPE_CHECKING:
@@ -245,6 +246,7 @@ def _load_ndarray(value: object, budget: _Budget) -> Any:
     if isinstance(value, (int, float, list)):
         return np.array(value)
     raw = budget.inflate(_b64(value, "ndarray"), "ndarray")
+    check_npy_sizes(raw)  # the declared shape against the bytes present, before np.load allocates it
     try:
         return np.load(io.BytesIO(raw), allow_pickle=False)
     except Exception as exc:  # numpy raises ValueError/OSError/EOFError on corrupt input

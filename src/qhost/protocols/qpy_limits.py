@@ -21,6 +21,7 @@ import struct
 from dataclasses import dataclass
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit
+from qhost.protocols.json_input import check_depth
 
 __all__ = ["MAX_QPY_QUBITS", "QpyLimits", "check_qpy_sizes"]
 
@@ -96,6 +97,8 @@ def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> None:
             )
     reader.skip(name_size, "circuit name")
     reader.skip(phase_size, "global phase")
+    reader.need(metadata_size, "circuit metadata")
+    check_depth(reader.raw[reader.pos : reader.pos + metadata_size], what="QPY circuit metadata (JSON)")
     reader.skip(metadata_size, "circuit metadata")
     register = _REGISTER_V18 if version >= 18 else _REGISTER_V4 if version >= 4 else _REGISTER
     reader.need(registers * register.size, f"{registers:,} registers")
