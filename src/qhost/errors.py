@@ -24,6 +24,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     ├── JobFailed (422)                a blocking call's job failed for a reason of its own (bad circuit …)
     ├── QueueFull (503)                the bounded queue is full; retry later
     ├── StoreFull (507)                the job store's disk is full (names the directory)
+    ├── StoreBusy (503)                the job store stayed locked by another writer; retry later
     ├── ExecutorError (500)            an executor failed while running a job
     │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
     └── ClientError                    raised by our clients
@@ -54,6 +55,7 @@ __all__ = [
     "ServerError",
     "SessionClosed",
     "SessionNotFound",
+    "StoreBusy",
     "StoreFull",
     "TransportError",
     "UnknownBackend",
@@ -143,6 +145,11 @@ class JobFailed(QhostError):
 class QueueFull(QhostError):
     status = 503
     code = "queue_full"
+
+
+class StoreBusy(QhostError):
+    status = 503
+    code = "store_busy"
 
 
 class StoreFull(QhostError):
