@@ -26,6 +26,7 @@ from qhost.errors import ConfigurationError
 __all__ = [
     "DEFAULT_DATA_DIR",
     "DEFAULT_HOST",
+    "DEFAULT_HTTP_MAX_CONNECTIONS",
     "DEFAULT_HTTP_THREADS",
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_MAX_BODY_BYTES",
@@ -36,6 +37,8 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_PROCESS_WORKERS",
     "DEFAULT_QRISP_BACKEND",
+    "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_RETENTION_PARAMS_DAYS",
     "DEFAULT_THREAD_WORKERS",
     "DEFAULT_THRIFT_MAX_CONNECTIONS",
     "DEFAULT_THRIFT_THREADS",
@@ -86,11 +89,20 @@ DEFAULT_HTTP_THREADS = 16
 DEFAULT_MAX_WAIT = 30.0
 """Longest long-poll (``?wait=<seconds>``) a request may block, in seconds."""
 
+DEFAULT_HTTP_MAX_CONNECTIONS = 1000
+"""Open HTTP connections served at once (waitress's default, 100, let 100 stalled clients block the door)."""
+
 DEFAULT_THRIFT_THREADS = 16
 """Thrift door threads running calls (idle connections hold none)."""
 
 DEFAULT_THRIFT_MAX_CONNECTIONS = 1024
 """Open Thrift connections; a further one is refused with a ``queue_full`` error."""
+
+DEFAULT_RETENTION_DAYS = 30.0
+"""Days a finished job (its result and everything else) is kept after it finished; then it is deleted."""
+
+DEFAULT_RETENTION_PARAMS_DAYS = 7.0
+"""Days a finished job keeps its params (circuits, options); then only its result and metadata remain."""
 
 LEGACY_ENV: dict[str, str] = {
     "QRS_HOST": "host",
@@ -126,8 +138,11 @@ class Settings:
         worker_mode: ``"process"`` (default) or ``"thread"`` (tests; no process spawn).
         max_wait: longest long-poll in seconds.
         http_threads: waitress request threads.
+        http_max_connections: open HTTP connections served at once (further ones wait in the backlog).
         thrift_threads: Thrift door threads running calls.
         thrift_max_connections: open Thrift connections before new ones are refused.
+        retention_days: days a finished job is kept, then deleted (0: forever).
+        retention_params_days: days a finished job keeps its params, then they are dropped (0: forever).
     """
 
     host: str = DEFAULT_HOST
@@ -149,8 +164,11 @@ class Settings:
     worker_mode: str = "process"
     max_wait: float = DEFAULT_MAX_WAIT
     http_threads: int = DEFAULT_HTTP_THREADS
+    http_max_connections: int = DEFAULT_HTTP_MAX_CONNECTIONS
     thrift_threads: int = DEFAULT_THRIFT_THREADS
     thrift_max_connections: int = DEFAULT_THRIFT_MAX_CONNECTIONS
+    retention_days: float = DEFAULT_RETENTION_DAYS
+    retention_params_days: float = DEFAULT_RETENTION_PARAMS_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -211,10 +229,11 @@ _INTS = {
     "thread_workers",
     "gpu_device",
     "http_threads",
+    "http_max_connections",
     "thrift_threads",
     "thrift_max_connections",
 }
-_AT_LEAST_ONE = {"http_threads", "thrift_threads", "thrift_max_connections"}
+_AT_LEAST_ONE = {"http_threads", "http_max_connections", "thrift_threads", "thrift_max_connections"}
 _LISTS = {"executors", "api_keys"}
 
 
@@ -227,6 +246,10 @@ def _convert(key: str, value: Any) -> Any:
         if key == "thrift_port":
             return None if value in (None, "") else int(value)
         if key == "max_wait":
+            return float(value)
+        if key in ("retention_days", "retention_params_days"):
+            if float(value) < 0:
+                raise ValueError("must be 0 (keep forever) or a positive number of days")
             return float(value)
         if key == "data_dir":
             return Path(value)

@@ -21,7 +21,10 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     ├── ConflictError (409)
     │   ├── InvalidJobTransition       e.g. cancelling a completed job
     │   └── SessionClosed              a job for a session that accepts no more jobs
+    ├── JobFailed (422)                a blocking call's job failed for a reason of its own (bad circuit …)
     ├── QueueFull (503)                the bounded queue is full; retry later
+    ├── StoreFull (507)                the job store's disk is full (names the directory)
+    ├── StoreBusy (503)                the job store stayed locked by another writer; retry later
     ├── ExecutorError (500)            an executor failed while running a job
     │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
     └── ClientError                    raised by our clients
@@ -43,6 +46,7 @@ __all__ = [
     "InvalidCircuit",
     "InvalidJobTransition",
     "InvalidOption",
+    "JobFailed",
     "JobNotFound",
     "NotFound",
     "PayloadTooLarge",
@@ -51,6 +55,8 @@ __all__ = [
     "ServerError",
     "SessionClosed",
     "SessionNotFound",
+    "StoreBusy",
+    "StoreFull",
     "TransportError",
     "UnknownBackend",
 ]
@@ -131,9 +137,24 @@ class SessionClosed(ConflictError):
     code = "session_closed"
 
 
+class JobFailed(QhostError):
+    status = 422
+    code = "job_failed"
+
+
 class QueueFull(QhostError):
     status = 503
     code = "queue_full"
+
+
+class StoreBusy(QhostError):
+    status = 503
+    code = "store_busy"
+
+
+class StoreFull(QhostError):
+    status = 507
+    code = "store_full"
 
 
 class ExecutorError(QhostError):

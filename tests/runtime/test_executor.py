@@ -80,3 +80,12 @@ def test_executor_job_runs_through_the_door(app: Any, client: Any, params: dict[
     text = client.get(f"/api/v1/jobs/{job_id}/results", headers=H).get_data(True)
     result = QuantumProgramResultModel.model_validate_json(text)
     assert result.data[0].results["meas"].to_numpy().shape == (50, 2)
+
+
+def test_item_shape_claiming_billions_of_parameter_sets_is_refused(params: dict[str, Any]) -> None:
+    """A declared ``shape`` is checked before binding arrays of that size are built (tests/hostile class)."""
+    from qhost.errors import CircuitTooLarge
+
+    params["quantum_program"]["items"][0]["shape"] = [100_000, 100_000]
+    with pytest.raises(CircuitTooLarge, match=r"10,000,000,000 parameter sets, over the limit of 100,000"):
+        item_pubs(decode_executor_params(params))

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from qhost.engine.notifier import Notifier
+from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
 from qhost.engine.recovery import LOST_REASON, recover
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import JobStatus
@@ -135,7 +136,11 @@ class JobEngine:
         self._pending = [True, True]  # per route: may the store hold a job for it? (saves empty claims)
         self._notifier = Notifier()
         self._recovery = _Chore(self._recover_lost, _RECOVER_EVERY_S)
-        self._chores: tuple[_Chore, ...] = (self._recovery,)  # replaced, never mutated: read without the lock
+        self._unsaved = UnsavedOutcomes(store)
+        self._chores: tuple[_Chore, ...] = (  # replaced, never mutated: read without the lock
+            self._recovery,
+            _Chore(lambda: self._unsaved.retry(self._notifier.notify), RETRY_EVERY_S),
+        )
 
     def __repr__(self) -> str:
         return f"JobEngine({self.store!r}, worker_mode={self.worker_mode!r}, running={self._running})"
@@ -453,7 +458,7 @@ class JobEngine:
 
     def _recover_lost(self) -> None:
         with self._lock:
-            live = set(self._inflight)
+            live = set(self._inflight) | self._unsaved.ids()
         cutoff = datetime.now(UTC) - timedelta(seconds=6 * HEARTBEAT_S)
         recover(self.store, live_job_ids=live, heartbeat_before=cutoff, reason=LOST_REASON)
 
@@ -468,13 +473,11 @@ class JobEngine:
     def _finish(self, job_id: str, ok: bool, text: str) -> None:
         record = None
         try:
-            if ok:
-                record = self.store.finish_record(job_id, JobStatus.COMPLETED, result=text)
-            else:
-                record = self.store.finish_record(job_id, JobStatus.FAILED, error=text)
+            record = self._unsaved.record(job_id, ok, text)  # a full disk: kept and retried, not lost
         except Exception:  # the periodic recover() fails the job later; keep the worker serving
             log.exception("could not record the outcome of job %s", job_id)
-        self._notifier.notify(job_id, record)
+        if record is not None or job_id not in self._unsaved.ids():
+            self._notifier.notify(job_id, record)
 
     def _on_heartbeat(self, job_id: str) -> None:
         try:

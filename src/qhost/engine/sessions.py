@@ -13,6 +13,7 @@ Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they s
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,10 +27,14 @@ from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, Ses
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
 
-__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MODES", "SessionManager", "SessionRecord"]
+__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MAX_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_TTL = 28800
 """Seconds a session lives when the client does not say (IBM's default, 8 h)."""
+MAX_MAX_TTL = 30 * 24 * 3600
+"""Longest ``max_ttl`` a client may ask for, in seconds (30 days); more is a 400, nothing is stored."""
 EXPIRY_SWEEP_S = 1.0
 """How often the engine's dispatcher closes sessions past their ``max_ttl`` that nobody looked up."""
 MODES = ("dedicated", "batch")
@@ -52,7 +57,11 @@ class SessionRecord:
 
     @property
     def expires_at(self) -> datetime:
-        return self.created_at + timedelta(seconds=self.max_ttl)
+        """``created_at + max_ttl``; the end of time for a TTL past it (a row stored before the limit)."""
+        try:
+            return self.created_at + timedelta(seconds=self.max_ttl)
+        except OverflowError:
+            return datetime.max.replace(tzinfo=UTC)
 
     def is_open(self, now: datetime | None = None) -> bool:
         """True while the session takes new jobs (not closed, TTL not exceeded)."""
@@ -95,17 +104,28 @@ class SessionManager:
     def __init__(self, engine: JobEngine) -> None:
         self.engine = engine
         self.table = _table(engine.store.metadata)
+        self._broken: set[str] = set()  # sessions whose rows the sweep could not read (logged once)
         engine.store.create_tables()
         engine.every(EXPIRY_SWEEP_S, self.expire_due)
 
     def expire_due(self) -> list[str]:
-        """Close every session past its ``max_ttl`` and cancel its queued jobs; returns their ids."""
-        query = sa.select(self.table).where(self.table.c.closed_at.is_(None))
+        """Close every session past its ``max_ttl`` and cancel its queued jobs; returns their ids.
+
+        Each session is read and expired on its own: a row that cannot be read or expired (a date or TTL
+        out of range, written by an older version) is logged once and skipped, never stopping the sweep.
+        """
+        query = sa.select(self.table.c.id).where(self.table.c.closed_at.is_(None))
         with self.engine.store.reading() as conn:
-            rows = conn.execute(query).mappings().all()
-        due = [rec.id for rec in map(_record, rows) if not rec.is_open()]
-        for session_id in due:
-            self.get(session_id)
+            open_ids = list(conn.execute(query).scalars())
+        due: list[str] = []
+        for session_id in open_ids:
+            try:
+                if self.get(session_id).closed_at is not None:
+                    due.append(session_id)
+            except Exception:
+                if session_id not in self._broken:
+                    self._broken.add(session_id)
+                    log.exception("session expiry: skipping session %s, whose row cannot be read", session_id)
         return due
 
     def create(self, owner: str, backend: str, mode: str, max_ttl: int | None = None) -> SessionRecord:
@@ -113,8 +133,11 @@ class SessionManager:
         if mode not in MODES:
             raise InvalidOption(f"Unknown session mode {mode!r}; valid: {list(MODES)}")
         ttl = DEFAULT_MAX_TTL if max_ttl is None else max_ttl
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
-            raise InvalidOption(f"max_ttl must be a positive number of seconds, got {max_ttl!r}")
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 < ttl <= MAX_MAX_TTL:
+            raise InvalidOption(
+                f"max_ttl must be a whole number of seconds from 1 to {MAX_MAX_TTL} (30 days), "
+                f"got {max_ttl!r}"
+            )
         rec = SessionRecord(uuid.uuid4().hex[:20], owner, backend, mode, ttl, _now())
         with self.engine.store.transaction() as conn:
             conn.execute(self.table.insert().values(**_row(rec)))

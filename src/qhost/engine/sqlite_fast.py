@@ -16,8 +16,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
+from qhost.engine.space import store_full_errors
 from qhost.engine.status import JobStatus
 
 __all__ = [
@@ -151,7 +153,7 @@ class FastSqlite:
     @contextmanager
     def write(self) -> Iterator[_FastWriter]:
         """A ``BEGIN IMMEDIATE`` transaction under the write lock: commit on success, roll back on error."""
-        with self._write_lock:
+        with store_full_errors(str(Path(self.database).parent)), self._write_lock:
             conn = self._conn()
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -44,10 +45,11 @@ from qhost.engine.schema import (
     make_engine,
     sqlite_file,
 )
+from qhost.engine.space import store_full_errors
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.sqlite_fast import FastSqlite
 from qhost.engine.status import ALLOWED, FINAL, JobStatus
-from qhost.errors import InvalidJobTransition, JobNotFound
+from qhost.errors import InvalidJobTransition, InvalidOption, JobNotFound
 
 if TYPE_CHECKING:
     pass
@@ -70,7 +72,10 @@ def _iso(value: datetime | str | None) -> str | None:
         return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise InvalidOption(f"Date {value.isoformat()} is out of range once converted to UTC") from None
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -106,6 +111,8 @@ class SqlStore:
         self.jobs = define_jobs(self.metadata)
         self._stmt = Statements(self.jobs)
         database = sqlite_file(self.sql)
+        # where the data lives (the SQLite file's directory), as out-of-space errors name it
+        self.where = str(Path(database).parent) if database else self.sql.url.render_as_string(True)
         self._fast = None if database is None else FastSqlite(database, SQLITE_BUSY_MS, self._write_lock)
         self._hot: Any = self._fast or AlchemyHotPath(self._stmt, self.transaction, self.reading)
         self.create_tables()
@@ -126,7 +133,7 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite): commit on success, roll back on error."""
-        with self._write_lock, self.sql.begin() as conn:
+        with store_full_errors(self.where), self._write_lock, self.sql.begin() as conn:
             yield conn
 
     @contextmanager

@@ -21,10 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from qhost.errors import InputError, InvalidOption, QhostError
+from qhost.errors import CircuitTooLarge, InputError, InvalidOption, QhostError
 from qhost.protocols.ibm_runtime import Limits, _Budget, _check_qpy_version
 
-__all__ = ["SCHEMA_VERSION", "decode_executor_params", "executor_seed", "item_pubs", "result_json"]
+__all__ = [
+    "MAX_ITEM_BINDINGS",
+    "SCHEMA_VERSION",
+    "decode_executor_params",
+    "executor_seed",
+    "item_pubs",
+    "result_json",
+]
 
 SCHEMA_VERSION = "v2.0"
 """The executor params schema this server reads (what qiskit-ibm-runtime 0.51 sends)."""
@@ -110,6 +117,7 @@ def item_pubs(model: Any) -> list[Any]:
         values = item.circuit_arguments.to_numpy()
         try:
             shape = np.broadcast_shapes(values.shape[:-1], tuple(item.shape)) + values.shape[-1:]
+            _check_bindings(index, shape[:-1])
             values = np.broadcast_to(values, shape)
             pubs.append(SamplerPub.coerce((circuit, values, program.shots)))
         except QhostError:
@@ -117,6 +125,20 @@ def item_pubs(model: Any) -> list[Any]:
         except Exception as exc:  # broadcasting / binding errors are the request's fault
             raise InputError(f"executor item {index}: {exc}") from None
     return pubs
+
+
+MAX_ITEM_BINDINGS = 100_000
+"""Most parameter sets (the product of an item's ``shape``) one executor item may declare."""
+
+
+def _check_bindings(index: int, shape: tuple[int, ...]) -> None:
+    """Refuse an item whose declared ``shape`` asks for more parameter sets than ``MAX_ITEM_BINDINGS``."""
+    count = int(np.prod(shape, dtype=object)) if shape else 1
+    if count > MAX_ITEM_BINDINGS:
+        raise CircuitTooLarge(
+            f"executor item {index} declares shape {list(shape)}: {count:,} parameter sets, over the limit "
+            f"of {MAX_ITEM_BINDINGS:,} per item"
+        )
 
 
 def result_json(model: Any, pub_results: list[Any], spans: list[tuple[Any, Any]]) -> str:

@@ -16,6 +16,7 @@ import io
 import re
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +43,8 @@ from qhost.protocols.ibm_records import (
     status_json,
     usage_json,
 )
+from qhost.protocols.npy_limits import check_npy_sizes
+from qhost.protocols.qpy_limits import check_qpy_sizes
 
 if TYPE_CHECKING:
     from qiskit.transpiler import Target
@@ -134,12 +137,22 @@ def check_api_version(header: str | None) -> str:
     """Accept an ``IBM-API-Version`` in [API_VERSION_MIN, API_VERSION_MAX]; a missing one means the newest."""
     if header is None or header == "":
         return API_VERSION_MAX
-    if not _VERSION_RE.match(header) or not API_VERSION_MIN <= header <= API_VERSION_MAX:
+    in_range = API_VERSION_MIN <= header <= API_VERSION_MAX
+    if not _VERSION_RE.match(header) or not _is_date(header) or not in_range:
         raise InputError(
             f"Unsupported IBM-API-Version {header!r}; "
             f"this server supports {API_VERSION_MIN} to {API_VERSION_MAX}"
         )
     return header
+
+
+def _is_date(text: str) -> bool:
+    """Whether ``YYYY-MM-DD`` text names a real calendar day (``2024-13-45`` does not)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_job_request(body: object) -> JobRequest:
@@ -212,6 +225,7 @@ def _check_qpy_version(raw: bytes) -> None:
             f"Circuit QPY version {raw[6]} is newer than this server reads: qiskit {qiskit.__version__} "
             f"reads QPY up to version {QPY_VERSION}; upgrade the server's qiskit or send an older QPY version"
         )
+    check_qpy_sizes(raw)  # declared qubits/instructions/lengths, before qpy.load allocates for them
 
 
 def _load_circuit(value: object, budget: _Budget) -> Any:
@@ -232,6 +246,7 @@ def _load_ndarray(value: object, budget: _Budget) -> Any:
     if isinstance(value, (int, float, list)):
         return np.array(value)
     raw = budget.inflate(_b64(value, "ndarray"), "ndarray")
+    check_npy_sizes(raw)  # the declared shape against the bytes present, before np.load allocates it
     try:
         return np.load(io.BytesIO(raw), allow_pickle=False)
     except Exception as exc:  # numpy raises ValueError/OSError/EOFError on corrupt input

@@ -12,12 +12,17 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from qhost.config import Settings
+from qhost.engine.retention import Retention
+from qhost.protocols.json_input import check_depth
+from qhost.server.access_log import install_access_log
 from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
 from qhost.server.openapi import register_openapi
 from qhost.server.qrisp_api import qrisp_bp
+from qhost.server.warm import import_heavy_modules
 
 if TYPE_CHECKING:
     from flask import Response
@@ -25,9 +30,17 @@ if TYPE_CHECKING:
     from qhost.catalog import Catalog
     from qhost.engine import JobEngine
 
-__all__ = ["QhostContext", "create_app", "qhost_version"]
+__all__ = ["BoundedJSONProvider", "QhostContext", "create_app", "qhost_version"]
 
 log = logging.getLogger(__name__)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that ``request.get_json()`` refuses deep nesting (``InputError``) first."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        check_depth(s)
+        return super().loads(s, **kwargs)
 
 
 def create_app(
@@ -47,14 +60,18 @@ def create_app(
             ``app.config`` (``TESTING`` …).
     """
     settings, flask_config = _layer(settings, test_config)
+    import_heavy_modules(settings.executors)  # before any request thread could race on them
     app = Flask("qhost")
+    app.json = BoundedJSONProvider(app)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)
     app.config.from_mapping(flask_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     engine = engine if engine is not None else _make_engine(settings)
     engine.start()
+    Retention(settings.retention_days, settings.retention_params_days).install(engine)
     app.extensions["qhost"] = QhostContext(settings, engine, catalog)
     register_error_handlers(app)
+    install_access_log(app)
     app.add_url_rule("/", "status", _status)
     app.add_url_rule("/version", "version", _version)
     app.register_blueprint(qrisp_bp)

@@ -22,8 +22,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from qhost.errors import AuthError, QhostError
 from qhost.protocols.ibm_runtime import INSTANCE_CRN
+from qhost.server.errors import log_server_error
 
-__all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "load_secret", "owner_of_key"]
+__all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "key_matches", "load_secret", "owner_of_key"]
 
 TOKEN_TTL = 3600
 """Seconds an issued access token is valid."""
@@ -47,7 +48,23 @@ def load_secret(data_dir: Path) -> bytes:
 
 def owner_of_key(key: str) -> str:
     """A stable owner id for an API key that does not reveal the key."""
-    return "key-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return "key-" + hashlib.sha256(_bytes(key)).hexdigest()[:16]
+
+
+def key_matches(candidate: object, keys: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``candidate`` is one of ``keys``, compared in constant time as UTF-8 bytes.
+
+    ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters (``TypeError``), so a key such as
+    ``"ключ"`` must be compared as bytes; anything that is not a non-empty string matches nothing.
+    """
+    if not isinstance(candidate, str) or not candidate:
+        return False
+    given = _bytes(candidate)
+    return any(hmac.compare_digest(given, _bytes(key)) for key in keys)
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 class Authenticator:
@@ -67,7 +84,7 @@ class Authenticator:
         """The owner of an API key; ``AuthError`` for an unknown one (when keys are configured)."""
         if not self.enabled:
             return ""
-        if key and any(hmac.compare_digest(key, known) for known in self.api_keys):
+        if key is not None and key_matches(key, self.api_keys):
             return owner_of_key(key)
         raise AuthError("Unknown API key; use one of the keys the server was started with (--api-key)")
 
@@ -135,14 +152,16 @@ def _authenticator() -> Authenticator:
 
 @iam_bp.errorhandler(QhostError)
 def _iam_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify({"errorCode": exc.code, "errorMessage": exc.message, "context": {}}), exc.status
 
 
 @iam_bp.post("/identity/token")
 def issue_token() -> Response:
     """Swap an API key (form field ``apikey``) for an access token, like IBM Cloud IAM."""
-    apikey = request.form.get("apikey") or (request.get_json(silent=True) or {}).get("apikey")
-    return jsonify(_authenticator().issue_token(apikey))
+    body = request.get_json(silent=True) if not request.form else None
+    apikey = request.form.get("apikey") or (body.get("apikey") if isinstance(body, dict) else None)
+    return jsonify(_authenticator().issue_token(apikey if isinstance(apikey, str) else None))
 
 
 @iam_bp.post("/global-search/v3/resources/search")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from qhost.executors.base import RunFunc
 
-__all__ = ["DEFAULT_QRISP_PORT", "BackendServer"]
+__all__ = ["DEFAULT_QRISP_PORT", "BackendServer", "HTTP_CHANNEL_TIMEOUT", "waitress_options"]
 
 DEFAULT_QRISP_PORT = 9010
 """Port Qrisp's BackendServer and BackendClient default to."""
@@ -177,13 +177,43 @@ class BackendServer:
         return self.app
 
 
+HTTP_CHANNEL_TIMEOUT = 30.0
+"""Seconds an HTTP connection may send nothing (mid-request or idle) before waitress closes it."""
+
+
+def waitress_options(settings: Settings) -> dict[str, Any]:
+    """How every qhost HTTP port runs waitress: threads, and bounds that keep slow clients from blocking it.
+
+    waitress reads each request in full before a thread sees it (a slow client holds a connection, never a
+    thread); with its default 100 connections, 100 stalled clients still closed the door for everyone for
+    two minutes, hence ``http_max_connections`` (1000) and a 30 s ``channel_timeout`` checked every 5 s.
+    """
+    _raise_open_files_limit(settings.http_max_connections + settings.thrift_max_connections + 256)
+    return {
+        "threads": settings.http_threads,
+        "connection_limit": settings.http_max_connections,
+        "channel_timeout": HTTP_CHANNEL_TIMEOUT,
+        "cleanup_interval": 5,
+        "ident": "qhost",
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def _raise_open_files_limit(wanted: int) -> None:
+    """Raise the soft open-files limit towards ``wanted`` (never above the hard limit) so the bounds hold."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def _serve_on(app: Flask, sock: socket.socket, settings: Settings) -> Any:
     """A waitress server on a socket we bound ourselves (so a bind error leaks no socket and no threads)."""
     from waitress import create_server
 
-    return create_server(
-        app, sockets=[sock], threads=settings.http_threads, ident="qhost", clear_untrusted_proxy_headers=True
-    )
+    return create_server(app, sockets=[sock], **waitress_options(settings))
 
 
 def _listen_socket(host: str, port: int) -> socket.socket:

@@ -17,7 +17,7 @@ from qhost.errors import QhostError
 if TYPE_CHECKING:
     from flask import Flask, Response
 
-__all__ = ["register_error_handlers"]
+__all__ = ["log_server_error", "register_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,20 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+def log_server_error(exc: QhostError) -> None:
+    """Log a ``QhostError`` that becomes a 5xx answer, with its traceback (4xx are the client's business)."""
+    if exc.status >= 500:
+        log.error("%s answered %d %s: %s", _where(), exc.status, exc.code, exc.message, exc_info=exc)
+
+
+def _where() -> str:
+    from flask import has_request_context, request
+
+    return f"{request.method} {request.path}" if has_request_context() else "request"
+
+
 def _qhost_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify(exc.to_dict()), exc.status
 
 

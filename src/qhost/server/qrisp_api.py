@@ -16,15 +16,15 @@ says why (Qrisp's client then raises with that text; a 4xx at submit would surfa
 
 from __future__ import annotations
 
-import hmac
-import json
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from qhost.errors import AuthError, InputError, QhostError
+from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
-from qhost.server.auth import owner_of_key
+from qhost.server.auth import key_matches, owner_of_key
+from qhost.server.errors import log_server_error
 
 if TYPE_CHECKING:
     from flask import Response
@@ -39,6 +39,7 @@ qrisp_bp = Blueprint("qrisp", __name__)
 
 @qrisp_bp.errorhandler(QhostError)
 def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify(exc.to_dict()), exc.status
 
 
@@ -113,11 +114,12 @@ def _owner(ctx: QhostContext, token: str | None, *, required: bool = True) -> st
         return None
     if token is None and not required:
         return None
-    if not token or not any(hmac.compare_digest(token, key) for key in ctx.settings.api_keys):
+    if not key_matches(token, ctx.settings.api_keys):
         raise AuthError(
             "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
         )
-    return owner_of_key(token)
+    g.owner = owner_of_key(str(token))  # for the access log
+    return str(g.owner)
 
 
 def _bearer() -> str:
@@ -148,11 +150,7 @@ def _json_body() -> Any:
     Raises:
         InputError: the body is empty or not valid JSON.
     """
-    data = request.get_data(cache=True)
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise InputError("Request body must be JSON (an object); it could not be parsed") from None
+    return json_input.loads(request.get_data(cache=True), what="Request body (JSON, an object)")
 
 
 def _ctx() -> QhostContext:

@@ -23,6 +23,8 @@ from qhost.errors import ConfigurationError
 if TYPE_CHECKING:
     from flask import Flask
 
+    from qhost.config import Settings
+
 __all__ = ["QrispPorts", "parse_qrisp_ports"]
 
 
@@ -86,7 +88,7 @@ class QrispPorts:
         settings = self._ctx.settings.replace(qrisp_backend=backend, port=port)
         app = create_app(settings, engine=self._ctx.engine, catalog=self._ctx.catalog)
         app.extensions["qhost"].doors.update(self._ctx.doors)
-        server = _bind(app, self.host, port, settings.http_threads)
+        server = _bind(app, self.host, port, settings)
         thread = threading.Thread(target=server.run, name=f"qhost-qrisp-{port}", daemon=True)
         thread.start()
         self._servers.append((server, thread))
@@ -98,7 +100,7 @@ class QrispPorts:
             _close(server, thread, timeout)
 
 
-def _bind(app: Flask, host: str, port: int, threads: int) -> Any:
+def _bind(app: Flask, host: str, port: int, settings: Settings) -> Any:
     """A waitress server listening on ``host:port`` (not yet running).
 
     Raises:
@@ -106,9 +108,10 @@ def _bind(app: Flask, host: str, port: int, threads: int) -> Any:
     """
     from waitress import create_server
 
+    from qhost.server.backend_server import waitress_options
+
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="qhost",
-                             clear_untrusted_proxy_headers=True)  # fmt: skip
+        return create_server(app, host=host, port=port, **waitress_options(settings))
     except (OSError, ValueError, OverflowError) as exc:
         raise ConfigurationError(f"Cannot listen on {host}:{port} (--qrisp-port): {exc}") from None
 

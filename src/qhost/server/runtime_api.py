@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -28,7 +28,9 @@ from qhost.errors import (
     SessionNotFound,
 )
 from qhost.protocols import ibm_runtime as ibm
+from qhost.protocols import json_input
 from qhost.server.auth import Authenticator, iam_bp, load_secret
+from qhost.server.errors import log_server_error
 from qhost.server.runtime_ledgers import IDEMPOTENCY_WINDOW, IdempotencyLedger, ValidatedParams
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ def _state() -> RuntimeState:
 
 @runtime_bp.errorhandler(QhostError)
 def _qhost_error(exc: QhostError) -> tuple[Response, int]:
+    log_server_error(exc)
     return jsonify(ibm.error_json(exc)), exc.status
 
 
@@ -127,10 +130,7 @@ def _json_body() -> Any:
         raise PayloadTooLarge(
             f"Request body is larger than the limit of {_ctx().settings.max_body_bytes} bytes"
         )
-    try:
-        return json.loads(raw or b"{}")
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"Request body is not valid JSON: {type(exc).__name__}: {exc}") from None
+    return json_input.loads(raw or b"{}")
 
 
 # -- backends ---------------------------------------------------------------------------------------
@@ -327,9 +327,13 @@ def _date_arg(name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"Query parameter {name} must be an ISO 8601 date, got {raw!r}") from None
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InputError(
+            f"Query parameter {name} must be an ISO 8601 date between 0001-01-01 and 9999-12-31 in UTC, "
+            f"got {raw!r}"
+        ) from None
 
 
 def _pending_filter(raw: str | None) -> list[JobStatus] | None:

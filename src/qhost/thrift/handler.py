@@ -17,7 +17,6 @@ Job routing of Qrisp's ``run`` is the Qrisp REST door's (``QhostContext.qrisp_ta
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 import time
@@ -27,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from thrift.Thrift import TApplicationException
 
+from qhost.engine.recovery import LOST_REASON, RESTART_REASON
 from qhost.engine.spec import JobSpec
 from qhost.engine.status import JobStatus
-from qhost.errors import AuthError, ExecutorError, InvalidOption, QhostError
+from qhost.errors import AuthError, ExecutorError, InvalidOption, JobFailed, QhostError
 from qhost.protocols import thrift as proto
 from qhost.protocols.qrisp import job_inputs
 from qhost.thrift.gen import ttypes
@@ -37,7 +37,7 @@ from qhost.thrift.gen import ttypes
 if TYPE_CHECKING:
     from qhost.engine.spec import JobRecord
 
-__all__ = ["DEFAULT_RUN_TIMEOUT", "ThriftHandler", "backend_error"]
+__all__ = ["CALL", "DEFAULT_RUN_TIMEOUT", "ThriftHandler", "backend_error"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ DEFAULT_RUN_TIMEOUT = 3600.0
 
 _POLL = 0.25
 """Slice of a blocking wait, in seconds, so ``stop()`` never waits for a long job."""
+
+
+CALL = threading.local()
+"""What the current Thrift call did, for the access log: ``status`` (HTTP-like) and ``owner`` id."""
 
 
 def backend_error(exc: BaseException) -> ttypes.BackendError:
@@ -191,11 +195,12 @@ class ThriftHandler:
         settings = self.ctx.settings
         if not settings.auth_enabled:
             return None
-        if not token or not any(hmac.compare_digest(token, key) for key in settings.api_keys):
-            raise AuthError("Unknown or missing API key: pass it as the 'token' argument")
-        from qhost.server.auth import owner_of_key
+        from qhost.server.auth import key_matches, owner_of_key
 
-        return owner_of_key(token)
+        if not key_matches(token, settings.api_keys):
+            raise AuthError("Unknown or missing API key: pass it as the 'token' argument")
+        CALL.owner = owner_of_key(str(token))
+        return str(CALL.owner)
 
     def _wait(self, record: JobRecord, timeout: float) -> JobRecord:
         done = self._poll(record.id, timeout, None)
@@ -237,10 +242,17 @@ def _job_info(record: JobRecord) -> ttypes.JobInfo:
     return ttypes.JobInfo(**proto.job_info_fields(record))
 
 
+_SERVER_SIDE = (RESTART_REASON, LOST_REASON, "worker terminated unexpectedly", "job store out of space")
+"""Failure reasons that are the server's fault (5xx); any other failed job failed for its own reason."""
+
+
 def _job_failed(record: JobRecord) -> QhostError:
     if record.status == JobStatus.CANCELLED:
         return ExecutorError(f"Job {record.id} was cancelled")
-    return ExecutorError(f"Job {record.id} failed: {record.error or 'no reason recorded'}")
+    reason = record.error or "no reason recorded"
+    if reason.startswith(_SERVER_SIDE):
+        return ExecutorError(f"Job {record.id} failed: {reason}")
+    return JobFailed(f"Job {record.id} failed: {reason}")  # e.g. invalid QASM: not a server error
 
 
 @contextmanager
@@ -253,7 +265,10 @@ def _errors(*, typed: bool) -> Iterator[None]:
     except Exception as exc:
         if not isinstance(exc, QhostError):
             log.exception("thrift handler: unexpected error")
+        elif exc.status >= 500:
+            log.error("thrift call answered %d %s: %s", exc.status, exc.code, exc.message, exc_info=exc)
         error = backend_error(exc)
+        CALL.status = error.status
         if typed:
             raise error from exc
         kind = TApplicationException.INTERNAL_ERROR if error.status >= 500 else TApplicationException.UNKNOWN

@@ -8,12 +8,17 @@ the recursive ``Operation.definition`` needs), falling back to pure Python when 
 
 Bounds and limits:
 
-- ``threads`` worker threads (a fixed pool, like ``TThreadPoolServer``, but stoppable) run the calls; idle
-  connections wait in a selector and hold no thread (Qrisp's client keeps one socket open for its lifetime);
+- ``threads`` worker threads (a fixed pool, like ``TThreadPoolServer``, but stoppable) run the calls. The
+  poller thread reads every connection without blocking and hands a connection to a worker only once a
+  *whole* request message is buffered (the message's end is found by decoding the buffered bytes with the
+  C decoder; an attempt is retried as more bytes arrive, at most about as often as it costs). So a slow or
+  stalled client holds a connection, never a worker thread: 16 clients that send 3 bytes and stop (or a
+  byte every 10 s) leave every worker free for everyone else (slowloris);
 - ``max_connections`` open connections; a further one is answered with a ``TApplicationException``
   ("queue_full: …") and closed;
-- ``idle_timeout`` (1 h) closes a connection idle between calls; ``request_timeout`` (30 s) drops one that
-  stalls in the middle of a request;
+- ``idle_timeout`` (1 h) closes a connection idle between calls; ``request_timeout`` (30 s) is the
+  deadline for one request message to arrive in full, counted from its first byte (a client trickling a
+  byte every few seconds is dropped at the deadline, not kept alive by each byte);
 - ``WireLimits``: bytes per request message, bytes per string, elements per list/map. A request that
   breaks a limit or is not Thrift at all (garbage, wrong protocol) is answered with a
   ``TApplicationException(PROTOCOL_ERROR, …)`` naming the problem, and that connection is closed; the
@@ -29,18 +34,19 @@ import selectors
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from thrift.protocol.TBinaryProtocol import TBinaryProtocol, TBinaryProtocolAccelerated
+from thrift.protocol.TBinaryProtocol import TBinaryProtocol
 from thrift.protocol.TProtocol import TProtocolException
 from thrift.Thrift import TApplicationException, TMessageType
-from thrift.transport.TSocket import TSocket
-from thrift.transport.TTransport import TBufferedTransport, TTransportBase, TTransportException
+from thrift.transport.TTransport import TBufferedTransport, TTransportException
 
+from qhost.server.access_log import log_access
+from qhost.thrift.framing import Conn, WireLimits, in_protocol, message_length, socket_transport
 from qhost.thrift.gen import BackendService, ttypes
+from qhost.thrift.handler import CALL
 
-__all__ = ["DEFAULT_THRIFT_PORT", "Processor", "ThriftServer", "WireLimits"]
+__all__ = ["DEFAULT_THRIFT_PORT", "Processor", "ThriftServer", "WireLimits", "message_length"]
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +55,8 @@ DEFAULT_THRIFT_PORT = 9010
 
 _ACCEPT_POLL = 0.2
 """Seconds between checks of the stop flag while waiting for connections."""
-
-
-@dataclass(frozen=True)
-class WireLimits:
-    """Limits on what one request may carry.
-
-    Attributes:
-        max_message_bytes: bytes of one request message (16 MiB, the HTTP body limit's default).
-        max_string_bytes: bytes of one string (QASM text travels as one string).
-        max_container_items: elements of one list or map (instructions of a circuit struct).
-    """
-
-    max_message_bytes: int = 16 * 1024 * 1024
-    max_string_bytes: int = 16 * 1024 * 1024
-    max_container_items: int = 1_000_000
+_RETRY_POLL = 0.02
+"""Poll interval while a partial message waits for its next decoding attempt."""
 
 
 class Processor(BackendService.Processor):
@@ -94,61 +87,6 @@ class Processor(BackendService.Processor):
         result.write(oprot)
         oprot.writeMessageEnd()
         oprot.trans.flush()
-
-
-class _Budget(TTransportBase):
-    """The client socket, counting the bytes read since ``reset()`` and refusing more than ``limit``."""
-
-    def __init__(self, trans: TSocket, limit: int) -> None:
-        self.trans = trans
-        self.limit = limit
-        self.used = 0
-
-    def reset(self) -> None:
-        self.used = 0
-
-    def isOpen(self) -> bool:  # noqa: N802 (Thrift's name)
-        return bool(self.trans.isOpen())
-
-    def close(self) -> None:
-        self.trans.close()
-
-    def read(self, sz: int) -> bytes:
-        data: bytes = self.trans.read(sz)
-        self.used += len(data)
-        if self.used > self.limit:
-            raise TProtocolException(
-                TProtocolException.SIZE_LIMIT, f"Request larger than {self.limit} bytes (max_message_bytes)"
-            )
-        return data
-
-
-class _Conn:
-    """One client connection and its Thrift stack, kept from call to call."""
-
-    def __init__(self, sock: socket.socket, limits: WireLimits) -> None:
-        self.sock = sock
-        client = _socket_transport(sock)
-        self.budget = _Budget(client, limits.max_message_bytes)
-        self.itrans = TBufferedTransport(self.budget)
-        self.iprot = TBinaryProtocolAccelerated(
-            self.itrans,
-            strictRead=True,
-            string_length_limit=limits.max_string_bytes,
-            container_length_limit=limits.max_container_items,
-        )
-        self.oprot = TBinaryProtocolAccelerated(TBufferedTransport(client))
-        self.idle_since = time.monotonic()
-
-    def buffered(self) -> bool:
-        """Whether bytes of a next request are already read ahead (so the socket may never turn readable)."""
-        buf = self.itrans.cstringio_buf
-        with buf.getbuffer() as view:
-            return buf.tell() < view.nbytes
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
 
 
 class ThriftServer:
@@ -187,9 +125,9 @@ class ThriftServer:
         self.threads, self.max_connections = threads, max_connections
         self.idle_timeout, self.request_timeout = idle_timeout, request_timeout
         self.limits = limits or WireLimits()
-        self._ready: queue.Queue[_Conn | None] = queue.Queue()
-        self._returned: queue.Queue[_Conn] = queue.Queue()
-        self._conns: set[_Conn] = set()
+        self._ready: queue.Queue[Conn | None] = queue.Queue()
+        self._returned: queue.Queue[Conn] = queue.Queue()
+        self._conns: set[Conn] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._selector: selectors.BaseSelector | None = None
@@ -271,13 +209,15 @@ class ThriftServer:
     def _poll(self) -> None:
         try:
             while not self._stopping.is_set():
-                for key, _events in self._sel.select(timeout=_ACCEPT_POLL):
+                waiting = any(c.waiting() for c in self._watched())
+                for key, _events in self._sel.select(timeout=_RETRY_POLL if waiting else _ACCEPT_POLL):
                     self._on_readable(key)
                 self._take_back()
+                self._retry_waiting()
                 self._close_idle()
         finally:
             for key in list(self._sel.get_map().values()):
-                if isinstance(key.data, _Conn):
+                if isinstance(key.data, Conn):
                     self._close(key.data)
             self._sel.close()
             if self._listener is not None:
@@ -290,8 +230,26 @@ class ThriftServer:
             with contextlib.suppress(OSError):
                 key.fileobj.recv(4096)  # type: ignore[union-attr]
         else:
-            self._sel.unregister(key.fileobj)
-            self._ready.put(key.data)
+            conn: Conn = key.data
+            if not conn.receive():
+                self._sel.unregister(conn.sock)
+                self._close(conn)
+                return
+            self._dispatch_if_whole(conn)
+
+    def _dispatch_if_whole(self, conn: Conn) -> None:
+        """Hand ``conn`` to a worker once a whole request (or a malformed one) is buffered."""
+        if conn.take(time.monotonic()):
+            self._sel.unregister(conn.sock)
+            self._ready.put(conn)
+
+    def _watched(self) -> list[Conn]:
+        return [key.data for key in self._sel.get_map().values() if isinstance(key.data, Conn)]
+
+    def _retry_waiting(self) -> None:
+        for conn in self._watched():
+            if conn.waiting():
+                self._dispatch_if_whole(conn)
 
     def _accept(self) -> None:
         assert self._listener is not None
@@ -307,7 +265,8 @@ class ThriftServer:
             if full:
                 self._refuse(sock)
                 continue
-            conn = _Conn(sock, self.limits)
+            sock.setblocking(False)
+            conn = Conn(sock, self.limits)
             with self._lock:
                 self._conns.add(conn)
             self._sel.register(sock, selectors.EVENT_READ, conn)
@@ -319,14 +278,25 @@ class ThriftServer:
             except queue.Empty:
                 return
             conn.idle_since = time.monotonic()
+            conn.sock.setblocking(False)
             self._sel.register(conn.sock, selectors.EVENT_READ, conn)
+            if conn.buf:  # the client sent its next request while we answered this one
+                self._dispatch_if_whole(conn)
 
     def _close_idle(self) -> None:
-        oldest = time.monotonic() - self.idle_timeout
-        for key in list(self._sel.get_map().values()):
-            if isinstance(key.data, _Conn) and key.data.idle_since < oldest:
-                self._sel.unregister(key.fileobj)
-                self._close(key.data)
+        now = time.monotonic()
+        for conn in self._watched():
+            stalled = conn.started is not None and now - conn.started > self.request_timeout
+            if stalled or (not conn.buf and conn.idle_since < now - self.idle_timeout):
+                if stalled:
+                    log.info(
+                        "thrift: %s sent %d bytes of a request in %.0f s (request_timeout); closing",
+                        _peer(conn.sock),
+                        len(conn.buf),
+                        self.request_timeout,
+                    )
+                self._sel.unregister(conn.sock)
+                self._close(conn)
 
     def _wake(self) -> None:
         if self._wake_w is not None:
@@ -346,15 +316,21 @@ class ThriftServer:
             else:
                 self._close(conn)
 
-    def _serve(self, conn: _Conn) -> bool:
-        """Run the waiting request(s) of ``conn``; ``True`` when the connection stays open."""
-        conn.sock.settimeout(self.request_timeout)
+    def _serve(self, conn: Conn) -> bool:
+        """Run the buffered request of ``conn``; ``True`` when the connection stays open."""
+        conn.sock.settimeout(self.request_timeout)  # for writing the answer
+        message, error, conn.message, conn.error = conn.message, conn.error, None, None
         try:
-            while True:
-                conn.budget.reset()
-                self.processor.process(conn.iprot, conn.oprot)
-                if self._stopping.is_set() or not conn.buffered():
-                    return True
+            if error is not None:
+                raise error
+            assert message is not None
+            _trans, iprot = in_protocol(message, self.limits)
+            CALL.status, CALL.owner = 200, None
+            started = time.perf_counter()
+            self.processor.process(iprot, conn.oprot)
+            ms = (time.perf_counter() - started) * 1000
+            log_access("thrift", "CALL", _method(message), CALL.status, ms, CALL.owner)
+            return True
         except TTransportException:
             return False  # the client closed, stalled mid-request past request_timeout, or we are stopping
         except Exception as exc:  # a malformed request: tell the client what was wrong, then hang up
@@ -363,7 +339,7 @@ class ThriftServer:
             _reply_error(conn.oprot, TApplicationException.PROTOCOL_ERROR, _bad_request(exc))
             return False
 
-    def _close(self, conn: _Conn) -> None:
+    def _close(self, conn: Conn) -> None:
         with self._lock:
             self._conns.discard(conn)
         conn.close()
@@ -374,7 +350,7 @@ class ThriftServer:
         )
         sock.setblocking(True)
         sock.settimeout(1.0)
-        oprot = TBinaryProtocol(TBufferedTransport(_socket_transport(sock)))
+        oprot = TBinaryProtocol(TBufferedTransport(socket_transport(sock)))
         _reply_error(
             oprot,
             TApplicationException.INTERNAL_ERROR,
@@ -382,6 +358,14 @@ class ThriftServer:
             "(max_connections); retry later",
         )
         sock.close()
+
+
+def _method(message: bytes) -> str:
+    """The method name of a strict TBinaryProtocol message (``?`` when it cannot be read)."""
+    size = int.from_bytes(message[4:8], "big") if len(message) >= 8 else -1
+    if not 0 <= size <= 64 or len(message) < 8 + size:
+        return "?"
+    return message[8 : 8 + size].decode("utf-8", "replace")
 
 
 def _bad_request(exc: Exception) -> str:
@@ -420,12 +404,6 @@ def _drain(sock: socket.socket, seconds: float = 0.5, max_bytes: int = 64 * 1024
                 break
             seen += len(chunk)
             deadline = max(deadline, time.monotonic() + 0.1)
-
-
-def _socket_transport(sock: socket.socket) -> TSocket:
-    trans = TSocket()
-    trans.setHandle(sock)
-    return trans
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -1,0 +1,148 @@
+"""QPY sizes checked before Qiskit allocates anything for them.
+
+A QPY payload declares its sizes up front: programs in the file header; qubits, clbits, registers,
+instructions and string lengths in each circuit header (small fixed structs, ``qiskit/qpy/formats.py``).
+Qiskit's reader trusts them: a 299-byte payload claiming 2,000,000 qubits made the server build two million
+``Qubit`` objects (2.5 s, +500 MB) before the backend check refused the circuit. ``check_qpy_sizes`` reads
+those headers with ``struct`` and refuses, in microseconds, any size over ``QpyLimits`` and any size the
+payload's bytes cannot possibly hold (every instruction, register and string costs bytes), so only
+payloads whose declared sizes are plausible reach ``qpy.load``.
+
+Layout (QPY versions 1 – 18): ``FILE_HEADER`` (``!6sBBBBQ``, v10+: one more byte), a type key byte (v5+),
+a table of program offsets (v16+, ``!Q`` each), then per circuit ``CIRCUIT_HEADER`` (v1: ``!HdIIQIQ``;
+v2 – v11: ``!H1cHIIQIQ``; v12+: ``!H1cHIIQIQI``), its name, global phase and metadata, then the registers
+(``!1c?IH``; v4+: ``!1c?IH?``; v18+: ``!1c?IH?c``, each followed by its name and ``size`` bit indices:
+int64 in v4 – v17, uint32 otherwise; in v18 a contiguous register gives only its start index).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from qhost.errors import CircuitTooLarge, InvalidCircuit
+from qhost.protocols.json_input import check_depth
+
+__all__ = ["MAX_QPY_QUBITS", "QpyLimits", "check_qpy_sizes"]
+
+MAX_QPY_QUBITS = 100_000
+"""Most qubits (and clbits) a QPY circuit may declare; the backend's own limit is checked later."""
+
+_FILE_HEADER = struct.Struct("!6sBBBBQ")
+_FILE_HEADER_V10 = struct.Struct("!6sBBBBQc")
+_CIRCUIT_V1 = struct.Struct("!HdIIQIQ")
+_CIRCUIT_V2 = struct.Struct("!H1cHIIQIQ")
+_CIRCUIT_V12 = struct.Struct("!H1cHIIQIQI")
+_REGISTER = struct.Struct("!1c?IH")
+_REGISTER_V4 = struct.Struct("!1c?IH?")
+_REGISTER_V18 = struct.Struct("!1c?IH?c")
+_KNOWN_LAYOUT = 18
+"""The newest QPY version whose register layout this module knows (``qiskit/qpy/__init__.py`` history)."""
+_OFFSET = struct.Struct("!Q")
+_MIN_INSTRUCTION_BYTES = struct.calcsize("!HHHII?Hq")
+"""The smallest instruction record of any QPY version (v1's fixed part; later ones are larger)."""
+
+
+@dataclass(frozen=True)
+class QpyLimits:
+    """Caps on what one QPY payload may declare.
+
+    Attributes:
+        max_qubits: qubits per circuit (also the cap on clbits and on one register's size).
+        max_programs: circuits per payload.
+    """
+
+    max_qubits: int = MAX_QPY_QUBITS
+    max_programs: int = 10_000
+
+
+def check_qpy_sizes(raw: bytes, limits: QpyLimits | None = None) -> None:
+    """Refuse a QPY payload whose headers declare more than ``limits`` or more than its bytes can hold.
+
+    Raises:
+        CircuitTooLarge: a circuit declares more qubits/clbits than ``limits.max_qubits``.
+        InvalidCircuit: a declared count or length cannot fit in the payload (truncated or forged).
+    """
+    limits = limits or QpyLimits()
+    reader = _Reader(raw)
+    version = raw[6] if len(raw) > 6 else 0
+    header = reader.unpack(_FILE_HEADER_V10 if version >= 10 else _FILE_HEADER, "file header")
+    programs = header[5]
+    if programs > limits.max_programs:
+        raise InvalidCircuit(f"QPY payload declares {programs} circuits; the limit is {limits.max_programs}")
+    reader.need(programs * _CIRCUIT_V1.size, f"{programs} circuits")
+    if version >= 5:
+        reader.skip(1, "type key")
+    if version >= 16:
+        offsets = [reader.unpack(_OFFSET, "circuit table")[0] for _ in range(programs)]
+        for offset in offsets:
+            _check_circuit(_Reader(raw, offset), version, limits)
+    elif programs:
+        _check_circuit(reader, version, limits)  # later circuits start where this one's data ends
+
+
+def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> None:
+    if version < 2:
+        name_size, _phase, qubits, clbits, metadata_size, registers, instructions = reader.unpack(
+            _CIRCUIT_V1, "circuit header"
+        )
+        phase_size = 0
+    else:
+        fields = reader.unpack(_CIRCUIT_V12 if version >= 12 else _CIRCUIT_V2, "circuit header")
+        name_size, _kind, phase_size, qubits, clbits, metadata_size, registers, instructions = fields[:8]
+    for what, count in (("qubits", qubits), ("clbits", clbits)):
+        if count > limits.max_qubits:
+            raise CircuitTooLarge(
+                f"QPY circuit declares {count:,} {what}; the limit is {limits.max_qubits:,} per circuit"
+            )
+    reader.skip(name_size, "circuit name")
+    reader.skip(phase_size, "global phase")
+    reader.need(metadata_size, "circuit metadata")
+    check_depth(reader.raw[reader.pos : reader.pos + metadata_size], what="QPY circuit metadata (JSON)")
+    reader.skip(metadata_size, "circuit metadata")
+    register = _REGISTER_V18 if version >= 18 else _REGISTER_V4 if version >= 4 else _REGISTER
+    reader.need(registers * register.size, f"{registers:,} registers")
+    if version <= _KNOWN_LAYOUT:  # a newer layout is checked by its header sizes only
+        _check_registers(reader, version, register, registers, limits)
+        reader.need(instructions * _MIN_INSTRUCTION_BYTES, f"{instructions:,} instructions")
+    elif instructions > len(reader.raw):
+        reader.need(instructions, f"{instructions:,} instructions")
+
+
+def _check_registers(
+    reader: _Reader, version: int, layout: struct.Struct, count: int, limits: QpyLimits
+) -> None:
+    index_bytes = 8 if 4 <= version < 18 else 4  # v18 went back to uint32 indices
+    for _ in range(count):
+        fields = reader.unpack(layout, "register")
+        size, reg_name_size = fields[2], fields[3]
+        if size > limits.max_qubits:
+            raise CircuitTooLarge(f"QPY register declares {size:,} bits; the limit is {limits.max_qubits:,}")
+        reader.skip(reg_name_size, "register name")
+        contiguous = version >= 18 and fields[5] == b"\x01"  # only its start index follows
+        reader.skip((1 if contiguous else size) * index_bytes, "register bits")
+
+
+class _Reader:
+    """A cursor over the payload that refuses to read (or promise) past its end."""
+
+    def __init__(self, raw: bytes, offset: int = 0) -> None:
+        self.raw, self.pos = raw, offset
+        if offset > len(raw):
+            raise InvalidCircuit(f"Broken QPY payload: a circuit offset ({offset}) points past its end")
+
+    def need(self, size: int, what: str) -> None:
+        if size > len(self.raw) - self.pos:
+            raise InvalidCircuit(
+                f"Broken QPY payload: it declares {what}, which cannot fit in its {len(self.raw)} bytes"
+            )
+
+    def skip(self, size: int, what: str) -> None:
+        self.need(size, what)
+        self.pos += size
+
+    def unpack(self, layout: struct.Struct, what: str) -> tuple[int, ...]:
+        self.need(layout.size, what)
+        values = layout.unpack_from(self.raw, self.pos)
+        self.pos += layout.size
+        return values  # type: ignore[return-value]
