@@ -22,17 +22,28 @@ from qhost.programs import PROGRAMS, register_program  # noqa: E402
 from qhost.server.app import create_app  # noqa: E402
 from qhost.server.auth import owner_of_key  # noqa: E402
 
-if "t_console_gated" not in PROGRAMS:
-    register_program("t_console_gated", "console_programs:gated")
+for _name in ("gated", "counts"):
+    if f"t_console_{_name}" not in PROGRAMS:
+        register_program(f"t_console_{_name}", f"console_programs:{_name}")
 
 BELL = 'OPENQASM 2.0;include "qelib1.inc";qreg q[2];creg c[2];h q[0];cx q[0],q[1];measure q -> c;'
 ALICE, BOB, ADMIN = "alice-key", "bob-key", "admin-key"
 
 
-def counts_spec(owner_key: str | None = None, shots: int = 200, backend: str = "ideal@aer") -> JobSpec:
+def counts_spec(
+    owner_key: str | None = None,
+    shots: int = 200,
+    backend: str = "ideal@aer",
+    program: str = "t_console_counts",
+) -> JobSpec:
+    """A Bell-circuit job; ``program="counts"`` runs it on Aer, the default a simulator-free stand-in.
+
+    (Aer segfaults in thread mode once a process has stopped two engines that ran it, so tests that
+    need the real simulator share the one module-scoped ``aer_app``.)
+    """
     owner = owner_of_key(owner_key) if owner_key else ""
     inputs = json.dumps({"qasm": BELL, "shots": shots, "seed": 5})
-    return JobSpec(program="counts", inputs=inputs, backend=backend, owner=owner)
+    return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner)
 
 
 def gated_spec(owner_key: str | None = None) -> JobSpec:
@@ -48,7 +59,7 @@ def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert found, "page has no CSRF token"
     return found.group(1)
 
@@ -73,6 +84,17 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     for app in apps:
         app.extensions["qhost"].close(timeout=2.0)
     GATE.clear()
+
+
+@pytest.fixture(scope="session")
+def aer_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app per test session whose jobs run on the real Aer simulator (thread mode)."""
+    settings = Settings.from_env(
+        data_dir=tmp_path_factory.mktemp("aer"), worker_mode="thread", process_workers=1, executors=("aer",)
+    )
+    app = create_app(settings, test_config={"TESTING": True})
+    yield app
+    app.extensions["qhost"].close(timeout=2.0)
 
 
 @pytest.fixture

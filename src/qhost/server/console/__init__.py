@@ -5,6 +5,9 @@ A front door like the REST blueprints: it reads the engine's store and the catal
 mode alike. Everything it needs ships in this package (Jinja templates, one stylesheet, one small
 script); nothing is fetched from a CDN.
 
+May import the engine, catalog, protocols, executors' circuit helpers, config, errors and
+``qhost.server.auth`` / ``qhost.server.context``; nothing in qhost imports it but ``qhost.server.app``.
+
 Example:
     >>> app = create_app()        # registers the console (``register_console``)
     >>> # open http://127.0.0.1:8000/console
