@@ -18,8 +18,8 @@ from qhost.config import Settings
 from qhost.engine.retention import Retention
 from qhost.protocols.json_input import check_depth
 from qhost.server.access_log import install_access_log
-from qhost.server.context import QhostContext, qhost_version
 from qhost.server.console import register_console
+from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
 from qhost.server.metrics import register_metrics
 from qhost.server.openapi import register_openapi
