@@ -66,10 +66,12 @@ def configure_sessions(app: Flask, settings: Settings) -> None:
     if not app.secret_key:
         secret = settings.console_secret
         app.secret_key = secret.encode() if secret else load_secret(settings.data_dir, _SECRET_FILE)
-    app.config.setdefault("SESSION_COOKIE_NAME", COOKIE_NAME)
-    app.config.setdefault("SESSION_COOKIE_PATH", "/console")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.update(
+        SESSION_COOKIE_NAME=COOKIE_NAME,
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
 
 
 def _settings() -> Settings:
