@@ -146,8 +146,8 @@ def test_assets_are_served_from_the_package(app: Any) -> None:
     client = app.test_client()
     page = client.get("/console/workloads").text
     assets = re.findall(r'(?:href|src)="(/console/static/[^"]+)"', page)
-    assert len(assets) == 2
+    assert len(assets) == 3
     for asset in assets:
         with client.get(asset) as answer:
-            assert answer.status_code == 200 and len(answer.data) > 500
+            assert answer.status_code == 200 and len(answer.data) > 200
     assert "http://" not in page and "https://" not in page

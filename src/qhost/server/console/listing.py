@@ -125,17 +125,19 @@ def _columns(t: Table) -> list[Any]:
 
 
 def ensure_indexes(store: SqlStore) -> None:
-    """Add the console's ``(<filter column>, seq)`` indexes to the jobs table (idempotent).
+    """Add the read indexes of the console and ``/metrics`` to the jobs table (idempotent).
 
-    ``metadata.create_all`` creates indexes only with a new table, so existing databases get them here.
+    ``(<filter column>, seq)`` for each workloads filter, and ``(status, backend)`` for the per-scrape
+    ``GROUP BY``. ``metadata.create_all`` creates indexes only with a new table, so existing databases
+    get them here.
     """
     t = store.jobs
     have = {index.name for index in t.indexes}
-    for column in ("owner", "backend", "program", "session_id"):
-        name = f"ix_jobs_{column}_seq"
-        index = Index(name, t.c[column], t.c.seq) if name not in have else None
-        if index is not None:
-            index.create(store.sql, checkfirst=True)
+    wanted = {f"ix_jobs_{c}_seq": (c, "seq") for c in ("owner", "backend", "program", "session_id")}
+    wanted["ix_jobs_status_backend"] = ("status", "backend")
+    for name, columns in wanted.items():
+        if name not in have:
+            Index(name, *(t.c[c] for c in columns)).create(store.sql, checkfirst=True)
 
 
 def _conditions(t: Table, flt: Filters, scope: str | None) -> list[Any]:
