@@ -1,12 +1,14 @@
 """Geometry of the console's inline SVG drawings: counts bars, expectation values, the coupling map.
 
 The templates only place what these functions computed (no JavaScript chart library). Colours are five
-classes ``c0`` (best) … ``c4`` (worst) of a value within the device's own range, so the stylesheet owns
-the palette and every drawn value also appears in a table.
+classes ``c0`` (lowest fifth) … ``c4`` (highest fifth) of a value among the device's own values, so the
+stylesheet owns the palette and every drawn value also appears in a table. Heavy-hex devices are drawn
+as IBM draws them (rows joined by bridge qubits); others by a Kamada-Kawai layout of the coupling graph.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from typing import TYPE_CHECKING, Any
@@ -68,15 +70,17 @@ def value_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _classes(values: dict[Any, float | None]) -> dict[Any, str]:
-    """``c0``…``c4`` by where each value sits between the smallest and the largest; ``cna`` when unknown."""
-    known = [v for v in values.values() if v is not None and math.isfinite(v)]
-    lo, hi = (min(known), max(known)) if known else (0.0, 0.0)
+    """``c0`` (lowest fifth of the device's values) … ``c4`` (highest fifth); ``cna`` when unknown.
+
+    By rank, not by distance within the range: one very bad qubit would otherwise paint the rest green.
+    """
+    known = sorted(v for v in values.values() if v is not None and math.isfinite(v))
     out = {}
     for key, v in values.items():
         if v is None or not math.isfinite(v):
             out[key] = "cna"
         else:
-            out[key] = f"c{min(4, int(5 * (v - lo) / (hi - lo))) if hi > lo else 0}"
+            out[key] = f"c{min(4, 5 * bisect.bisect_left(known, v) // len(known))}"
     return out
 
 
@@ -149,7 +153,63 @@ def _edges(device: Device) -> set[tuple[int, int]]:
 
 @functools.cache
 def _layout(name: str, num_qubits: int, edges: tuple[tuple[int, int], ...]) -> dict[int, tuple[float, float]]:
-    """Qubit positions in grid units: a Kamada-Kawai layout of the coupling graph, scaled to unit edges."""
+    """Qubit positions in grid units: rows and bridges for heavy-hex devices, else Kamada-Kawai."""
+    return _rows_layout(num_qubits, edges) or _kk_layout(num_qubits, edges)
+
+
+def _chains(num_qubits: int, edge_set: set[tuple[int, int]]) -> list[list[int]]:
+    """Runs of consecutive qubit numbers joined by couplers (IBM numbers heavy-hex rows this way)."""
+    chains: list[list[int]] = []
+    for q in range(num_qubits):
+        if chains and (q - 1, q) in edge_set:
+            chains[-1].append(q)
+        else:
+            chains.append([q])
+    return chains
+
+
+def _rows_layout(
+    num_qubits: int, edges: tuple[tuple[int, int], ...]
+) -> dict[int, tuple[float, float]] | None:
+    """IBM's heavy-hex drawing: rows of qubits, each pair of rows joined by single bridge qubits.
+
+    None when the device is not numbered that way (every coupler must then be one grid step long).
+    """
+    edge_set = set(edges)
+    chains = _chains(num_qubits, edge_set)
+    rows = [c for c in chains if len(c) >= 3]
+    if len(rows) < 2:
+        return None
+    row_of = {q: r for r, row in enumerate(rows) for q in row}
+    neighbours: dict[int, list[int]] = {q: [] for q in range(num_qubits)}
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    pos: dict[int, tuple[float, float]] = {q: (float(i), 0.0) for i, q in enumerate(rows[0])}
+    for r in range(1, len(rows)):
+        offset = next(
+            (pos[u][0] - rows[r].index(v) for b in range(num_qubits) if b not in row_of
+             for u in neighbours[b] for v in neighbours[b]
+             if row_of.get(u) == r - 1 and row_of.get(v) == r and u in pos),
+            None,
+        )  # fmt: skip
+        if offset is None:
+            return None
+        pos.update({q: (offset + i, 2.0 * r) for i, q in enumerate(rows[r])})
+    for b in (q for q in range(num_qubits) if q not in row_of):
+        above = [u for u in neighbours[b] if u in pos and pos[u][1] % 2 == 0]
+        if not above:
+            return None
+        top = min(above, key=lambda u: pos[u][1])
+        pos[b] = (pos[top][0], pos[top][1] + 1.0)
+    if any(math.dist(pos[a], pos[b]) > 1.01 for a, b in edges) or len(set(pos.values())) != num_qubits:
+        return None
+    low = min(x for x, _ in pos.values())
+    return {q: (x - low, y) for q, (x, y) in pos.items()}
+
+
+def _kk_layout(num_qubits: int, edges: tuple[tuple[int, int], ...]) -> dict[int, tuple[float, float]]:
+    """A Kamada-Kawai layout of the coupling graph, scaled so that a typical coupler is one unit long."""
     import rustworkx as rx
 
     graph = rx.PyGraph()
