@@ -67,7 +67,7 @@ def test_histograms_are_computed_from_the_stored_times(app: Any, known_jobs: dic
         assert runs[(("executor", executor), ("le", "+Inf"))] == len(jobs)
     gsum = _samples(families["qhost_job_run_seconds_gsum"])[(("executor", "aer"),)]
     expected = sum((j.finished_at - j.started_at).total_seconds() for j in known_jobs["done"])
-    assert gsum == pytest.approx(expected, abs=1e-3)  # SQLite subtracts julianday values: ~0.1 ms resolution
+    assert gsum == pytest.approx(expected, abs=3e-3)  # SQLite times have millisecond resolution
     waits = _samples(families["qhost_job_queue_wait_seconds_gcount"])
     assert sum(waits.values()) == len(started)  # the cancelled job never started: no wait recorded
     aer = [s for s in families["qhost_job_run_seconds"].samples if s.labels["executor"] == "aer"]
