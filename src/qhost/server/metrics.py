@@ -170,7 +170,7 @@ Buckets = dict[str, tuple[list[float], float, float]]
 
 
 def _sqlite_buckets(conn: Any, t: Any, where: tuple[Any, ...]) -> tuple[Buckets, Buckets]:
-    """Both histograms aggregated by SQLite itself, per backend (``julianday`` works in whole milliseconds)."""
+    """Both histograms aggregated by SQLite, per backend (``julianday`` counts whole milliseconds)."""
     day = 86400.0
     began = func.julianday(t.c.started_at)
     rows = (
