@@ -3,9 +3,10 @@
 Job figures come from the store (one ``GROUP BY`` per scrape), so they are right whichever process or
 machine ran the jobs; queue-wait and run-time histograms are computed from the stored timestamps of the
 finished jobs among the ``WINDOW_JOBS`` most recently submitted (a *gauge histogram*: it describes that
-window and can go down, so use ``histogram_quantile`` on the buckets without ``rate``). Worker gauges come
-from ``engine.worker_snapshots()``; HTTP request counts are counted by this process in an
-``after_request`` hook. Nothing exposes job contents, owners or keys.
+window and can go down, so use ``histogram_quantile`` on the buckets without ``rate``). A finished job's
+times never change, so each process reads them once and keeps them while the job is in the window.
+Worker gauges come from ``engine.worker_snapshots()``; HTTP request counts are counted by this process in
+an ``after_request`` hook. Nothing exposes job contents, owners or keys.
 
 Metrics (labels in brackets):
 
@@ -27,7 +28,10 @@ after ``@`` (``run_func`` for jobs of the user callable). ``door`` is ``qrisp``,
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import platform
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -44,7 +48,7 @@ from prometheus_client.core import (
     InfoMetricFamily,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from qhost.engine.status import FINAL
 from qhost.server.auth import key_matches
@@ -98,6 +102,7 @@ class StoreCollector(Collector):
         self.engine = engine
         self.window = window
         self.versions = _versions()
+        self._durations = _Durations()
 
     def collect(self) -> Iterator[Metric]:
         start = time.perf_counter()
@@ -134,14 +139,12 @@ class StoreCollector(Collector):
         yield done
 
     def _histograms(self, store: SqlStore) -> Iterator[Metric]:
-        t = store.jobs
-        with store.reading() as conn:  # a range of the unique seq index: the newest ``window`` jobs
-            newest = conn.execute(select(func.max(t.c.seq))).scalar() or 0
-            where = (t.c.seq > newest - self.window, t.c.status.in_([s.value for s in FINAL]))
-            if store.sql.dialect.name == "sqlite":
-                waits, runs = _sqlite_buckets(conn, t, where)
-            else:
-                waits, runs = _python_buckets(conn, t, where)
+        waits: Buckets = {}
+        runs: Buckets = {}
+        for executor, wait, run in self._durations.window(store, self.window):
+            _add(waits, executor, wait)
+            if run is not None:
+                _add(runs, executor, run)
         window = f" (finished jobs among the {self.window} most recently submitted)"
         yield _gauge_histogram(
             "qhost_job_queue_wait_seconds", "Seconds from submission to start" + window, waits
@@ -165,78 +168,67 @@ class StoreCollector(Collector):
         yield done
 
 
-Buckets = dict[str, tuple[list[float], float, float]]
-"""Per executor: cumulative counts per ``BUCKETS`` bound (then +Inf), and the sum of the values."""
+Buckets = dict[str, tuple[list[float], float]]
+"""Per executor: the count in each ``BUCKETS`` bin (then above the last), and the sum of the values."""
+
+Duration = tuple[str, float, "float | None"]
+"""``(executor, queue wait, run time)`` of a finished job that started (run time None if it never ended)."""
 
 
-def _sqlite_buckets(conn: Any, t: Any, where: tuple[Any, ...]) -> tuple[Buckets, Buckets]:
-    """Both histograms aggregated by SQLite, per backend (``julianday`` counts whole milliseconds)."""
-    day = 86400.0
-    began = func.julianday(t.c.started_at)
-    rows = (
-        select(
-            t.c.backend.label("backend"),
-            func.max((began - func.julianday(t.c.created_at)) * day, 0.0).label("w"),
-            func.max((func.julianday(t.c.finished_at) - began) * day, 0.0).label("r"),
-        )
-        .where(*where, t.c.started_at.is_not(None))
-        .limit(WINDOW_JOBS * 10)  # a LIMIT keeps SQLite from flattening: each julianday runs once per row
-        .subquery()
-    )
-    columns: list[Any] = [rows.c.backend]
-    for value in (rows.c.w, rows.c.r):
-        columns += [func.count(value), func.coalesce(func.sum(value), 0.0)]
-        columns += [func.sum(case((value <= bound, 1), else_=0)) for bound in BUCKETS]
-    waits: Buckets = {}
-    runs: Buckets = {}
-    width = 2 + len(BUCKETS)
-    for row in conn.execute(select(*columns).group_by(rows.c.backend)):
-        executor = executor_of(row[0])
-        for target, part in ((waits, row[1 : 1 + width]), (runs, row[1 + width :])):
-            count, total, *cumulative = part
-            _merge(target, executor, [float(c or 0) for c in cumulative] + [float(count)], float(total))
-    return waits, runs
+class _Durations:
+    """Durations of finished jobs by ``(seq, id)``: they never change, so each is read from the store once."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, str], Duration | None] = {}
+        self._lock = threading.Lock()
+
+    def window(self, store: SqlStore, size: int) -> list[Duration]:
+        """The durations of the finished jobs among the ``size`` newest (by submission)."""
+        t = store.jobs
+        final = [s.value for s in FINAL]
+        with store.reading() as conn:
+            low = (conn.execute(select(func.max(t.c.seq))).scalar() or 0) - size
+            keys = [(seq, job_id) for seq, job_id in conn.execute(
+                select(t.c.seq, t.c.id).where(t.c.status.in_(final), t.c.seq > low))]  # fmt: skip
+            with self._lock:
+                missing = [seq for seq, job_id in keys if (seq, job_id) not in self._known]
+            fresh = {}
+            for start in range(0, len(missing), 500):
+                query = select(t.c.seq, t.c.id, t.c.backend, t.c.created_at, t.c.started_at, t.c.finished_at)
+                for seq, job_id, backend, *times in conn.execute(
+                    query.where(t.c.seq.in_(missing[start : start + 500]))
+                ):
+                    fresh[(seq, job_id)] = _duration(backend, *times)
+        with self._lock:
+            self._known.update(fresh)
+            for key in [k for k in self._known if k[0] <= low]:
+                del self._known[key]
+            return [d for d in (self._known.get(k) for k in keys) if d is not None]
 
 
-def _python_buckets(conn: Any, t: Any, where: tuple[Any, ...]) -> tuple[Buckets, Buckets]:
-    """Both histograms from the stored ISO times (databases without ``julianday``)."""
-    waits: Buckets = {}
-    runs: Buckets = {}
-    query = select(t.c.backend, t.c.created_at, t.c.started_at, t.c.finished_at).where(*where)
-    for backend, created, started, finished in conn.execute(query):
-        if started is None:
-            continue
-        executor = executor_of(backend)
-        _add(waits, executor, _seconds(created, started))
-        if finished is not None:
-            _add(runs, executor, _seconds(started, finished))
-    return waits, runs
+def _duration(
+    backend: str | None, created: str, started: str | None, finished: str | None
+) -> Duration | None:
+    if started is None:
+        return None
+    began = datetime.fromisoformat(started)
+    wait = (began - datetime.fromisoformat(created)).total_seconds()
+    run = (datetime.fromisoformat(finished) - began).total_seconds() if finished else None
+    return executor_of(backend), max(0.0, wait), None if run is None else max(0.0, run)
 
 
 def _add(target: Buckets, executor: str, value: float) -> None:
-    value = max(0.0, value)
-    cumulative = [float(value <= bound) for bound in BUCKETS] + [1.0]
-    _merge(target, executor, cumulative, value)
-
-
-def _merge(target: Buckets, executor: str, cumulative: list[float], total: float) -> None:
-    if cumulative[-1] == 0:
-        return
-    old = target.get(executor)
-    if old is not None:
-        cumulative = [a + b for a, b in zip(old[0], cumulative, strict=True)]
-        total += old[1]
-    target[executor] = (cumulative, total, 0.0)
-
-
-def _seconds(start: str, end: str) -> float:
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    """Count ``value`` in its own bucket (``_gauge_histogram`` makes the counts cumulative)."""
+    counts, total = target.get(executor) or ([0.0] * (len(BUCKETS) + 1), 0.0)
+    counts[bisect.bisect_left(BUCKETS, value)] += 1
+    target[executor] = (counts, total + value)
 
 
 def _gauge_histogram(name: str, doc: str, samples: Buckets) -> Metric:
     family = GaugeHistogramMetricFamily(name, doc, labels=["executor"])
-    for executor, (cumulative, total, _) in sorted(samples.items()):
-        bounds = [_bound(b) for b in BUCKETS] + ["+Inf"]
+    bounds = [_bound(b) for b in BUCKETS] + ["+Inf"]
+    for executor, (counts, total) in sorted(samples.items()):
+        cumulative = list(itertools.accumulate(counts))
         family.add_metric([executor], list(zip(bounds, cumulative, strict=True)), total)
     return family
 
