@@ -46,27 +46,20 @@ def value_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
     if hi - lo < 1e-12:
         lo, hi = lo - 1.0, hi + 1.0
     span = hi - lo
-    plot_h = _H - 2 * _PAD
-    slot = (_W - 2 * _PAD) / max(1, len(points))
+    left, plot_h = 64, _H - 2 * _PAD
+    slot = (_W - left - _PAD) / max(1, len(points))
 
     def y(v: float) -> float:
         return round(_PAD + (hi - v) / span * plot_h, 2)
 
     out = [
-        {"cx": round(_PAD + (i + 0.5) * slot, 2), "y": y(p["value"]), "y_lo": y(p["value"] - p["std"]),
+        {"cx": round(left + (i + 0.5) * slot, 2), "y": y(p["value"]), "y_lo": y(p["value"] - p["std"]),
          "y_hi": y(p["value"] + p["std"]), "label": p["label"], "value": p["value"], "std": p["std"]}
         for i, p in enumerate(points)
     ]  # fmt: skip
-    ticks = [{"y": y(v), "label": f"{v:.3g}"} for v in (lo, (lo + hi) / 2, hi)]
-    return {
-        "width": _W,
-        "height": _H,
-        "zero": y(0.0),
-        "points": out,
-        "ticks": ticks,
-        "left": _PAD,
-        "right": _W - _PAD,
-    }
+    ticks = [{"y": y(v), "label": f"{v:.2f}"} for v in sorted({lo, 0.0, hi})]
+    return {"width": _W, "height": _H, "zero": y(0.0), "points": out, "ticks": ticks, "left": left,
+            "right": _W - _PAD, "bottom": _H - 8}  # fmt: skip
 
 
 def _classes(values: dict[Any, float | None]) -> dict[Any, str]:
