@@ -172,11 +172,12 @@ def main() -> None:
             "job page, SamplerV2 job (GHZ-3, 2000 shots)": f"/console/jobs/{sampler_id}",
             "/metrics scrape": "/metrics",
         }
-        print("| page | median ms | max ms | bytes |\n|---|---|---|---|")
+        print("| page | first ms | median ms | max ms | bytes |\n|---|---|---|---|---|")
         with requests.Session() as session:
             for label, path in pages.items():
                 first, median, worst, size = _time(session, base + path, args.repeat)
                 print(f"| {label} | {first:.1f} | {median:.1f} | {worst:.1f} | {size} |")
+        time.sleep(0.5)  # let waitress finish the last response before its sockets close
         server.close()
 
 

@@ -192,13 +192,15 @@ class _Durations:
                 select(t.c.seq, t.c.id).where(t.c.status.in_(final), t.c.seq > low))]  # fmt: skip
             with self._lock:
                 missing = [seq for seq, job_id in keys if (seq, job_id) not in self._known]
-            fresh = {}
-            for start in range(0, len(missing), 500):
-                query = select(t.c.seq, t.c.id, t.c.backend, t.c.created_at, t.c.started_at, t.c.finished_at)
-                for seq, job_id, backend, *times in conn.execute(
-                    query.where(t.c.seq.in_(missing[start : start + 500]))
-                ):
-                    fresh[(seq, job_id)] = _duration(backend, *times)
+            query = select(t.c.seq, t.c.id, t.c.backend, t.c.created_at, t.c.started_at, t.c.finished_at)
+            if len(missing) > 200:  # the first scrape: one range read beats many IN lists
+                query = query.where(t.c.seq > low, t.c.status.in_(final))
+            else:
+                query = query.where(t.c.seq.in_(missing))
+            fresh = {
+                (seq, job_id): _duration(backend, *times)
+                for seq, job_id, backend, *times in conn.execute(query)
+            }
         with self._lock:
             self._known.update(fresh)
             for key in [k for k in self._known if k[0] <= low]:
