@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ADMIN, ALICE, BOB, counts_spec, csrf_of, gated_spec, sign_in
+from console_helpers import ADMIN, ALICE, BOB, counts_spec, csrf_of, gated_spec, sign_in
 
 from qhost.engine.status import JobStatus
 

@@ -45,7 +45,7 @@ def test_bad_api_requests_get_json_errors(app: Any, path: str, status: int, erro
 
 
 def test_cancel_of_an_unknown_job_is_404(app: Any) -> None:
-    from conftest import csrf_of
+    from console_helpers import csrf_of
 
     client = app.test_client()
     token = csrf_of(client.get("/console/workloads").text)

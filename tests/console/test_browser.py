@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN, ALICE, BOB
+from console_helpers import ADMIN, ALICE, BOB
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]
 
@@ -89,6 +89,17 @@ def wait_for(driver: Any, condition: Any, timeout: float = 60) -> Any:
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
 
 
+def _click(driver: Any, xpath: str) -> bool:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        driver.find_element(By.XPATH, xpath).click()
+    except StaleElementReferenceException:
+        return False
+    return True
+
+
 def console_errors(driver: Any) -> list[dict[str, Any]]:
     return [entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
 
@@ -151,7 +162,7 @@ def test_a_stock_client_job_appears_live_and_its_chart_renders(server: str, brow
     wait_for(browser, lambda d: d.find_elements(By.XPATH, row))
     assert browser.execute_script("return window.__notReloaded === true;")  # updated without a reload
     job.result()
-    browser.find_element(By.XPATH, row).click()
+    wait_for(browser, lambda d: _click(d, row))  # the live poll may swap the row out under the click
     bars = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#result svg.bars g.bar rect"))
     assert bars and all(bar.size["height"] > 0 for bar in bars)
     titles = [b.find_element(By.TAG_NAME, "title").get_attribute("textContent") for b in bars]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ALICE, counts_spec, gated_spec, until
+from console_helpers import ALICE, counts_spec, gated_spec, until
 from prometheus_client.parser import text_string_to_metric_families
 
 from qhost.engine import JobSpec

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from conftest import counts_spec, csrf_of, gated_spec, until
+from console_helpers import counts_spec, csrf_of, gated_spec, until
 
 from qhost.engine import JobSpec
 
