@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
     from qhost.engine.store import SqlStore
 
-__all__ = ["BUCKETS", "WINDOW_JOBS", "StoreCollector", "metrics_bp", "register_metrics"]
+__all__ = ["BUCKETS", "WINDOW_JOBS", "StoreCollector", "executor_of", "metrics_bp", "register_metrics"]
 
 WINDOW_JOBS = 5_000
 """The histograms cover the finished jobs among this many most recently submitted ones."""
@@ -139,8 +139,8 @@ class StoreCollector(Collector):
         yield done
 
     def _histograms(self, store: SqlStore) -> Iterator[Metric]:
-        waits: Buckets = {}
-        runs: Buckets = {}
+        waits: _Buckets = {}
+        runs: _Buckets = {}
         for executor, wait, run in self._durations.window(store, self.window):
             _add(waits, executor, wait)
             if run is not None:
@@ -168,10 +168,10 @@ class StoreCollector(Collector):
         yield done
 
 
-Buckets = dict[str, tuple[list[float], float]]
+_Buckets = dict[str, tuple[list[float], float]]
 """Per executor: the count in each ``BUCKETS`` bin (then above the last), and the sum of the values."""
 
-Duration = tuple[str, float, "float | None"]
+_Duration = tuple[str, float, "float | None"]
 """``(executor, queue wait, run time)`` of a finished job that started (run time None if it never ended)."""
 
 
@@ -179,10 +179,10 @@ class _Durations:
     """Durations of finished jobs by ``(seq, id)``: they never change, so each is read from the store once."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, str], Duration | None] = {}
+        self._known: dict[tuple[int, str], _Duration | None] = {}
         self._lock = threading.Lock()
 
-    def window(self, store: SqlStore, size: int) -> list[Duration]:
+    def window(self, store: SqlStore, size: int) -> list[_Duration]:
         """The durations of the finished jobs among the ``size`` newest (by submission)."""
         t = store.jobs
         final = [s.value for s in FINAL]
@@ -210,7 +210,7 @@ class _Durations:
 
 def _duration(
     backend: str | None, created: str, started: str | None, finished: str | None
-) -> Duration | None:
+) -> _Duration | None:
     if started is None:
         return None
     began = datetime.fromisoformat(started)
@@ -219,14 +219,14 @@ def _duration(
     return executor_of(backend), max(0.0, wait), None if run is None else max(0.0, run)
 
 
-def _add(target: Buckets, executor: str, value: float) -> None:
+def _add(target: _Buckets, executor: str, value: float) -> None:
     """Count ``value`` in its own bucket (``_gauge_histogram`` makes the counts cumulative)."""
     counts, total = target.get(executor) or ([0.0] * (len(BUCKETS) + 1), 0.0)
     counts[bisect.bisect_left(BUCKETS, value)] += 1
     target[executor] = (counts, total + value)
 
 
-def _gauge_histogram(name: str, doc: str, samples: Buckets) -> Metric:
+def _gauge_histogram(name: str, doc: str, samples: _Buckets) -> Metric:
     family = GaugeHistogramMetricFamily(name, doc, labels=["executor"])
     bounds = [_bound(b) for b in BUCKETS] + ["+Inf"]
     for executor, (counts, total) in sorted(samples.items()):

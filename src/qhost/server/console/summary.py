@@ -23,8 +23,10 @@ __all__ = [
     "MAX_POINTS",
     "InputSummary",
     "ResultView",
+    "histogram",
     "inputs_of",
     "result_of",
+    "values",
 ]
 
 log = logging.getLogger(__name__)

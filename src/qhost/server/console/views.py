@@ -31,7 +31,7 @@ from qhost.server.console import access, charts, listing, summary
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
 
-__all__ = ["MAX_ID_CHARS", "POLL_MS", "console_bp"]
+__all__ = ["MAX_ID_CHARS", "POLL_MS", "console_bp", "csrf_token"]
 
 POLL_MS = 2000
 """How often live parts of a page ask for fresh data, in milliseconds."""
