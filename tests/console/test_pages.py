@@ -151,3 +151,19 @@ def test_assets_are_served_from_the_package(app: Any) -> None:
         with client.get(asset) as answer:
             assert answer.status_code == 200 and len(answer.data) > 200
     assert "http://" not in page and "https://" not in page
+
+
+def test_waiting_job_page_says_how_many_are_ahead_and_the_typical_run(app: Any) -> None:
+    engine = app.extensions["qhost"].engine
+    done = [_run(app, counts_spec(backend="ideal@aer")) for _ in range(3)]
+    running = engine.submit(gated_spec())
+    until(lambda: engine.get(running.id).status.value == "running")
+    engine.submit(gated_spec())
+    third = engine.submit(gated_spec())
+    client = app.test_client()
+    page = client.get(f"/console/jobs/{third.id}").text
+    assert "1 job queued ahead of it." in page
+    median = sorted((j.finished_at - j.started_at).total_seconds() for j in done)[1]
+    assert median < 1 and f"typically run {median * 1000:.0f} ms (median of the last 3 completed)" in page
+    assert "typically run" in client.get(f"/console/jobs/{running.id}").text
+    assert 'id="job-progress"' not in client.get(f"/console/jobs/{done[0].id}").text

@@ -37,6 +37,7 @@ __all__ = [
     "job_page",
     "queue_lengths",
     "recent_sessions",
+    "waiting_view",
 ]
 
 PAGE_SIZE = 50
@@ -181,6 +182,30 @@ def _row(r: Any) -> JobRow:
         r.id, r.owner, r.program, r.backend, r.status, r.session_id,
         r.created_at, r.started_at, r.finished_at, r.worker_pid, tags,
     )  # fmt: skip
+
+
+def waiting_view(store: SqlStore, job_id: str, backend: str | None, sample: int = 50) -> dict[str, Any]:
+    """What a queued or running job's page can say about the wait: jobs queued ahead of it, and the
+    median run time of the last ``sample`` completed jobs on its backend (None when there are none)."""
+    t = store.jobs
+    runs = (
+        select(t.c.started_at, t.c.finished_at)
+        .where(t.c.backend == backend, t.c.status == JobStatus.COMPLETED.value)
+        .order_by(t.c.seq.desc())
+        .limit(sample)
+    )
+    with store.reading() as conn:
+        seq = conn.execute(select(t.c.seq).where(t.c.id == job_id)).scalar()
+        ahead = conn.execute(
+            select(func.count()).where(t.c.status == JobStatus.QUEUED.value, t.c.seq < (seq or 0))
+        ).scalar_one()
+        times = sorted(
+            (datetime.fromisoformat(f) - datetime.fromisoformat(s)).total_seconds()
+            for s, f in conn.execute(runs)
+            if s and f
+        )
+    typical = times[len(times) // 2] if times else None
+    return {"ahead": int(ahead), "typical": typical, "sample": len(times)}
 
 
 def queue_lengths(store: SqlStore) -> dict[str, int]:

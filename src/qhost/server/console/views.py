@@ -221,8 +221,11 @@ def job(job_id: str) -> str:
         summary.result_of(rec.id, rec.spec.program, rec.result) if rec.status is JobStatus.COMPLETED else None
     )
     charts_ = [_chart(pub) for pub in result.pubs] if result else []
+    waiting = (
+        None if rec.status.is_final else listing.waiting_view(_ctx().engine.store, rec.id, rec.spec.backend)
+    )
     return render_template(
-        "console/job.html", job=rec, inputs=inputs, result=result, charts=charts_,
+        "console/job.html", job=rec, inputs=inputs, result=result, charts=charts_, waiting=waiting,
         durations=_durations(rec), worker=_worker_of(rec), poll_ms=POLL_MS,
         live=url_for("console.api_job", job_id=rec.id),
     )  # fmt: skip
