@@ -111,6 +111,7 @@ def test_a_metrics_token_is_required_when_configured(make_app: Any) -> None:
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer ключ"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s"}).status_code == 401  # a prefix
     answer = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
     assert answer.status_code == 200 and "qhost_info" in answer.text
 

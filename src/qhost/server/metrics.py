@@ -273,7 +273,7 @@ def scrape() -> Response | tuple[Response, int]:
     state: _State = current_app.extensions[_EXTENSION]
     if state.token is not None:
         scheme, _, credential = (request.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not key_matches(credential.strip(), state.token):
+        if scheme.lower() != "bearer" or not key_matches(credential.strip(), (state.token,)):
             message = "GET /metrics needs 'Authorization: Bearer <token>' (the server's --metrics-token)"
             return jsonify({"error": "unauthorized", "message": message}), 401
     return Response(generate_latest(state.registry), mimetype=CONTENT_TYPE_LATEST)
