@@ -28,8 +28,8 @@ def counts_spec(
 ) -> JobSpec:
     """A Bell-circuit job; ``program="counts"`` runs it on Aer, the default a simulator-free stand-in.
 
-    (Aer segfaults in thread mode once a process has stopped two engines that ran it, so tests that
-    need the real simulator share the one module-scoped ``aer_app``.)
+    The stand-in keeps most tests free of simulator start-up; the tests that need the real simulator
+    share the one session-scoped ``aer_app``.
     """
     owner = owner_of_key(owner_key) if owner_key else ""
     inputs = json.dumps({"qasm": BELL, "shots": shots, "seed": 5})
