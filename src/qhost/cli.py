@@ -79,6 +79,23 @@ def configure_logging(level: str) -> None:
     multiple=True,
     help="Accepted API key (repeatable); none = no authentication [env QHOST_API_KEYS, comma-separated].",
 )
+@click.option(
+    "--admin-key",
+    "admin_keys",
+    multiple=True,
+    help="Key that sees and may cancel every job in the console (repeatable) [env QHOST_ADMIN_KEYS].",
+)
+@click.option(
+    "--metrics-token",
+    default=None,
+    help="Bearer token GET /metrics requires [env QHOST_METRICS_TOKEN; default: open].",
+)
+@click.option(
+    "--metrics/--no-metrics",
+    "metrics_enabled",
+    default=None,
+    help="Serve GET /metrics (Prometheus) [env QHOST_METRICS_ENABLED; default on].",
+)
 @click.option("--thrift-port", type=int, default=None, help="Also serve the Thrift door on this port.")
 @click.option(
     "--qrisp-port",
@@ -91,6 +108,7 @@ def configure_logging(level: str) -> None:
 def serve(**flags: Any) -> None:
     """Serve the Qrisp REST door (plus the IBM Runtime and Thrift doors when present) until SIGTERM/SIGINT."""
     flags["api_keys"] = flags["api_keys"] or None
+    flags["admin_keys"] = flags["admin_keys"] or None
     qrisp_ports = _qrisp_ports(flags.pop("qrisp_ports"))
     settings = _settings(flags)
     configure_logging(settings.log_level)

@@ -143,6 +143,10 @@ class Settings:
         thrift_max_connections: open Thrift connections before new ones are refused.
         retention_days: days a finished job is kept, then deleted (0: forever).
         retention_params_days: days a finished job keeps its params, then they are dropped (0: forever).
+        admin_keys: API keys whose holder sees every job in the console and may cancel any of them.
+        console_secret: key signing console session cookies (``None``: one generated per data dir).
+        metrics_token: bearer token ``GET /metrics`` requires (``None``: open).
+        metrics_enabled: serve ``GET /metrics`` at all.
     """
 
     host: str = DEFAULT_HOST
@@ -169,6 +173,10 @@ class Settings:
     thrift_max_connections: int = DEFAULT_THRIFT_MAX_CONNECTIONS
     retention_days: float = DEFAULT_RETENTION_DAYS
     retention_params_days: float = DEFAULT_RETENTION_PARAMS_DAYS
+    admin_keys: tuple[str, ...] = ()
+    console_secret: str | None = None
+    metrics_token: str | None = None
+    metrics_enabled: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -214,6 +222,11 @@ class Settings:
     def auth_enabled(self) -> bool:
         return bool(self.api_keys)
 
+    @property
+    def console_auth_enabled(self) -> bool:
+        """The console asks for a key when any API key or admin key is configured."""
+        return bool(self.api_keys or self.admin_keys)
+
 
 def _fields() -> list[dataclasses.Field[Any]]:
     return list(fields(Settings))
@@ -234,7 +247,9 @@ _INTS = {
     "thrift_max_connections",
 }
 _AT_LEAST_ONE = {"http_threads", "http_max_connections", "thrift_threads", "thrift_max_connections"}
-_LISTS = {"executors", "api_keys"}
+_LISTS = {"executors", "api_keys", "admin_keys"}
+_BOOLS = {"metrics_enabled"}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _convert(key: str, value: Any) -> Any:
@@ -255,6 +270,10 @@ def _convert(key: str, value: Any) -> Any:
             return Path(value)
         if key in _LISTS:
             return _as_tuple(value)
+        if key in _BOOLS:
+            return _as_bool(value)
+        if key in ("console_secret", "metrics_token"):
+            return None if value in (None, "") else str(value)
         if key == "log_level":
             return str(value).upper()
         if key == "worker_mode" and value not in ("process", "thread"):
@@ -262,6 +281,15 @@ def _convert(key: str, value: Any) -> Any:
         return value
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"Invalid value {value!r} for setting {key!r}: {exc}") from None
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"expected one of {list(_TRUE + _FALSE)}")
 
 
 def _as_tuple(value: Any) -> tuple[str, ...] | None:

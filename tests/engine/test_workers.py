@@ -111,3 +111,28 @@ def test_jobs_queued_behind_a_busy_worker_run_in_order_and_stay_cancellable(
     assert ended is not None and None not in starts
     assert starts == sorted(starts) and starts[0] >= ended  # type: ignore[operator,type-var]
     assert proc_engine.get(dropped.id).status is JobStatus.CANCELLED
+
+
+SNAPSHOT_KEYS = {
+    "id", "kind", "host", "pid", "queues", "gpu", "state", "current_job", "jobs_done", "last_heartbeat",
+}  # fmt: skip
+
+
+def test_worker_snapshots_show_the_busy_worker_and_jobs_done(proc_engine: JobEngine, make_spec: Spec) -> None:
+    _run(proc_engine, make_spec("warm"))
+    job = proc_engine.submit(make_spec("sleepy", inputs="1.5"))
+    _until(lambda: any(w["current_job"] == job.id for w in proc_engine.worker_snapshots()))
+    (worker,) = [w for w in proc_engine.worker_snapshots() if w["queues"] == ["programs"]]
+    assert set(worker) == SNAPSHOT_KEYS
+    assert worker["state"] == "busy" and worker["kind"] == "local" and worker["jobs_done"] == 1
+    assert worker["pid"] == json.loads(_run(proc_engine, make_spec("pid")).result or "")
+    (worker,) = [w for w in proc_engine.worker_snapshots() if w["queues"] == ["programs"]]
+    assert worker["state"] == "idle" and worker["current_job"] is None and worker["jobs_done"] == 3
+
+
+def test_thread_workers_appear_once_they_ran_a_job(engine: JobEngine, make_spec: Spec) -> None:
+    assert engine.worker_snapshots() == []
+    _run(engine, make_spec("echo"))
+    rows = engine.worker_snapshots()
+    assert len(rows) == 1 and rows[0]["jobs_done"] == 1 and rows[0]["state"] == "idle"
+    assert rows[0]["last_heartbeat"] is not None and set(rows[0]) == SNAPSHOT_KEYS

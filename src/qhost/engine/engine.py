@@ -328,6 +328,17 @@ class JobEngine:
         self.store.set_tags(job_id, tags)
         return self.store.get(job_id)
 
+    def worker_snapshots(self) -> list[dict[str, Any]]:
+        """The workers serving this engine, one dict each, for the console and ``/metrics``.
+
+        Keys: ``id``, ``kind`` (``"local"`` here; ``"rq"`` for remote workers), ``host``, ``pid``,
+        ``queues`` (list of str), ``gpu`` (str or None), ``state`` (``"idle"``/``"busy"``),
+        ``current_job`` (job id or None), ``jobs_done`` (int), ``last_heartbeat`` (ISO text or None).
+        """
+        with self._lock:
+            routes = list(self._routes)
+        return [row for pool, _ in routes for row in pool.snapshots()]
+
     def queue_length(self, backend: str | None = None) -> int:
         """Jobs queued or running (on ``backend`` if given)."""
         return self.store.count((JobStatus.QUEUED, JobStatus.RUNNING), backend)

@@ -24,14 +24,16 @@ import multiprocessing
 import os
 import queue
 import signal
+import socket
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from qhost.engine.worker_process import describe_exception, worker_main
 
@@ -47,6 +49,7 @@ __all__ = [
     "WorkerPool",
     "describe_exception",
     "describe_exit",
+    "snapshot",
     "worker_main",
 ]
 
@@ -90,6 +93,28 @@ def describe_exit(exitcode: int | None) -> str:
     return f"worker terminated unexpectedly (exit code {exitcode})"
 
 
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def snapshot(
+    worker_id: str, pid: int | None, queue_name: str, current: str | None, done: int, beat: str | None
+) -> dict[str, Any]:
+    """A worker as ``JobEngine.worker_snapshots`` reports it (the shape every dispatch mode shares)."""
+    return {
+        "id": worker_id,
+        "kind": "local",
+        "host": socket.gethostname(),
+        "pid": pid,
+        "queues": [queue_name],
+        "gpu": None,
+        "state": "busy" if current else "idle",
+        "current_job": current,
+        "jobs_done": done,
+        "last_heartbeat": beat,
+    }
+
+
 class Slot(ABC):
     """A reserved place to run one task. Call exactly one of ``run`` or ``release``."""
 
@@ -128,6 +153,10 @@ class WorkerPool(ABC):
         """Let running tasks finish for up to ``timeout`` seconds, then kill what is left."""
 
     def heartbeat_jobs(self) -> list[str]:  # pragma: no cover - default for pools without heartbeats
+        return []
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """One dict per worker (see ``JobEngine.worker_snapshots`` for the keys). Default: none."""
         return []
 
     def may_have_free_slot(self) -> bool:
@@ -177,6 +206,13 @@ class ThreadPool(WorkerPool):
         self._stopping = False
         self._idle = threading.Condition(self._lock)
         self._executor = ThreadPoolExecutor(self.size, thread_name_prefix=name)
+        self._threads: dict[str, list[Any]] = {}  # thread name -> [current job, jobs done, last beat]
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """The pool's threads that have run a job so far (threads start on first use)."""
+        with self._lock:
+            rows = sorted(self._threads.items())
+            return [snapshot(name, os.getpid(), "run_func", *state) for name, state in rows]
 
     def start(self) -> None:
         return None
@@ -198,10 +234,16 @@ class ThreadPool(WorkerPool):
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, task: Task) -> None:
+        name = threading.current_thread().name
+        with self._lock:
+            state = self._threads.setdefault(name, [None, 0, None])
+            state[0], state[2] = task.job_id, _iso_now()
         try:
             ok, text = True, self._fn(task)
         except BaseException as exc:  # noqa: B036 - a job's failure, whatever it is, must not kill the pool
             ok, text = False, describe_exception(exc)
+        with self._lock:
+            state[0], state[1], state[2] = None, state[1] + 1, _iso_now()
         try:
             self._on_done(task.job_id, ok, text)
         finally:
@@ -231,6 +273,8 @@ class _Worker(Slot):
         self.proc: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
         self.pid: int | None = None
+        self.jobs_done = 0
+        self.last_beat: str | None = None
         self._inbox: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=f"qhost-worker-{index}", daemon=True)
 
@@ -309,10 +353,18 @@ class _Worker(Slot):
                 self.current = task.job_id
         return task
 
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            current, done, beat = self.current, self.jobs_done, self.last_beat
+        return snapshot(f"qhost-worker-{self.index}", self.pid, "programs", current, done, beat)
+
     def _execute(self, task: Task) -> None:
+        self.last_beat = _iso_now()
         answer = self._exchange(task)
         with self.lock:
             killed, self.killed, self.current = self.killed, False, None
+            self.jobs_done += 1
+            self.last_beat = _iso_now()
         if killed:
             self._replace()
             return
@@ -335,6 +387,7 @@ class _Worker(Slot):
         try:
             self.conn.send((task.target, task.backend, task.inputs))
             while not wait([self.conn], timeout=HEARTBEAT_S):
+                self.last_beat = _iso_now()
                 self._pool.on_heartbeat(task.job_id)
             return self.conn.recv()  # type: ignore[no-any-return]
         except (EOFError, OSError):
@@ -441,6 +494,9 @@ class ProcessPool(WorkerPool):
 
     def may_have_free_slot(self) -> bool:
         return self.stopping or not all(worker.busy for worker in self._workers)
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        return [worker.snapshot() for worker in self._workers]
 
     def stop(self, timeout: float) -> None:
         with self._lock:

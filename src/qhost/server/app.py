@@ -18,8 +18,10 @@ from qhost.config import Settings
 from qhost.engine.retention import Retention
 from qhost.protocols.json_input import check_depth
 from qhost.server.access_log import install_access_log
+from qhost.server.console import register_console
 from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
+from qhost.server.metrics import register_metrics
 from qhost.server.openapi import register_openapi
 from qhost.server.qrisp_api import qrisp_bp
 from qhost.server.warm import import_heavy_modules
@@ -77,6 +79,8 @@ def create_app(
     app.register_blueprint(qrisp_bp)
     _register_runtime(app)
     register_openapi(app)
+    register_console(app)
+    register_metrics(app)
     return app
 
 

@@ -33,9 +33,9 @@ _TOKEN_CACHE_SIZE = 1024
 """Verified tokens remembered per ``Authenticator`` (the cache is emptied when it fills)."""
 
 
-def load_secret(data_dir: Path) -> bytes:
-    """The server's token-signing secret, created (mode 0600) on first use and reused after restarts."""
-    path = Path(data_dir) / _SECRET_FILE
+def load_secret(data_dir: Path, name: str = _SECRET_FILE) -> bytes:
+    """A server secret (file ``name`` in the data dir), created (mode 0600) once and kept across restarts."""
+    path = Path(data_dir) / name
     if path.exists():
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -87,7 +87,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         path = _openapi_path(rule.rule)
-        if rule.endpoint in _OWN or _is_duplicate(path):
+        if rule.endpoint in _OWN or _is_duplicate(path) or _is_console_page(rule.endpoint):
             continue
         for method in sorted(set(rule.methods or ()) & set(_METHODS)):
             paths.setdefault(path, {})[method.lower()] = _operation(method, path, rule)
@@ -115,6 +115,11 @@ _DESCRIPTION = (
 def _openapi_path(rule: str) -> str:
     """``/jobs/<job_id>`` → ``/jobs/{job_id}`` (converters such as ``<path:x>`` too)."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _is_console_page(endpoint: str) -> bool:
+    """The console's HTML pages are not API operations (its ``/console/api`` JSON endpoints are)."""
+    return endpoint.startswith("console.") and not endpoint.startswith("console.api_")
 
 
 def _is_duplicate(path: str) -> bool:

@@ -1,0 +1,35 @@
+"""The web console at ``/console``: devices, workloads, jobs and workers, served by qhost itself.
+
+A front door like the REST blueprints: it reads the engine's store and the catalog and calls
+``engine.cancel``; it never talks to workers directly, so it is right in the embedded and the distributed
+mode alike. Everything it needs ships in this package (Jinja templates, one stylesheet, one small
+script); nothing is fetched from a CDN.
+
+May import the engine, catalog, protocols, executors' circuit helpers, config, errors and
+``qhost.server.auth`` / ``qhost.server.context``; nothing in qhost imports it but ``qhost.server.app``.
+
+Example:
+    >>> app = create_app()        # registers the console (``register_console``)
+    >>> # open http://127.0.0.1:8000/console
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qhost.server.console.access import configure_sessions
+from qhost.server.console.listing import ensure_indexes
+from qhost.server.console.views import console_bp
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["console_bp", "register_console"]
+
+
+def register_console(app: Flask) -> None:
+    """Mount the console on ``app`` (needs ``app.extensions["qhost"]``)."""
+    ctx = app.extensions["qhost"]
+    configure_sessions(app, ctx.settings)
+    ensure_indexes(ctx.engine.store)
+    app.register_blueprint(console_bp)

@@ -1,0 +1,134 @@
+"""Who is looking at the console: API-key login, a signed session cookie, CSRF tokens.
+
+With API keys or admin keys configured (``--api-key``, ``--admin-key``), the console asks for a key once
+and keeps ``{owner, admin, csrf}`` in Flask's signed session cookie (path ``/console``, HttpOnly,
+SameSite=Lax). The owner id is the REST doors' (``qhost.server.auth.owner_of_key``), so a user sees the
+jobs they submitted with that key and nobody else's; an admin key sees and cancels every job. A cookie
+whose signature does not verify is ignored (the user is asked to log in again); one naming an owner the
+server no longer accepts is dropped. Every POST must carry the session's CSRF token (form field
+``csrf_token`` or header ``X-CSRF-Token``). Without keys, everybody is an admin and POSTs still need the
+token (so a foreign page cannot make a visitor's browser cancel jobs).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app, request, session
+
+from qhost.errors import AuthError, QhostError
+from qhost.server.auth import key_matches, load_secret, owner_of_key
+
+if TYPE_CHECKING:
+    from qhost.config import Settings
+
+__all__ = [
+    "COOKIE_NAME",
+    "CsrfError",
+    "Viewer",
+    "check_csrf",
+    "configure_sessions",
+    "csrf_token",
+    "login",
+    "logout",
+    "viewer",
+]
+
+COOKIE_NAME = "qhost_console"
+"""Name of the console's session cookie."""
+_SECRET_FILE = "console_secret"
+
+
+class CsrfError(QhostError):
+    """A state-changing console request without the session's CSRF token."""
+
+    status = 403
+    code = "csrf_failed"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request. ``scope`` is the engine's owner filter (None: every job)."""
+
+    owner: str
+    admin: bool
+    signed_in: bool
+
+    @property
+    def scope(self) -> str | None:
+        return None if self.admin else self.owner
+
+
+def configure_sessions(app: Flask, settings: Settings) -> None:
+    """Give ``app`` a session secret (settings, else one kept in the data dir) and the cookie settings."""
+    if not app.secret_key:
+        secret = settings.console_secret
+        app.secret_key = secret.encode() if secret else load_secret(settings.data_dir, _SECRET_FILE)
+    app.config.update(
+        SESSION_COOKIE_NAME=COOKIE_NAME,
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+
+
+def _settings() -> Settings:
+    return current_app.extensions["qhost"].settings  # type: ignore[no-any-return]
+
+
+def viewer() -> Viewer | None:
+    """The signed-in viewer; None when keys are configured and nobody (valid) is signed in."""
+    settings = _settings()
+    if not settings.console_auth_enabled:
+        return Viewer(owner="", admin=True, signed_in=False)
+    owner, admin = session.get("owner"), session.get("admin")
+    if not isinstance(owner, str) or not isinstance(admin, bool):
+        return None
+    keys = settings.admin_keys if admin else settings.api_keys
+    if owner not in {owner_of_key(k) for k in keys}:  # a key removed since the cookie was issued
+        session.pop("owner", None)
+        return None
+    return Viewer(owner=owner, admin=admin, signed_in=True)
+
+
+def login(key: str) -> Viewer:
+    """Sign in with an API key or admin key.
+
+    Raises:
+        AuthError: the key is none of the configured ones.
+    """
+    settings = _settings()
+    key = key.strip()
+    admin = key_matches(key, settings.admin_keys)
+    user = key_matches(key, settings.api_keys)
+    if not (admin or user):
+        raise AuthError("Unknown API key; use a key the server was started with (--api-key or --admin-key)")
+    session.clear()
+    session.update(owner=owner_of_key(key), admin=admin, csrf=secrets.token_urlsafe(24))
+    return Viewer(owner_of_key(key), admin, True)
+
+
+def logout() -> None:
+    session.clear()
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing request that does not carry this session's CSRF token.
+
+    Raises:
+        CsrfError: missing or wrong token (also when the session cookie is missing or forged).
+    """
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    token = session.get("csrf")
+    if not isinstance(token, str) or not token or not key_matches(sent, (token,)):
+        raise CsrfError("Missing or stale CSRF token: reload the page and try again")
