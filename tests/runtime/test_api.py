@@ -281,9 +281,9 @@ def test_session_past_its_max_ttl_is_closed(client: Any, wire: Any) -> None:
 def test_cancelling_a_session_cancels_its_queued_jobs(app: Any, client: Any, wire: Any) -> None:
     engine = app.extensions["qhost"].engine
     session_id = open_session(client)
-    ids = [
-        submit(client, wire.sampler_params(shots=5), session_id=session_id).get_json()["id"] for _ in range(4)
-    ]
+    # the first job (a million noisy shots) keeps the session's one-at-a-time queue busy while the close lands
+    shots = [1_000_000, 5, 5, 5]
+    ids = [submit(client, wire.sampler_params(shots=n), session_id=session_id).get_json()["id"] for n in shots]
     assert client.delete(f"/api/v1/sessions/{session_id}/close", headers=H).status_code == 204
     statuses = [wait(app, i).status for i in ids]
     assert "cancelled" in statuses and engine.get(ids[-1]).status == "cancelled"
