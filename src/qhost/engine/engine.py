@@ -34,6 +34,7 @@ from typing import Any
 from qhost.engine.notifier import Notifier
 from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
 from qhost.engine.recovery import LOST_REASON, recover
+from qhost.engine.snapshots import local_snapshots
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
@@ -152,7 +153,7 @@ class JobEngine:
         with self._lock:
             if self._running:
                 return
-            recover(self.store)
+            self._recover_at_start()
             self._recovery.last = time.monotonic()
             self._routes = [(self._program_pool(), False), (self._run_func_pool(), True)]
             for pool, _ in self._routes:
@@ -232,8 +233,12 @@ class JobEngine:
                 f"Cannot accept the job: the queue is full ({exc.args[0]} jobs queued); retry later"
             ) from None
         if created:
-            self._offer(int(spec.program == RUN_FUNC))
+            self._queued(record)
         return record
+
+    def _queued(self, record: JobRecord) -> None:
+        """A new job is in the store: tell whoever runs jobs of its kind (here: the local pools)."""
+        self._offer(int(record.spec.program == RUN_FUNC))
 
     def get(self, job_id: str, owner: str | None = None) -> JobRecord:
         """One job; ``JobNotFound`` when missing or owned by someone other than ``owner``."""
@@ -327,6 +332,15 @@ class JobEngine:
         self.store.get(job_id, owner)
         self.store.set_tags(job_id, tags)
         return self.store.get(job_id)
+
+    def worker_snapshots(self) -> list[dict[str, Any]]:
+        """One dict per worker process (shape: ``qhost.engine.snapshots``); none in thread mode."""
+        routes = self._routes
+        return local_snapshots(routes[0][0].snapshots()) if routes else []
+
+    def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
+        """The status page's ``dispatch`` entry: embedded (local workers) here."""
+        return {"mode": "embedded", "workers": len(self.worker_snapshots())}
 
     def queue_length(self, backend: str | None = None) -> int:
         """Jobs queued or running (on ``backend`` if given)."""
@@ -455,6 +469,10 @@ class JobEngine:
                 chore.fn()
             except Exception:
                 log.exception("dispatcher: housekeeping %r failed", chore.fn)
+
+    def _recover_at_start(self) -> None:
+        """Jobs a previous process left RUNNING are failed (``recovery.py``)."""
+        recover(self.store)
 
     def _recover_lost(self) -> None:
         with self._lock:
