@@ -150,10 +150,9 @@ class RqJobEngine(JobEngine):
         if record.spec.program == RUN_FUNC:
             super()._queued(record)
             return
-        if record.spec.serial_key is not None:
-            self._kick(record.spec.serial_key)
-            return
-        self._enqueue(record.id, record.spec.backend)
+        key = record.spec.serial_key
+        if key is None or any(job_id == record.id for job_id, _ in serial_heads(self.store, key)):
+            self._enqueue(record.id, record.spec.backend)  # a session's later jobs wait for their turn
 
     def _enqueue(self, job_id: str, backend: str | None) -> bool:
         try:

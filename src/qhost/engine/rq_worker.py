@@ -286,7 +286,7 @@ def worker_process(cfg: WorkerConfig) -> None:
     _RUNTIME = runtime
     runtime.pool.start()
     try:
-        worker.work(logging_level=cfg.log_level)
+        worker.work(logging_level=cfg.log_level if cfg.log_level == "DEBUG" else "WARNING")
     finally:
         runtime.pool.stop(2.0)
         store.close()

@@ -1,6 +1,6 @@
 """A test program for the distributed workers: note the run in a marker file, then sleep.
 
-Named to the workers with ``QHOST_PROGRAMS=sleep=progs:sleep`` (``tests/distributed`` on ``PYTHONPATH``).
+Named to the workers with ``QHOST_PROGRAMS=sleep=dist_progs:sleep`` (``tests/distributed`` on ``PYTHONPATH``).
 Each run appends ``<job marker> <pid>`` to the marker file *before* sleeping, so a test can count how
 often a job started (never twice) and find the process that runs it.
 """
