@@ -22,6 +22,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from dist_services import Postgres, Redis, missing_binaries  # noqa: E402
+
 QHOST = [sys.executable, "-m", "qhost"]
 
 _missing = missing_binaries()

@@ -22,7 +22,9 @@ from qhost.errors import ConfigurationError
 
 
 def _spec(tmp_path: Path, tag: str = "a", **fields: Any) -> JobSpec:
-    return JobSpec(program="sleep", backend="ideal@aer", inputs=sleep_inputs(tmp_path / "m", tag, 0.1), **fields)
+    return JobSpec(
+        program="sleep", backend="ideal@aer", inputs=sleep_inputs(tmp_path / "m", tag, 0.1), **fields
+    )
 
 
 def _queued_ids(redis_url: str, name: str = "aer") -> list[str]:
@@ -96,7 +98,12 @@ def test_status_page_reports_no_worker_online(redis_url: str, database_url: str,
     from qhost.server.app import create_app
 
     app = create_app(
-        test_config={"broker_url": redis_url, "database_url": database_url, "executors": "aer", "TESTING": True}
+        test_config={
+            "broker_url": redis_url,
+            "database_url": database_url,
+            "executors": "aer",
+            "TESTING": True,
+        }
     )
     try:
         body = app.test_client().get("/").get_json()

@@ -24,7 +24,18 @@ from qhost.engine.rq_sql import run_info
 pytestmark = pytest.mark.slow
 
 BELL = 'OPENQASM 2.0;include "qelib1.inc";qreg q[2];creg c[2];h q[0];cx q[0],q[1];measure q->c;'
-SNAPSHOT_KEYS = {"id", "kind", "host", "pid", "queues", "gpu", "state", "current_job", "jobs_done", "last_heartbeat"}
+SNAPSHOT_KEYS = {
+    "id",
+    "kind",
+    "host",
+    "pid",
+    "queues",
+    "gpu",
+    "state",
+    "current_job",
+    "jobs_done",
+    "last_heartbeat",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +68,10 @@ def _sleep(engine: RqJobEngine, marker: Path, tag: str, seconds: float, **fields
 def test_counts_results_listing_and_snapshots(cluster: tuple[RqJobEngine, str]) -> None:
     engine, db = cluster
     inputs = json.dumps({"qasm": BELL, "shots": 200, "seed": 7})
-    jobs = [engine.submit(JobSpec(program="counts", backend=b, inputs=inputs)) for b in ("ideal@aer", "fake_manila@aer")]
+    jobs = [
+        engine.submit(JobSpec(program="counts", backend=b, inputs=inputs))
+        for b in ("ideal@aer", "fake_manila@aer")
+    ]
     for job in jobs:
         record = engine.wait(job.id, 60)
         assert record.status is JobStatus.COMPLETED, record.error
@@ -70,7 +84,11 @@ def test_counts_results_listing_and_snapshots(cluster: tuple[RqJobEngine, str]) 
     assert sum(s["jobs_done"] for s in snaps) >= 2
     out = subprocess.run(
         [*QHOST, "jobs", "--database-url", db, "--json", "--state", "completed"],
-        capture_output=True, text=True, timeout=60, env=worker_env(), check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=worker_env(),
+        check=True,
     )
     rows = {r["id"]: r for r in map(json.loads, out.stdout.splitlines())}
     assert {j.id for j in jobs} <= set(rows)
@@ -99,7 +117,9 @@ def test_batch_spreads_over_both_workers(cluster: tuple[RqJobEngine, str], tmp_p
     elapsed = time.monotonic() - start
     workers = {info.worker for info in run_info(engine.store, [j.id for j in jobs]).values()}
     assert len(workers) == 2 and elapsed < 6 * 0.5
-    assert len({pid for _, pid in runs(marker)}) == 2  # one warm job process per worker, reused: no fork per job
+    assert (
+        len({pid for _, pid in runs(marker)}) == 2
+    )  # one warm job process per worker, reused: no fork per job
 
 
 def test_cancel_running_remote_job_kills_it_within_a_second(
