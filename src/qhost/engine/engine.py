@@ -34,7 +34,6 @@ from typing import Any
 from qhost.engine.notifier import Notifier
 from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
 from qhost.engine.recovery import LOST_REASON, recover
-from qhost.engine.snapshots import local_snapshots
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
@@ -333,15 +332,6 @@ class JobEngine:
         self.store.set_tags(job_id, tags)
         return self.store.get(job_id)
 
-    def worker_snapshots(self) -> list[dict[str, Any]]:
-        """One dict per worker process (shape: ``qhost.engine.snapshots``); none in thread mode."""
-        routes = self._routes
-        return local_snapshots(routes[0][0].snapshots()) if routes else []
-
-    def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
-        """The status page's ``dispatch`` entry: embedded (local workers) here."""
-        return {"mode": "embedded", "workers": len(self.worker_snapshots())}
-
     def queue_length(self, backend: str | None = None) -> int:
         """Jobs queued or running (on ``backend`` if given)."""
         return self.store.count((JobStatus.QUEUED, JobStatus.RUNNING), backend)
@@ -469,6 +459,10 @@ class JobEngine:
                 chore.fn()
             except Exception:
                 log.exception("dispatcher: housekeeping %r failed", chore.fn)
+
+    def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
+        """The status page's ``dispatch`` entry: embedded (local worker processes) here."""
+        return {"mode": "embedded", "process_workers": self.process_workers}
 
     def _recover_at_start(self) -> None:
         """Jobs a previous process left RUNNING are failed (``recovery.py``)."""

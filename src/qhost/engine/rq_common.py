@@ -129,7 +129,9 @@ def connect_broker(url: str, *, check: bool = True) -> Any:
     try:
         conn.ping()
     except redis.AuthenticationError as exc:
-        hint = "" if urlsplit(url).password else "; add the password to the URL (redis://:PASSWORD@host:port/0)"
+        hint = (
+            "" if urlsplit(url).password else "; add the password to the URL (redis://:PASSWORD@host:port/0)"
+        )
         raise ConfigurationError(f"Broker {shown} refused the credentials: {exc}{hint}") from None
     except redis.ResponseError as exc:
         hint = "; add the password to the URL (redis://:PASSWORD@host:port/0)" if "NOAUTH" in str(exc) else ""

@@ -27,7 +27,14 @@ from qhost.engine.rq_worker import WorkerConfig, worker_process
 from qhost.engine.store import SqlStore
 from qhost.errors import ConfigurationError
 
-__all__ = ["check_database", "check_versions", "run_workers", "worker_configs"]
+__all__ = [
+    "broker_connection",
+    "check_database",
+    "check_versions",
+    "run_workers",
+    "signal_process",
+    "worker_configs",
+]
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,16 @@ from qhost.engine.spec import JobRecord
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore, utcnow
 
-__all__ = ["RunInfo", "claim", "queued_heads", "run_info", "runs_table", "serial_heads", "stale_running"]
+__all__ = [
+    "RunInfo",
+    "claim",
+    "queued_heads",
+    "run_info",
+    "running_ids",
+    "runs_table",
+    "serial_heads",
+    "stale_running",
+]
 
 _Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
 _TABLE = "job_runs"

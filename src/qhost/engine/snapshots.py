@@ -1,4 +1,4 @@
-"""``JobEngine.worker_snapshots()``: one dict per worker, the same shape in both modes.
+"""``JobEngine.worker_snapshots()`` for the distributed workers: one dict per worker, the embedded shape.
 
 Keys (the web console codes against exactly these): ``id``, ``kind`` (``"local"`` or ``"rq"``), ``host``,
 ``pid``, ``queues`` (list of str), ``gpu`` (str or None), ``state`` (``"starting"``, ``"idle"``, ``"busy"``,
@@ -8,17 +8,10 @@ Keys (the web console codes against exactly these): ``id``, ``kind`` (``"local"`
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from qhost.engine.workers import WorkerState
-
-__all__ = ["LOCAL_QUEUE", "local_snapshots", "snapshot"]
-
-LOCAL_QUEUE = "local"
-"""The queue name local worker processes report (they serve every program of their server)."""
+__all__ = ["snapshot"]
 
 
 def snapshot(
@@ -48,23 +41,3 @@ def snapshot(
         "jobs_done": int(jobs_done),
         "last_heartbeat": beat,
     }
-
-
-def local_snapshots(states: Iterable[WorkerState]) -> list[dict[str, Any]]:
-    """Snapshots of the embedded engine's worker processes."""
-    host = socket.gethostname()
-    return [
-        snapshot(
-            id=f"local-{s.index}",
-            kind="local",
-            host=host,
-            pid=s.pid,
-            queues=[LOCAL_QUEUE],
-            gpu=None,
-            state=s.state,
-            current_job=s.current_job,
-            jobs_done=s.jobs_done,
-            last_heartbeat=None if s.last_seen is None else datetime.fromtimestamp(s.last_seen, UTC),
-        )
-        for s in states
-    ]

@@ -45,7 +45,6 @@ __all__ = [
     "Task",
     "ThreadPool",
     "WorkerPool",
-    "WorkerState",
     "describe_exception",
     "describe_exit",
     "worker_main",
@@ -64,18 +63,6 @@ DoneCallback = Callable[[str, bool, str], None]
 
 NextCallback = Callable[["Slot"], "Task | None"]
 """``take_next(slot)``: claim the next job for a worker that just finished one (None: go idle)."""
-
-
-@dataclass(frozen=True)
-class WorkerState:
-    """One worker of a pool as ``JobEngine.worker_snapshots`` reports it."""
-
-    index: int
-    pid: int | None
-    state: str  # "starting", "idle" or "busy"
-    current_job: str | None
-    jobs_done: int
-    last_seen: float | None  # time.time() of its last job end, heartbeat or start
 
 
 @dataclass(frozen=True)
@@ -141,10 +128,6 @@ class WorkerPool(ABC):
         """Let running tasks finish for up to ``timeout`` seconds, then kill what is left."""
 
     def heartbeat_jobs(self) -> list[str]:  # pragma: no cover - default for pools without heartbeats
-        return []
-
-    def snapshots(self) -> list[WorkerState]:
-        """What each worker is doing now (pools without separate workers report none)."""
         return []
 
     def may_have_free_slot(self) -> bool:
@@ -248,8 +231,6 @@ class _Worker(Slot):
         self.proc: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
         self.pid: int | None = None
-        self.jobs_done = 0
-        self.last_seen: float | None = None
         self._inbox: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=f"qhost-worker-{index}", daemon=True)
 
@@ -264,7 +245,6 @@ class _Worker(Slot):
         proc.start()
         child.close()
         self.proc, self.conn, self.pid = proc, parent, proc.pid
-        self.last_seen = time.time()
 
     def start(self) -> None:
         self._thread.start()
@@ -333,8 +313,6 @@ class _Worker(Slot):
         answer = self._exchange(task)
         with self.lock:
             killed, self.killed, self.current = self.killed, False, None
-            self.jobs_done += 1
-            self.last_seen = time.time()
         if killed:
             self._replace()
             return
@@ -357,7 +335,6 @@ class _Worker(Slot):
         try:
             self.conn.send((task.target, task.backend, task.inputs))
             while not wait([self.conn], timeout=HEARTBEAT_S):
-                self.last_seen = time.time()
                 self._pool.on_heartbeat(task.job_id)
             return self.conn.recv()  # type: ignore[no-any-return]
         except (EOFError, OSError):
@@ -464,15 +441,6 @@ class ProcessPool(WorkerPool):
 
     def may_have_free_slot(self) -> bool:
         return self.stopping or not all(worker.busy for worker in self._workers)
-
-    def snapshots(self) -> list[WorkerState]:
-        out = []
-        for w in self._workers:
-            with w.lock:
-                current = w.current
-            state = "starting" if w.proc is None else "busy" if current is not None else "idle"
-            out.append(WorkerState(w.index, w.pid, state, current, w.jobs_done, w.last_seen))
-        return out
 
     def stop(self, timeout: float) -> None:
         with self._lock:

@@ -20,8 +20,8 @@ from qhost.errors import InvalidOption
 
 __all__ = [
     "PROGRAMS",
-    "RUN_FUNC",
     "PROGRAMS_ENV",
+    "RUN_FUNC",
     "load_target",
     "programs_from_env",
     "register_program",
