@@ -228,6 +228,13 @@ class QhostWorker(SimpleWorker):
         """RQ's stop-job / kill-horse / cold shutdown: kill the child running the current job."""
         self.runtime.stop(self.get_current_job_id())
 
+    def handle_exception(self, job: Any, *exc_info: Any) -> None:
+        """A cancelled job is no error: one log line instead of RQ's traceback."""
+        if exc_info and exc_info[0] is StoppedOnRequest:
+            self.log.info("job %s stopped on request (cancelled)", job.id)
+            return
+        super().handle_exception(job, *exc_info)
+
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
         """Monitoring interval + 60 s, also for jobs without a timeout (SimpleWorker would say 420 s),
         so ``StartedJobRegistry.cleanup()`` notices a dead worker's job in time."""
