@@ -40,7 +40,7 @@ def register(main: click.Group) -> None:
     help="Job store URL [env QHOST_DATABASE_URL].",
 )
 @click.option(
-    "--queue", "queues", multiple=True, required=True, help="Executor queue to serve, e.g. aer (repeatable)."
+    "--queue", "queues", multiple=True, required=True, help="Executor queue(s) to serve, e.g. aer or aer,ddsim (repeatable)."
 )
 @click.option("-n", "count", type=int, default=1, show_default=True, help="Worker processes (CPU).")
 @click.option(
@@ -81,7 +81,7 @@ def worker(**opts: Any) -> None:
         base = WorkerConfig(
             broker_url=opts["broker_url"],
             database_url=opts["database_url"],
-            queues=tuple(opts["queues"]),
+            queues=tuple(q.strip() for value in opts["queues"] for q in value.split(",") if q.strip()),
             heartbeat_s=opts["heartbeat"] or DEFAULT_HEARTBEAT_S,
             memory_limit_mb=opts["memory_limit_mb"],
             log_level=opts["log_level"].upper(),
