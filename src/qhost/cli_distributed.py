@@ -40,7 +40,11 @@ def register(main: click.Group) -> None:
     help="Job store URL [env QHOST_DATABASE_URL].",
 )
 @click.option(
-    "--queue", "queues", multiple=True, required=True, help="Executor queue(s) to serve, e.g. aer or aer,ddsim (repeatable)."
+    "--queue",
+    "queues",
+    multiple=True,
+    required=True,
+    help="Executor queue(s) to serve, e.g. aer or aer,ddsim (repeatable).",
 )
 @click.option("-n", "count", type=int, default=1, show_default=True, help="Worker processes (CPU).")
 @click.option(
