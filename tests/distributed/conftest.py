@@ -60,7 +60,7 @@ def database_url(postgres: Postgres) -> str:
 def worker_env() -> dict[str, str]:
     """Environment of worker (and server) processes: the test program ``sleep`` importable."""
     path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return dict(os.environ, PYTHONPATH=path, QHOST_PROGRAMS="sleep=dist_progs:sleep")
+    return dict(os.environ, PYTHONPATH=path, QHOST_PROGRAMS="sleep=dist_progs:sleep,env=dist_progs:env")
 
 
 class Procs:

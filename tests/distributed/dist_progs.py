@@ -18,3 +18,8 @@ def sleep(backend: str | None, inputs: str) -> str:
         out.write(f"{args['tag']} {os.getpid()}\n")
     time.sleep(float(args["seconds"]))
     return json.dumps({"slept": args["seconds"], "tag": args["tag"], "pid": os.getpid()})
+
+
+def env(backend: str | None, inputs: str) -> str:
+    """Which GPU the job's process was given (``CUDA_VISIBLE_DEVICES``), and its pid."""
+    return json.dumps({"cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "pid": os.getpid()})
