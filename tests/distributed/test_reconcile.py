@@ -113,3 +113,19 @@ def test_status_page_reports_no_worker_online(redis_url: str, database_url: str,
     assert body["dispatch"]["mode"] == "rq"
     assert body["dispatch"]["queues"]["aer"]["state"] == "no worker online"
     assert "@" not in body["dispatch"]["broker"] or ":***@" in body["dispatch"]["broker"]
+
+
+def test_running_job_rq_reports_failed_ends_failed(engine: Any, redis_url: str, tmp_path: Path) -> None:
+    job = engine.submit(_spec(tmp_path))
+    t = engine.store.jobs
+    fresh = datetime.now(UTC).isoformat()
+    with engine.store.transaction() as conn:  # claimed, heartbeat fresh ...
+        conn.execute(sa.update(t).where(t.c.id == job.id).values(status="running", heartbeat_at=fresh))
+    rq_job = Job.fetch(job.id, connection=connect_broker(redis_url), serializer=JSONSerializer)
+    assert engine.reconcile()["failed"] == []  # still queued/started in RQ: left alone
+    rq_job.set_status("failed")  # ... but RQ gave up on it (e.g. StartedJobRegistry cleanup)
+    assert engine.reconcile()["failed"] == [job.id]
+    record = engine.get(job.id)
+    assert record.status is JobStatus.FAILED and record.error.startswith(
+        "worker lost: RQ reports the job failed"
+    )

@@ -137,3 +137,20 @@ def test_cancel_running_remote_job_kills_it_within_a_second(
     follow = _sleep(engine, marker, "next", 0.1)  # the worker goes on
     assert engine.wait(follow.id, 60).status is JobStatus.COMPLETED
     assert engine.get(job.id).status is JobStatus.CANCELLED  # the kill did not turn it into a failure
+
+
+def test_server_notices_a_worker_of_another_version(cluster: tuple[RqJobEngine, str]) -> None:
+    from qhost.engine.rq_common import software_versions
+    from qhost.engine.rq_status import version_mismatches
+
+    engine, _ = cluster
+    mine = software_versions()
+    assert version_mismatches(engine._redis, mine) == {}
+    name = engine.worker_snapshots()[0]["id"]
+    engine._redis.hset(f"rq:worker:{name}", "qiskit_version", "0.1.0")
+    try:
+        assert version_mismatches(engine._redis, mine) == {
+            name: [f"qiskit 0.1.0 there, {mine['qiskit']} here"]
+        }
+    finally:
+        engine._redis.hset(f"rq:worker:{name}", "qiskit_version", mine["qiskit"])

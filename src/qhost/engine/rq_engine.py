@@ -46,7 +46,7 @@ from qhost.engine.rq_common import (
     software_versions,
 )
 from qhost.engine.rq_sql import queued_heads, running_ids, serial_heads, stale_running
-from qhost.engine.rq_status import queue_report, rq_worker_snapshots
+from qhost.engine.rq_status import queue_report, rq_worker_snapshots, version_mismatches
 from qhost.engine.spec import JobRecord
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
@@ -113,6 +113,7 @@ class RqJobEngine(JobEngine):
         self._recovery.every_s = reconcile_every_s
         self._redis: Any = None
         self._listener: threading.Thread | None = None
+        self._warned: set[str] = set()
 
     def __repr__(self) -> str:
         return f"RqJobEngine({self.store!r}, broker={redact_url(self.broker_url)!r}, running={self._running})"
@@ -134,6 +135,8 @@ class RqJobEngine(JobEngine):
         if self._listener is not None:
             self._listener.join(timeout=2.0)
             self._listener = None
+        if self._redis is not None:
+            self._redis.close()
 
     def _program_pool(self) -> WorkerPool:
         return _RemotePool()
@@ -239,6 +242,7 @@ class RqJobEngine(JobEngine):
                 name, connection=self._redis, job_class=SafeJob, serializer=JSONSerializer
             )
             registry.cleanup()
+        self._warn_versions()
         failed = self._fail_lost()
         enqueued = []
         heads = queued_heads(self.store, grace_s, _LOCAL)
@@ -250,6 +254,13 @@ class RqJobEngine(JobEngine):
             log.warning("reconcile: failed %s (worker lost), enqueued %s again", failed, enqueued)
         return {"failed": failed, "enqueued": enqueued}
 
+    def _warn_versions(self) -> None:
+        """Log once per worker whose qhost or qiskit version differs from this server's."""
+        for name, diffs in version_mismatches(self._redis, software_versions()).items():
+            if name not in self._warned:
+                self._warned.add(name)
+                log.warning("worker %s runs other versions than this server: %s", name, "; ".join(diffs))
+
     def _fail_lost(self) -> list[str]:
         cutoff = datetime.now(UTC) - timedelta(seconds=self.lost_after_s)
         reasons = dict.fromkeys(stale_running(self.store, cutoff, _LOCAL), LOST_REASON)
@@ -257,7 +268,7 @@ class RqJobEngine(JobEngine):
         for job_id, job in zip(running, Job.fetch_many(running, self._redis, JSONSerializer), strict=True):
             status = None if job is None else job.get_status(refresh=False)
             if status in (RqStatus.FAILED, RqStatus.STOPPED, RqStatus.CANCELED):
-                reasons[job_id] = f"worker lost: RQ reports the job {status} ({_rq_reason(job)})"
+                reasons[job_id] = f"worker lost: RQ reports the job {status.value} ({_rq_reason(job)})"
         failed = []
         for job_id, reason in reasons.items():
             record = self.store.finish_record(job_id, JobStatus.FAILED, error=reason)

@@ -122,14 +122,12 @@ def run_workers(configs: Sequence[WorkerConfig], stop: threading.Event | None = 
     while not stop.is_set():
         for i, cfg in enumerate(configs):
             proc = procs[i]
-            if proc is not None and proc.is_alive():
+            if proc is not None and (proc.is_alive() or time.monotonic() - started[i] < _RESTART_DELAY_S):
                 continue
             if proc is not None:
                 log.warning(
                     "worker process %s ended (exit code %s); starting another", proc.pid, proc.exitcode
                 )
-                if time.monotonic() - started[i] < _RESTART_DELAY_S:
-                    continue
             procs[i] = ctx.Process(target=worker_process, args=(cfg,), name=f"qhost-rq-worker-{i}")
             procs[i].start()
             started[i] = time.monotonic()
@@ -138,12 +136,18 @@ def run_workers(configs: Sequence[WorkerConfig], stop: threading.Event | None = 
 
 
 def _stop_all(procs: list[Any], hard: threading.Event) -> None:
+    """SIGTERM: RQ's warm shutdown (finish the current job). After a second signal to the launcher, a
+    second SIGTERM: RQ's cold shutdown (kill the job, record it failed). SIGKILL only if that hangs."""
     for proc in procs:
         if proc.is_alive() and proc.pid is not None:
-            signal_process(proc.pid, signal.SIGTERM)  # RQ: finish the current job, then stop
+            signal_process(proc.pid, signal.SIGTERM)
+    while any(p.is_alive() for p in procs) and not hard.wait(0.2):
+        pass
     for proc in procs:
-        while proc.is_alive() and not hard.is_set():
-            proc.join(0.5)
+        if proc.is_alive() and proc.pid is not None:
+            signal_process(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        proc.join(10)
         if proc.is_alive():
             proc.kill()
             proc.join(5)

@@ -18,7 +18,7 @@ from rq.worker import Worker
 from qhost.engine.rq_common import SafeJob, connect_broker
 from qhost.engine.snapshots import snapshot
 
-__all__ = ["NO_WORKER", "queue_report", "queue_workers", "rq_worker_snapshots"]
+__all__ = ["NO_WORKER", "queue_report", "queue_workers", "rq_worker_snapshots", "version_mismatches"]
 
 NO_WORKER = "no worker online"
 """A queue's state when no responsive worker serves it."""
@@ -79,3 +79,26 @@ def queue_report(conn: Any, queues: Iterable[str] = ()) -> dict[str, dict[str, A
 def queue_workers(broker_url: str, queues: Iterable[str]) -> dict[str, int]:
     """Responsive workers per queue, straight from the broker (``ConfigurationError`` if unreachable)."""
     return _counts(connect_broker(broker_url), queues)
+
+
+def version_mismatches(conn: Any, mine: dict[str, str]) -> dict[str, list[str]]:
+    """Workers whose recorded qhost/qiskit versions differ from ``mine``.
+
+    Returns ``{worker name: ["qhost A there, B here", ...]}``.
+    """
+    workers = Worker.all(connection=conn, job_class=SafeJob, serializer=JSONSerializer)
+    fields = [f"{package}_version" for package in mine]
+    with conn.pipeline() as pipe:
+        for w in workers:
+            pipe.hmget(w.key, *fields)
+        rows = pipe.execute()
+    out = {}
+    for w, values in zip(workers, rows, strict=True):
+        diffs = [
+            f"{package} {value.decode()} there, {mine[package]} here"
+            for package, value in zip(mine, values, strict=True)
+            if value is not None and value.decode() != mine[package]
+        ]
+        if diffs:
+            out[w.name] = diffs
+    return out

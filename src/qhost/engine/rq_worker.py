@@ -268,6 +268,8 @@ def _die_with_parent() -> None:
 def worker_process(cfg: WorkerConfig) -> None:
     """Entry point of one worker process (spawned by ``qhost worker``): serve the queues until stopped."""
     global _RUNTIME
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a terminal's Ctrl-C reaches only the launcher, which stops its workers in order
     _die_with_parent()
     os.environ.update(cfg.extra_env)
     if cfg.gpu is not None:
