@@ -27,6 +27,7 @@ from qhost.engine.store import SqlStore, utcnow
 __all__ = [
     "RunInfo",
     "claim",
+    "finish",
     "queued_heads",
     "run_info",
     "running_ids",
@@ -93,17 +94,26 @@ def claim(store: SqlStore, job_id: str, run: RunInfo) -> JobRecord | None:
     Not claimable: it is no longer queued (cancelled, already taken), or another job of its serial key
     runs or is older. The caller looks at the job again to tell these apart.
     """
-    runs = runs_table(store)
+    runs = runs_table(store)  # a job is claimed once (QUEUED -> RUNNING never happens twice): plain insert
     params = {"jid": job_id, "now": utcnow(), "pid": run.pid}
     with store.transaction() as conn:
         row = conn.execute(_claim_statement(store.jobs), params).first()
         if row is None:
             return None
-        conn.execute(runs.delete().where(runs.c.job_id == job_id))
         conn.execute(
             runs.insert().values(job_id=job_id, worker=run.worker, host=run.host, pid=run.pid, gpu=run.gpu)
         )
     return SqlStore._record(row)
+
+
+def finish(store: SqlStore, job_id: str, ok: bool, text: str) -> bool:
+    """Record a RUNNING job's outcome in one statement (no read back); False when it was not RUNNING."""
+    jobs = store.jobs
+    status = (JobStatus.COMPLETED if ok else JobStatus.FAILED).value
+    values = {"status": status, "finished_at": utcnow(), "result" if ok else "error": text}
+    stmt = sa.update(jobs).where(jobs.c.id == job_id, jobs.c.status == _R).values(**values)
+    with store.transaction() as conn:
+        return bool(conn.execute(stmt).rowcount == 1)
 
 
 def run_info(store: SqlStore, job_ids: builtins.list[str]) -> dict[str, RunInfo]:

@@ -36,7 +36,7 @@ from qhost.engine.rq_common import (
     make_queue,
     software_versions,
 )
-from qhost.engine.rq_sql import RunInfo, claim
+from qhost.engine.rq_sql import RunInfo, claim, finish
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
 from qhost.engine.workers import DEFAULT_WARM_MODULES, ProcessPool, Task
@@ -185,14 +185,15 @@ class _Runtime:
                 log.exception("heartbeat for job %s failed", job_id)
 
     def _finish(self, job_id: str, ok: bool, text: str) -> None:
-        status = JobStatus.COMPLETED if ok else JobStatus.FAILED
-        if ok:
-            self.store.finish(job_id, status, result=text)
-        else:
-            self.store.finish(job_id, status, error=text)
-        if self.worker is not None:
-            self.conn.hincrby(self.worker.key, "qhost_jobs_done", 1)
-        self._publish(job_id)
+        finish(self.store, job_id, ok, text)  # RUNNING -> final only: a cancel that came first stands
+        try:
+            with self.conn.pipeline(transaction=False) as pipe:
+                if self.worker is not None:
+                    pipe.hincrby(self.worker.key, "qhost_jobs_done", 1)
+                pipe.publish(DONE_CHANNEL, job_id)
+                pipe.execute()
+        except Exception:  # the server also looks at SQL every second
+            log.warning("could not announce the end of job %s", job_id)
 
     def _publish(self, job_id: str) -> None:
         try:
