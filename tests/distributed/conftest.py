@@ -25,9 +25,17 @@ from dist_services import Postgres, Redis, missing_binaries  # noqa: E402
 
 QHOST = [sys.executable, "-m", "qhost"]
 
-_missing = missing_binaries()
-if _missing is not None:
-    pytest.skip(f"distributed-mode tests need real services: {_missing}", allow_module_level=True)
+_MISSING = missing_binaries()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip this directory's tests, with the reason, where redis-server or PostgreSQL is not installed."""
+    if _MISSING is None:
+        return
+    skip = pytest.mark.skip(reason=f"distributed-mode tests need real services: {_MISSING}")
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
