@@ -129,3 +129,25 @@ def test_running_job_rq_reports_failed_ends_failed(engine: Any, redis_url: str, 
     assert record.status is JobStatus.FAILED and record.error.startswith(
         "worker lost: RQ reports the job failed"
     )
+
+
+def test_session_max_ttl_cancels_its_queued_jobs(engine: Any, redis_url: str, tmp_path: Path) -> None:
+    import time
+
+    from conftest import until
+
+    from qhost.engine.sessions import SessionManager
+
+    sessions = SessionManager(engine)
+    session = sessions.create("alice", "ideal@aer", "dedicated", max_ttl=1)
+    jobs = [
+        engine.submit(
+            _spec(tmp_path, str(i), owner="alice", session_id=session.id, serial_key=session.serial_key)
+        )
+        for i in range(3)
+    ]
+    assert _queued_ids(redis_url) == [jobs[0].id]  # no worker online: the head waits in RQ
+    time.sleep(1.0)
+    until(lambda: all(engine.get(j.id).status is JobStatus.CANCELLED for j in jobs), 5, "the expiry sweep")
+    left = _queued_ids(redis_url)
+    assert left == [], [(j in left, left.count(j)) for j in [x.id for x in jobs]]  # taken off RQ too

@@ -41,6 +41,7 @@ from qhost.engine.rq_common import (
     SafeJob,
     connect_broker,
     enqueue,
+    make_queue,
     queue_name,
     redact_url,
     software_versions,
@@ -175,9 +176,14 @@ class RqJobEngine(JobEngine):
         super()._finish(job_id, ok, text)
 
     def _kick(self, serial_key: str) -> None:
-        """Enqueue the head of ``serial_key`` when none of its jobs runs."""
+        """Enqueue the head of ``serial_key`` when none of its jobs runs and RQ does not hold it yet."""
         for job_id, backend in serial_heads(self.store, serial_key):
-            self._enqueue(job_id, backend)
+            try:
+                status = SafeJob.fetch(job_id, connection=self._redis, serializer=JSONSerializer).get_status()
+            except Exception:  # not in Redis (or Redis down: _enqueue logs it)
+                status = None
+            if status not in (RqStatus.QUEUED, RqStatus.STARTED):
+                self._enqueue(job_id, backend)
 
     def cancel(self, job_id: str, owner: str | None = None) -> JobRecord:
         """Cancel in SQL first (the truth), then take the job out of RQ or stop it on its worker."""
@@ -199,6 +205,7 @@ class RqJobEngine(JobEngine):
                 send_stop_job_command(self._redis, job_id, serializer=JSONSerializer)
             elif status in (RqStatus.QUEUED, RqStatus.DEFERRED, RqStatus.SCHEDULED):
                 job.cancel()
+                self._redis.lrem(make_queue(self._redis, job.origin).key, 0, job_id)  # and any duplicate
         except Exception as exc:  # SQL says cancelled: a worker that gets it anyway skips it
             log.warning("job %s: could not stop it in RQ: %s", job_id, exc)
 
