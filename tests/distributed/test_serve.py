@@ -78,10 +78,54 @@ def test_qrisp_door_and_gpu_workers_through_the_broker(
     assert re.search(r"ideal@ddsim\s.*no worker online$", out.stdout, re.M)
 
 
-def _status(client: BackendClient, port: int) -> dict[str, Any]:
+def _status(client: BackendClient | None, port: int) -> dict[str, Any]:
     import requests
 
     try:
         return requests.get(f"http://127.0.0.1:{port}/", timeout=10).json()  # type: ignore[no-any-return]
     except requests.ConnectionError:
         return {"dispatch": {"queues": {}}}
+
+
+@pytest.mark.interop
+def test_stock_ibm_client_through_the_broker(redis_url: str, database_url: str, procs: Procs) -> None:
+    """SamplerV2 of qiskit-ibm-runtime, in a dedicated Session, against ``qhost serve --broker``."""
+    from qiskit.transpiler import generate_preset_pass_manager
+    from qiskit_ibm_runtime import SamplerV2, Session
+
+    from qhost.client.runtime import connect
+
+    port = free_port()
+    procs.start(
+        "serve",
+        "--broker",
+        redis_url,
+        "--database-url",
+        database_url,
+        "--port",
+        str(port),
+        "--executors",
+        "aer",
+    )
+    procs.worker(redis_url, database_url, "--queue", "aer", "-n", "2")
+    until(lambda: _status(None, port)["dispatch"]["queues"].get("aer", {}).get("workers") == 2, 90, "workers")
+    backend = connect(f"http://127.0.0.1:{port}").backend("fake_manila@aer")
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    circuit = generate_preset_pass_manager(backend=backend, optimization_level=1).run(qc)
+    with Session(backend=backend) as session:
+        sampler = SamplerV2(mode=session)
+        jobs = [sampler.run([(circuit, None, 300)]) for _ in range(3)]
+        results = [job.result()[0].data.meas.get_counts() for job in jobs]
+    assert all(sum(c.values()) == 300 for c in results)
+    assert all(c.get("00", 0) + c.get("11", 0) > 240 for c in results)  # noisy Bell pair on fake_manila
+    store = SqlStore(database_url)
+    try:
+        records = [store.get(job.job_id()) for job in jobs]
+    finally:
+        store.close()
+    assert all(r.spec.serial_key for r in records)  # a dedicated session: one at a time, in order
+    for before, after in zip(records, records[1:], strict=False):
+        assert after.started_at >= before.finished_at
