@@ -45,6 +45,23 @@ def main() -> None:
     help=f"Directory of the SQLite job store [env QHOST_DATA_DIR; default {DEFAULT_DATA_DIR}].",
 )
 @click.option(
+    "--broker",
+    "broker_url",
+    default=None,
+    help="Redis URL; dispatch program jobs through RQ to `qhost worker` processes [env QHOST_BROKER_URL].",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="SQLAlchemy URL of the job store (PostgreSQL with --broker) [env QHOST_DATABASE_URL].",
+)
+@click.option(
+    "--job-timeout",
+    type=int,
+    default=None,
+    help="With --broker: seconds after which a worker kills a job [env QHOST_JOB_TIMEOUT; default none].",
+)
+@click.option(
     "--executors",
     default=None,
     help="Comma-separated executors to offer [env QHOST_EXECUTORS, QRS_EXECUTOR; default all].",
@@ -74,23 +91,6 @@ def main() -> None:
     envvar="QHOST_QRISP_PORTS",
     help="Extra Qrisp-style port BACKEND=PORT with its own default backend, e.g. ideal@ddsim=8085 "
     "(repeatable) [env QHOST_QRISP_PORTS, comma/space-separated].",
-)
-@click.option(
-    "--broker",
-    "broker_url",
-    default=None,
-    help="Redis URL; dispatch program jobs through RQ to `qhost worker` processes [env QHOST_BROKER_URL].",
-)
-@click.option(
-    "--database-url",
-    default=None,
-    help="SQLAlchemy URL of the job store (PostgreSQL with --broker) [env QHOST_DATABASE_URL].",
-)
-@click.option(
-    "--job-timeout",
-    type=int,
-    default=None,
-    help="With --broker: seconds after which a worker kills a job [env QHOST_JOB_TIMEOUT; default none].",
 )
 def serve(**flags: Any) -> None:
     """Serve the Qrisp REST door (plus the IBM Runtime and Thrift doors when present) until SIGTERM/SIGINT."""
