@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import QHOST, worker_env
+from dist_helpers import QHOST, worker_env
 from dist_services import Redis, free_port
 
 from qhost.engine.rq_common import connect_broker, redact_url

@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import HERE, Procs, runs, sleep_inputs, until, worker_env
+from dist_helpers import HERE, Procs, runs, sleep_inputs, until, worker_env
 from dist_services import Redis
 
 from qhost.engine import JobSpec, JobStatus, SqlStore

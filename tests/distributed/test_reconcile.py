@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import sleep_inputs
+from dist_helpers import sleep_inputs
 from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -134,7 +134,7 @@ def test_running_job_rq_reports_failed_ends_failed(engine: Any, redis_url: str, 
 def test_session_max_ttl_cancels_its_queued_jobs(engine: Any, redis_url: str, tmp_path: Path) -> None:
     import time
 
-    from conftest import until
+    from dist_helpers import until
 
     from qhost.engine.sessions import SessionManager
 

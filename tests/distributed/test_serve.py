@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from conftest import QHOST, Procs, until, worker_env
+from dist_helpers import QHOST, Procs, until, worker_env
 from dist_services import free_port
 from qiskit import QuantumCircuit
 

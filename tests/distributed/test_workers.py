@@ -15,7 +15,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import QHOST, Procs, runs, sleep_inputs, until, worker_env
+from dist_helpers import QHOST, Procs, runs, sleep_inputs, until, worker_env
 
 from qhost.engine import JobSpec, JobStatus, SqlStore
 from qhost.engine.rq_engine import RqJobEngine
