@@ -109,3 +109,15 @@ def test_kill_9_redis_with_jobs_queued_then_late_worker(
         engine.store.close()
         procs.stop_all()
         redis.close()
+
+
+def test_kill_9_launcher_takes_its_workers_along(
+    engine: RqJobEngine, redis_url: str, database_url: str, procs: Procs
+) -> None:
+    launcher = procs.worker(redis_url, database_url, "--queue", "aer", "-n", "2")
+    until(lambda: len([s for s in engine.worker_snapshots() if s["state"] == "idle"]) == 2, 60, "2 workers")
+    workers = [psutil.Process(s["pid"]) for s in engine.worker_snapshots()]
+    children = [c for w in workers for c in w.children()]  # the warm job processes
+    assert children
+    os.kill(launcher.pid, signal.SIGKILL)
+    until(lambda: all(_gone(p.pid) for p in [*workers, *children]), 5, "workers and job processes to die")
