@@ -151,3 +151,18 @@ def test_session_max_ttl_cancels_its_queued_jobs(engine: Any, redis_url: str, tm
     until(lambda: all(engine.get(j.id).status is JobStatus.CANCELLED for j in jobs), 5, "the expiry sweep")
     left = _queued_ids(redis_url)
     assert left == [], [(j in left, left.count(j)) for j in [x.id for x in jobs]]  # taken off RQ too
+
+
+def test_distributed_server_accepts_backends_it_cannot_run_itself(redis_url: str, tmp_path: Path) -> None:
+    from qhost.config import Settings
+    from qhost.errors import ExecutorUnavailable
+    from qhost.executors import executor_availability
+    from qhost.server.engine_factory import make_catalog
+
+    if executor_availability("custatevec").ok:
+        pytest.skip("this machine can run custatevec itself")
+    with pytest.raises(ExecutorUnavailable):  # embedded: runs here, so it must be runnable here
+        make_catalog(Settings(executors=("aer", "custatevec"))).resolve("ideal@custatevec")
+    remote = make_catalog(Settings(executors=("aer", "custatevec"), broker_url=redis_url))
+    assert remote.resolve("ideal@custatevec").available  # a GPU worker elsewhere runs it
+    assert all(e.available for e in remote.entries())

@@ -1,17 +1,45 @@
-"""The server's job engine from its settings: embedded (local workers) or distributed (RQ on Redis)."""
+"""The server's job engine and catalog from its settings: embedded (local workers) or distributed (RQ).
+
+In distributed mode the server runs no program itself, so whether an executor can run *on the server
+machine* does not matter: ``WorkerCatalog`` accepts every backend of a served executor (a CPU-only server
+takes ``…@custatevec`` jobs for GPU workers). A job whose executor cannot run on the worker that takes it
+fails there with the executor's reason; a queue nobody serves shows "no worker online" on the status page.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from qhost.catalog import Catalog, CatalogEntry, parse_name
 from qhost.config import Settings
-from qhost.errors import ConfigurationError
+from qhost.errors import ConfigurationError, ExecutorUnavailable
 
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
     from qhost.executors.base import RunFunc
 
-__all__ = ["make_engine"]
+__all__ = ["WorkerCatalog", "make_catalog", "make_engine"]
+
+
+class WorkerCatalog(Catalog):
+    """The catalog of a distributed server: every served executor counts as available here."""
+
+    def entries(self) -> list[CatalogEntry]:
+        return [replace(entry, available=True, reason="") for entry in super().entries()]
+
+    def resolve(self, name: str) -> CatalogEntry:
+        try:
+            return super().resolve(name)
+        except ExecutorUnavailable:  # not runnable on this machine; the workers decide
+            device_name, executor = parse_name(name)
+            return CatalogEntry(name, device_name, executor, self.device(device_name).num_qubits, True, "")
+
+
+def make_catalog(settings: Settings) -> Catalog:
+    """The server's catalog: ``WorkerCatalog`` in distributed mode, else the plain one."""
+    cls = WorkerCatalog if settings.broker_url else Catalog
+    return cls(executors=settings.executors)
 
 
 def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngine:
