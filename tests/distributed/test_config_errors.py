@@ -74,3 +74,18 @@ def test_serve_broker_without_database_url(redis_url: str, tmp_path: object) -> 
 
     with pytest.raises(ConfigurationError, match="--broker needs --database-url"):
         make_engine(Settings(broker_url=redis_url))
+
+
+def test_worker_configs_one_per_gpu_and_bad_combinations() -> None:
+    from qhost.engine.rq_launcher import worker_configs
+    from qhost.engine.rq_worker import WorkerConfig
+
+    base = WorkerConfig("redis://h/0", "postgresql+psycopg://u:p@h/d", ("custatevec",))
+    assert [c.gpu for c in worker_configs(base, 1, ["0", "1"])] == ["0", "1"]
+    assert [c.gpu for c in worker_configs(base, 3, None)] == [None, None, None]
+    with pytest.raises(ConfigurationError, match="not both"):
+        worker_configs(base, 2, ["0"])
+    with pytest.raises(ConfigurationError, match="twice"):
+        worker_configs(base, 1, ["0", "0"])
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        worker_configs(base, 0, None)

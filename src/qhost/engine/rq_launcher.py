@@ -97,6 +97,12 @@ def check_versions(conn: Any, *, strict: bool = True) -> list[str]:
 def worker_configs(base: WorkerConfig, count: int, gpus: Sequence[str] | None) -> list[WorkerConfig]:
     """One config per worker process: ``count`` CPU workers, or one per GPU in ``gpus``."""
     if gpus:
+        if count != 1:
+            raise ConfigurationError(
+                f"Give -n or --gpus, not both (--gpus starts one worker per GPU; got -n {count})"
+            )
+        if len(set(gpus)) != len(gpus):
+            raise ConfigurationError(f"--gpus lists a GPU twice: {','.join(gpus)} (one worker per GPU)")
         return [replace(base, gpu=gpu) for gpu in gpus]
     if count < 1:
         raise ConfigurationError(f"-n must be at least 1, got {count}")
