@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from qhost.cli_util import configure_logging, table
 from qhost.config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_QRISP_BACKEND, Settings
 from qhost.errors import QhostError
 
@@ -26,19 +26,6 @@ log = logging.getLogger("qhost")
 @click.version_option(package_name="qhost")
 def main() -> None:
     """Host quantum-circuit simulators as network backends."""
-
-
-def configure_logging(level: str) -> None:
-    """``level`` for qhost's (and waitress's) loggers; other libraries stay at WARNING unless DEBUG.
-
-    qiskit logs every transpiler pass at INFO, which would drown the server's own lines.
-    """
-    level = level.upper()
-    root_level = level if level == "DEBUG" else "WARNING"
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger().setLevel(root_level)
-    for name in ("qhost", "waitress"):
-        logging.getLogger(name).setLevel(level)
 
 
 @main.command()
@@ -56,6 +43,23 @@ def configure_logging(level: str) -> None:
     type=click.Path(file_okay=False),
     default=None,
     help=f"Directory of the SQLite job store [env QHOST_DATA_DIR; default {DEFAULT_DATA_DIR}].",
+)
+@click.option(
+    "--broker",
+    "broker_url",
+    default=None,
+    help="Redis URL; dispatch program jobs through RQ to `qhost worker` processes [env QHOST_BROKER_URL].",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="SQLAlchemy URL of the job store (PostgreSQL with --broker) [env QHOST_DATABASE_URL].",
+)
+@click.option(
+    "--job-timeout",
+    type=int,
+    default=None,
+    help="With --broker: seconds after which a worker kills a job [env QHOST_JOB_TIMEOUT; default none].",
 )
 @click.option(
     "--executors",
@@ -131,7 +135,7 @@ def serve(**flags: Any) -> None:
     except QhostError as exc:
         server.stop()
         raise click.ClickException(exc.message) from None
-    click.echo(f"qhost serving on {server.url} (data dir {settings.data_dir}); Ctrl-C to stop", err=True)
+    click.echo(f"qhost serving on {server.url} ({_store_text(settings)}); Ctrl-C to stop", err=True)
     if server.thrift_port is not None:
         click.echo(f"Thrift BackendService on {settings.host}:{server.thrift_port}", err=True)
     try:
@@ -148,19 +152,49 @@ def serve(**flags: Any) -> None:
 @click.option(
     "--executors", default=None, help="Comma-separated executors to list (default: all registered)."
 )
-def backends(executors: str | None) -> None:
+@click.option(
+    "--broker",
+    "broker_url",
+    default=None,
+    help="Redis URL of a distributed deployment: add how many workers serve each executor "
+    "[env QHOST_BROKER_URL].",
+)
+def backends(executors: str | None, broker_url: str | None) -> None:
     """List the virtual backends: name, qubits, executor, and whether each can run here (or why not)."""
-    settings = _settings({"executors": executors})
+    settings = _settings({"executors": executors, "broker_url": broker_url})
     from qhost.catalog import Catalog
 
     try:
         entries = Catalog(executors=settings.executors).entries()
+        workers = _workers_per_queue(settings.broker_url, {e.executor for e in entries})
     except QhostError as exc:
         raise click.ClickException(exc.message) from None
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (e.name, str(e.num_qubits), e.executor, "yes" if e.available else f"no: {e.reason}") for e in entries
     ]
-    click.echo(_table(("name", "qubits", "executor", "available"), rows))
+    header: tuple[str, ...] = ("name", "qubits", "executor", "available")
+    if workers is not None:
+        header = (*header, "workers")
+        rows = [(*row, workers[row[2]]) for row in rows]
+    click.echo(table(header, rows))
+
+
+def _workers_per_queue(broker_url: str | None, executors: set[str]) -> dict[str, str] | None:
+    """``executor -> "N"`` or ``"no worker online"`` from the broker; None without one."""
+    if not broker_url:
+        return None
+    from qhost.engine.rq_status import queue_workers
+
+    counts = queue_workers(broker_url, executors)
+    return {name: str(n) if n else "no worker online" for name, n in counts.items()}
+
+
+def _store_text(settings: Settings) -> str:
+    if not settings.broker_url:
+        return f"data dir {settings.data_dir}"
+    from qhost.engine.rq_common import redact_url
+
+    return f"store {redact_url(settings.store_url)}, broker {redact_url(settings.broker_url)}"
 
 
 def _qrisp_ports(values: tuple[str, ...]) -> dict[int, str]:
@@ -189,18 +223,11 @@ def _settings(flags: dict[str, Any]) -> Settings:
         raise click.BadParameter(exc.message) from None
 
 
-def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def _register_extra_commands() -> None:
     """Commands other modules add (``qhost env`` from the runtime door), when those modules are present."""
+    from qhost.cli_distributed import register as register_distributed
+
+    register_distributed(main)
     try:
         from qhost.server.runtime_api import register_cli  # type: ignore[attr-defined]
     except ImportError:

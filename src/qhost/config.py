@@ -134,6 +134,9 @@ class Settings:
         process_workers: worker processes for executor programs.
         thread_workers: threads for user ``run_func`` jobs.
         database_url: SQLAlchemy URL overriding ``sqlite:///<data_dir>/qhost.db``.
+        broker_url: Redis URL; set, program jobs go through RQ to ``qhost worker`` processes (distributed
+            mode, see ``interface_docs/deployment.md``); None keeps the embedded local workers.
+        job_timeout: seconds after which a distributed worker kills a job; None for no limit.
         gpu_device: CUDA device ordinal for GPU executors.
         worker_mode: ``"process"`` (default) or ``"thread"`` (tests; no process spawn).
         max_wait: longest long-poll in seconds.
@@ -164,6 +167,8 @@ class Settings:
     process_workers: int = DEFAULT_PROCESS_WORKERS
     thread_workers: int = DEFAULT_THREAD_WORKERS
     database_url: str | None = None
+    broker_url: str | None = None
+    job_timeout: int | None = None
     gpu_device: int = 0
     worker_mode: str = "process"
     max_wait: float = DEFAULT_MAX_WAIT
@@ -258,8 +263,11 @@ def _convert(key: str, value: Any) -> Any:
             raise ValueError("must be at least 1")
         if key in _INTS:
             return int(value)
-        if key == "thrift_port":
-            return None if value in (None, "") else int(value)
+        if key in ("thrift_port", "job_timeout"):
+            number = None if value in (None, "") else int(value)
+            if key == "job_timeout" and number is not None and number < 1:
+                raise ValueError("must be at least 1 second (leave it unset for no limit)")
+            return number
         if key == "max_wait":
             return float(value)
         if key in ("retention_days", "retention_params_days"):

@@ -152,7 +152,7 @@ class JobEngine:
         with self._lock:
             if self._running:
                 return
-            recover(self.store)
+            self._recover_at_start()
             self._recovery.last = time.monotonic()
             self._routes = [(self._program_pool(), False), (self._run_func_pool(), True)]
             for pool, _ in self._routes:
@@ -232,8 +232,12 @@ class JobEngine:
                 f"Cannot accept the job: the queue is full ({exc.args[0]} jobs queued); retry later"
             ) from None
         if created:
-            self._offer(int(spec.program == RUN_FUNC))
+            self._queued(record)
         return record
+
+    def _queued(self, record: JobRecord) -> None:
+        """A new job is in the store: tell whoever runs jobs of its kind (here: the local pools)."""
+        self._offer(int(record.spec.program == RUN_FUNC))
 
     def get(self, job_id: str, owner: str | None = None) -> JobRecord:
         """One job; ``JobNotFound`` when missing or owned by someone other than ``owner``."""
@@ -466,6 +470,14 @@ class JobEngine:
                 chore.fn()
             except Exception:
                 log.exception("dispatcher: housekeeping %r failed", chore.fn)
+
+    def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
+        """The status page's ``dispatch`` entry: embedded (local worker processes) here."""
+        return {"mode": "embedded", "process_workers": self.process_workers}
+
+    def _recover_at_start(self) -> None:
+        """Jobs a previous process left RUNNING are failed (``recovery.py``)."""
+        recover(self.store)
 
     def _recover_lost(self) -> None:
         with self._lock:

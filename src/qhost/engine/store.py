@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     pass
 
 __all__ = ["SqlStore", "new_job_id", "utcnow"]
+
+_DDL_LOCK_KEY = 0x71686F7374  # "qhost": the advisory lock taken around CREATE TABLE on PostgreSQL
 
 
 def new_job_id() -> str:
@@ -121,8 +124,17 @@ class SqlStore:
         return f"SqlStore({self.sql.url.render_as_string(hide_password=True)!r})"
 
     def create_tables(self) -> None:
-        """Create every table on ``metadata`` that does not exist yet (safe to call again)."""
-        self.metadata.create_all(self.sql, checkfirst=True)
+        """Create every table on ``metadata`` that does not exist yet (safe to call again).
+
+        On PostgreSQL an advisory lock serialises processes doing this at once (a server and its workers
+        starting together): concurrent ``CREATE TABLE`` of one name fails there instead of waiting.
+        """
+        if self.sql.dialect.name != "postgresql":
+            self.metadata.create_all(self.sql, checkfirst=True)
+            return
+        with self.sql.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK_KEY})
+            self.metadata.create_all(conn, checkfirst=True)
 
     def close(self) -> None:
         """Close pooled connections (the store stays usable; new connections open on demand)."""

@@ -12,6 +12,7 @@ it, so importing this package stays cheap and never touches a simulator (or CUDA
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -19,8 +20,10 @@ from qhost.errors import InvalidOption
 
 __all__ = [
     "PROGRAMS",
+    "PROGRAMS_ENV",
     "RUN_FUNC",
     "load_target",
+    "programs_from_env",
     "register_program",
     "resolve_program",
     "run_program",
@@ -35,7 +38,12 @@ PROGRAMS: dict[str, str] = {
     "sampler": "qhost.programs.primitives:run_sampler",
     "estimator": "qhost.programs.primitives:run_estimator",
 }
-"""Program name -> ``"module:function"``."""
+"""Program name -> ``"module:function"`` (plus any named in ``QHOST_PROGRAMS``, see ``programs_from_env``)."""
+
+PROGRAMS_ENV = "QHOST_PROGRAMS"
+"""Environment variable adding programs: ``name=module:function`` pairs, comma separated. Distributed
+workers resolve programs by name in their own process, so a program registered in the server with
+``register_program`` must be named here on every worker machine too."""
 
 ProgramFunc = Callable[[str | None, str], str]
 
@@ -67,6 +75,16 @@ def resolve_program(program: str) -> str:
         raise InvalidOption(f"Unknown program {program!r}; valid programs: {valid}") from None
 
 
+def programs_from_env(environ: dict[str, str] | None = None) -> None:
+    """Register the programs ``QHOST_PROGRAMS`` names (``InvalidOption`` for a malformed entry)."""
+    raw = (os.environ if environ is None else environ).get(PROGRAMS_ENV, "")
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, target = entry.partition("=")
+        if not sep or not name.strip():
+            raise InvalidOption(f"{PROGRAMS_ENV} entry {entry!r} must look like name=package.module:function")
+        register_program(name.strip(), target.strip())
+
+
 @lru_cache(maxsize=64)
 def load_target(target: str) -> ProgramFunc:
     """Import ``"module:function"`` and return the function (cached per process)."""
@@ -85,3 +103,6 @@ def run_target(target: str, backend: str | None, inputs: str) -> str:
 def run_program(program: str, backend: str | None, inputs: str) -> str:
     """Run a registered program on ``backend`` with JSON ``inputs``; return its JSON text result."""
     return run_target(resolve_program(program), backend, inputs)
+
+
+programs_from_env()

@@ -94,17 +94,9 @@ def _layer(settings: Settings | None, test_config: dict[str, Any] | None) -> tup
 
 
 def _make_engine(settings: Settings) -> JobEngine:
-    from qhost.engine import JobEngine, SqlStore
+    from qhost.server.engine_factory import make_engine
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqlStore(settings.store_url)
-    return JobEngine(
-        store,
-        process_workers=settings.process_workers,
-        thread_workers=settings.thread_workers,
-        max_queued=settings.max_queued,
-        worker_mode=settings.worker_mode,
-    )
+    return make_engine(settings)
 
 
 def _register_runtime(app: Flask) -> None:
@@ -124,6 +116,15 @@ def _version() -> tuple[Response, int]:
     return jsonify({"name": "qhost", "version": qhost_version()}), 200
 
 
+def _dispatch(ctx: QhostContext) -> dict[str, Any]:
+    """Embedded or distributed; per executor queue, how many workers serve it ("no worker online")."""
+    try:
+        executors = sorted({e.executor for e in ctx.catalog.entries()})
+    except Exception:  # the status page must answer even when the catalog cannot be built
+        executors = []
+    return ctx.engine.dispatch_report(executors)
+
+
 def _status() -> tuple[Response, int]:
     ctx: QhostContext = current_app.extensions["qhost"]
     try:
@@ -137,6 +138,7 @@ def _status() -> tuple[Response, int]:
             "version": qhost_version(),
             "backends": backends,
             "queue_length": ctx.engine.queue_length(),
+            "dispatch": _dispatch(ctx),
             "doors": ctx.doors,
             "auth": ctx.settings.auth_enabled,
         }

@@ -142,18 +142,10 @@ class BackendServer:
         self.stop()
 
     def _make_engine(self) -> Any:
-        from qhost.engine import JobEngine, SqlStore
+        from qhost.server.engine_factory import make_engine
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        s = self.settings
-        return JobEngine(
-            SqlStore(s.store_url),
-            process_workers=s.process_workers,
-            thread_workers=s.thread_workers,
-            max_queued=s.max_queued,
-            run_func=self.run_func,
-            worker_mode=s.worker_mode,
-        )
+        return make_engine(self.settings, self.run_func)
 
     def _start_thrift(self) -> None:
         """Start the Thrift door on the same engine (stops everything and re-raises when it cannot bind)."""

@@ -40,9 +40,9 @@ class QhostContext:
     def catalog(self) -> Catalog:
         with self._lock:
             if self._catalog is None:
-                from qhost.catalog import Catalog
+                from qhost.server.engine_factory import make_catalog
 
-                self._catalog = Catalog(executors=self.settings.executors)
+                self._catalog = make_catalog(self.settings)
             return self._catalog
 
     @property

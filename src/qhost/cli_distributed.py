@@ -1,0 +1,147 @@
+"""``qhost worker`` (serve RQ queues on this machine) and ``qhost jobs`` (list jobs from the store).
+
+``qhost worker --broker redis://… --database-url postgresql+psycopg://… --queue aer -n 4`` starts four
+worker processes; ``--gpus 0,1`` starts one per GPU instead. ``qhost jobs`` reads the store of record
+(``--database-url``, or the SQLite file under ``--data-dir``) and needs no running server.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from qhost.cli_util import configure_logging, table
+from qhost.config import DEFAULT_DATA_DIR, Settings
+from qhost.errors import QhostError
+
+__all__ = ["register"]
+
+
+def register(main: click.Group) -> None:
+    """Add ``worker`` and ``jobs`` to the ``qhost`` command group."""
+    main.add_command(worker)
+    main.add_command(jobs)
+
+
+@click.command()
+@click.option(
+    "--broker",
+    "broker_url",
+    envvar="QHOST_BROKER_URL",
+    required=True,
+    help="Redis URL [env QHOST_BROKER_URL].",
+)
+@click.option(
+    "--database-url",
+    envvar="QHOST_DATABASE_URL",
+    required=True,
+    help="Job store URL [env QHOST_DATABASE_URL].",
+)
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    required=True,
+    help="Executor queue(s) to serve, e.g. aer or aer,ddsim (repeatable).",
+)
+@click.option("-n", "count", type=int, default=1, show_default=True, help="Worker processes (CPU).")
+@click.option(
+    "--gpus", default=None, help="Comma-separated GPU ids: one worker process per GPU (replaces -n)."
+)
+@click.option(
+    "--heartbeat", type=float, default=None, help="Seconds between a running job's heartbeats [default 10]."
+)
+@click.option("--memory-limit-mb", type=int, default=None, help="Address-space cap per job process.")
+@click.option(
+    "--ignore-version-mismatch", is_flag=True, help="Only warn when qhost/qiskit differ from the server's."
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Logging level.",
+)
+def worker(**opts: Any) -> None:
+    """Run jobs from the broker's queues on this machine until SIGTERM/SIGINT."""
+    configure_logging(opts["log_level"])
+    try:
+        from qhost.engine.rq_launcher import (
+            broker_connection,
+            check_database,
+            check_versions,
+            run_workers,
+            worker_configs,
+        )
+        from qhost.engine.rq_worker import DEFAULT_HEARTBEAT_S, WorkerConfig
+    except ImportError as exc:
+        raise click.ClickException(f"qhost worker needs pip install 'qhost[distributed]': {exc}") from None
+    gpus = [g.strip() for g in (opts["gpus"] or "").split(",") if g.strip()] or None
+    try:
+        conn = broker_connection(opts["broker_url"])
+        check_database(opts["database_url"])
+        check_versions(conn, strict=not opts["ignore_version_mismatch"])
+        base = WorkerConfig(
+            broker_url=opts["broker_url"],
+            database_url=opts["database_url"],
+            queues=tuple(q.strip() for value in opts["queues"] for q in value.split(",") if q.strip()),
+            heartbeat_s=opts["heartbeat"] or DEFAULT_HEARTBEAT_S,
+            memory_limit_mb=opts["memory_limit_mb"],
+            log_level=opts["log_level"].upper(),
+        )
+        configs = worker_configs(base, opts["count"], gpus)
+    except QhostError as exc:
+        raise click.ClickException(exc.message) from None
+    where = f"GPUs {','.join(gpus)}" if gpus else f"{len(configs)} process(es)"
+    click.echo(f"qhost worker: queues {', '.join(base.queues)} on {where}; Ctrl-C to stop", err=True)
+    run_workers(configs)
+    click.echo("qhost worker stopped", err=True)
+
+
+@click.command()
+@click.option(
+    "--database-url",
+    envvar="QHOST_DATABASE_URL",
+    default=None,
+    help="Job store URL [env QHOST_DATABASE_URL].",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help=f"Directory of the SQLite store when no database URL is given [default {DEFAULT_DATA_DIR}].",
+)
+@click.option(
+    "--state", "states", multiple=True, help="Only jobs in this state (repeatable): queued, running, …"
+)
+@click.option("--owner", default=None, help="Only jobs of this owner.")
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many (newest first).")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+def jobs(**opts: Any) -> None:
+    """List jobs from the store: id, backend, state, worker (host/pid), queued, ran, took."""
+    from qhost.engine.jobs_listing import list_rows
+
+    try:
+        settings = Settings.from_env(database_url=opts["database_url"], data_dir=opts["data_dir"])
+        rows = list_rows(settings.store_url, opts["states"] or None, opts["owner"], opts["limit"])
+    except QhostError as exc:
+        raise click.ClickException(exc.message) from None
+    if opts["as_json"]:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    header = ("id", "backend", "state", "worker", "queued", "ran", "took")
+    cells = [
+        (
+            r["id"],
+            r["backend"] or "-",
+            r["state"],
+            f"{r['host']}/{r['pid']}" if r["pid"] is not None else "-",
+            r["created_at"][:19].replace("T", " "),
+            (r["started_at"] or "-")[:19].replace("T", " "),
+            "-" if r["took_s"] is None else f"{r['took_s']:.3f}s",
+        )
+        for r in rows
+    ]
+    click.echo(table(header, cells))
