@@ -283,7 +283,8 @@ def test_cancelling_a_session_cancels_its_queued_jobs(app: Any, client: Any, wir
     session_id = open_session(client)
     # the first job (a million noisy shots) keeps the session's one-at-a-time queue busy while the close lands
     shots = [1_000_000, 5, 5, 5]
-    ids = [submit(client, wire.sampler_params(shots=n), session_id=session_id).get_json()["id"] for n in shots]
+    jobs = [submit(client, wire.sampler_params(shots=n), session_id=session_id) for n in shots]
+    ids = [job.get_json()["id"] for job in jobs]
     assert client.delete(f"/api/v1/sessions/{session_id}/close", headers=H).status_code == 204
     statuses = [wait(app, i).status for i in ids]
     assert "cancelled" in statuses and engine.get(ids[-1]).status == "cancelled"
