@@ -40,6 +40,10 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
 
     decoded = decode_params(json.loads(inputs))
     pubs = coerce_pubs(program, decoded)
+    if program == "estimator":
+        from qhost.programs.estimator_pubs import reduce_idle_qubits
+
+        pubs = [reduce_idle_qubits(pub) for pub in pubs]
     seed, noise_model = simulator_options(decoded)
     device, executor = _resolve(backend)
     kwargs = {"seed": seed, "noise_model": noise_model}
@@ -50,6 +54,8 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
         result = executor.estimate(pubs, device, **kwargs)
     elapsed = time.perf_counter() - start
     result = _with_metadata(result, backend, decoded, kwargs, elapsed)
+    if program == "estimator":
+        result = _with_shots(result, pubs, decoded)
     if program == "sampler":
         result.metadata["execution"] = {"execution_spans": _spans(pubs, started, datetime.now(UTC))}
     return json.dumps(result, cls=RuntimeEncoder)
@@ -85,6 +91,21 @@ def _with_metadata(
     }
     meta["not_applied"] = not_applied_options(decoded)
     return PrimitiveResult(list(result), metadata=meta)
+
+
+def _with_shots(result: PrimitiveResult, pubs: list[Any], decoded: dict[str, Any]) -> PrimitiveResult:
+    """Each Estimator PUB result's ``metadata["shots"]`` as IBM reports it."""
+    from qiskit.primitives import PrimitiveResult, PubResult
+
+    from qhost.programs.estimator_pubs import estimator_shots
+
+    options = decoded.get("options") or {}
+    level = decoded.get("resilience_level", 1)
+    out = []
+    for pub, pub_result in zip(pubs, result, strict=True):
+        meta = {**pub_result.metadata, "shots": estimator_shots(pub.precision, options, level)}
+        out.append(PubResult(pub_result.data, metadata=meta))
+    return PrimitiveResult(out, metadata=result.metadata)
 
 
 def run_sampler(backend: str | None, inputs: str) -> str:

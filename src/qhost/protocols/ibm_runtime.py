@@ -131,6 +131,8 @@ class JobRequest:
     params: dict[str, Any]
     session_id: str | None = None
     tags: tuple[str, ...] = ()
+    private: bool = False
+    calibration_id: str | None = None
 
 
 def check_api_version(header: str | None) -> str:
@@ -176,8 +178,20 @@ def parse_job_request(body: object) -> JobRequest:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InputError("Field 'tags' must be a list of strings")
     session_id = body.get("session_id")
+    private = body.get("private", False)
+    if not isinstance(private, bool):
+        raise InputError(f"Field 'private' must be true or false, got {private!r}")
+    calibration_id = body.get("calibration_id")
+    if calibration_id is not None and not isinstance(calibration_id, str):
+        raise InputError(f"Field 'calibration_id' must be a string, got {calibration_id!r}")
     return JobRequest(
-        program, backend, params, session_id if isinstance(session_id, str) else None, tuple(tags)
+        program,
+        backend,
+        params,
+        session_id if isinstance(session_id, str) else None,
+        tuple(tags),
+        private,
+        calibration_id,
     )
 
 
