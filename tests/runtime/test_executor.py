@@ -46,9 +46,9 @@ def test_the_clients_seed_is_found_in_the_passthrough(params: dict[str, Any]) ->
     assert executor_seed(decode_executor_params(params)) == 3
 
 
-def test_samplex_items_are_refused_naming_twirling(params: dict[str, Any]) -> None:
-    params["quantum_program"]["items"][0]["item_type"] = "samplex"
-    with pytest.raises(InvalidOption, match="'samplex' item; this server runs only 'circuit' items"):
+def test_unknown_item_types_are_refused(params: dict[str, Any]) -> None:
+    params["quantum_program"]["items"][0]["item_type"] = "pulse"
+    with pytest.raises(InvalidOption, match=r"'pulse' item; valid: \['circuit', 'samplex'\]"):
         decode_executor_params(params)
 
 

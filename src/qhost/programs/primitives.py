@@ -21,7 +21,7 @@ from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_
 if TYPE_CHECKING:
     from qiskit.primitives import PrimitiveResult
 
-__all__ = ["run_estimator", "run_executor", "run_sampler"]
+__all__ = ["run_estimator", "run_sampler"]
 
 
 def _resolve(backend: str | None) -> tuple[Any, Any]:
@@ -116,20 +116,3 @@ def run_sampler(backend: str | None, inputs: str) -> str:
 def run_estimator(backend: str | None, inputs: str) -> str:
     """Run an EstimatorV2 job: ``inputs`` is the client's params JSON; returns PrimitiveResult JSON."""
     return _run("estimator", backend, inputs)
-
-
-def run_executor(backend: str | None, inputs: str) -> str:
-    """Run IBM's ``executor`` program (circuit items, classified): returns QuantumProgramResult JSON."""
-    from datetime import UTC, datetime
-
-    from qhost.protocols.ibm_executor import decode_executor_params, executor_seed, item_pubs, result_json
-
-    model = decode_executor_params(json.loads(inputs))
-    device, executor = _resolve(backend)
-    seed = executor_seed(model)
-    results, spans = [], []
-    for pub in item_pubs(model):
-        start = datetime.now(UTC)
-        results.append(executor.sample([pub], device, seed=seed)[0])
-        spans.append((start, datetime.now(UTC)))
-    return result_json(model, results, spans)

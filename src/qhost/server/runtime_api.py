@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from qhost.programs import PROGRAMS, register_program
 
     if "executor" not in PROGRAMS:
-        register_program("executor", "qhost.programs.primitives:run_executor")
+        register_program("executor", "qhost.programs.executor_program:run_executor")
     from qhost.server.context import QhostContext
 
 __all__ = [
@@ -79,7 +79,7 @@ def register_runtime(app: Flask) -> None:
     from qhost.programs import PROGRAMS, register_program
 
     if "executor" not in PROGRAMS:
-        register_program("executor", "qhost.programs.primitives:run_executor")
+        register_program("executor", "qhost.programs.executor_program:run_executor")
 
     ctx: QhostContext = app.extensions["qhost"]
     settings = ctx.settings
@@ -272,12 +272,19 @@ def _session_for(req: ibm.JobRequest) -> Any:
     return session
 
 
+@dataclass(frozen=True)
+class _Circuit:
+    """An executor item's circuit in the shape ``validate_pubs`` reads (``.circuit``)."""
+
+    circuit: Any
+
+
 def _validate(req: ibm.JobRequest, entry: Any) -> None:
     limits = _state().limits
     if req.program == "executor":
-        from qhost.protocols.ibm_executor import decode_executor_params, item_pubs
+        from qhost.protocols.ibm_executor import check_items, decode_executor_params
 
-        pubs = item_pubs(decode_executor_params(req.params, limits))
+        pubs = [_Circuit(c) for c in check_items(decode_executor_params(req.params, limits))]
     else:
         decoded = ibm.decode_params(req.params, limits)
         pubs = ibm.coerce_pubs(req.program, decoded, limits)
