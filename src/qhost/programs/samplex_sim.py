@@ -151,7 +151,7 @@ class _Errors:
     def _lookup(self, name: str, qubit: int) -> np.ndarray | None:
         if self.model is None:
             return None
-        from qhost.executors.noise import error_superop
+        from qhost.devices.noise import error_superop
 
         error = self.model._local_quantum_errors.get(name, {}).get((qubit,))
         if error is None:
@@ -230,7 +230,7 @@ def _run_core(
         pub = SamplerPub.coerce((compact, None, shots * max(count, 1)))
     trimmed = None
     if noise is not None:
-        from qhost.executors.noise import trim_noise_model
+        from qhost.devices.noise import trim_noise_model
 
         trimmed = trim_noise_model(noise, core, remap={q: i for i, q in enumerate(core)})
     result = executor.sample([pub], device, seed=seed, noise_model=trimmed)[0]
