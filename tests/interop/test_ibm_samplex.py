@@ -147,3 +147,65 @@ def test_mitigation_brings_a_noisy_estimate_closer_to_exact(service: Any) -> Non
     assert abs(trex - exact) < abs(raw - exact)
     assert abs(zne - exact) < abs(raw - exact)
     assert np.isfinite([raw, trex, zne]).all()
+
+
+def test_calibrator_and_legacy_noise_learner_are_refused_at_submit_naming_the_alternative(
+    service: Any,
+) -> None:
+    from qiskit_ibm_runtime.calibrator import Calibrator
+    from qiskit_ibm_runtime.exceptions import IBMRuntimeError
+
+    backend = service.backend(MANILA)
+    with pytest.raises(IBMRuntimeError, match="Calibrator is not emulated.*executor Estimator"):
+        Calibrator(mode=backend).run()
+    body = {"program_id": "noise-learner", "backend": MANILA, "params": {}}
+    with pytest.raises(Exception, match="executor_noise_learner.NoiseLearnerV3"):
+        service._active_api_client._api.session.post(
+            service._active_api_client._api.get_url("jobs"), json=body
+        )
+
+
+def model_layer_infidelity(backend_name: str, gate: str, qubits: tuple[int, int]) -> float:
+    """1 - process fidelity of the device noise model's error on ``gate`` at ``qubits``."""
+    from qiskit.quantum_info import process_fidelity
+
+    from qhost.catalog import default_catalog
+
+    model = default_catalog().device(backend_name).noise_model()
+    error = model._local_quantum_errors[gate][qubits]
+    return 1.0 - float(process_fidelity(error.to_quantumchannel()))
+
+
+def test_noise_learning_runs_on_the_simulator_and_feeds_pec(service: Any) -> None:
+    """executor_noise_learner.NoiseLearnerV3 learns the CX layer's noise from experiments run here;
+    the learned total error is close to the device model's own, and PEC with it is closer to exact."""
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_ibm_runtime.executor_estimator import Estimator
+    from qiskit_ibm_runtime.executor_noise_learner import NoiseLearnerV3
+
+    backend = service.backend(MANILA)
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    circuit = isa(qc, backend)
+    observable = SparsePauliOp("ZZ").apply_layout(circuit.layout)
+    estimator = Estimator(mode=backend)
+    estimator.options.resilience.pec_mitigation = True
+    estimator.options.simulator.seed_simulator = 3
+    layers = estimator.find_unique_layers([(circuit, observable)])
+    learner = NoiseLearnerV3(mode=backend)
+    learner.options.simulator.seed_simulator = 4
+    maps = learner.run(layers).result().to_pauli_lindblad_maps()
+    assert len(maps) == len(layers) == 1
+    learned = float(np.sum(maps[0].rates))
+    physical = tuple(circuit.layout.final_index_layout()[:2])
+    gate = next(inst.operation.name for inst in circuit.data if len(inst.qubits) == 2)
+    model = model_layer_infidelity("fake_manila", gate, tuple(sorted(physical)))
+    print(f"learned total Pauli-Lindblad rate {learned:.4f}; model {gate} process infidelity {model:.4f}")
+    assert 0.5 * model < learned < 2.0 * model
+    estimator.options.resilience.layer_noise_model = list(zip(layers, maps, strict=True))
+    pec = float(estimator.run([(circuit, observable)], precision=0.05).result()[0].data.evs)
+    raw, raw_std = estimate(backend, circuit, SparsePauliOp("ZZ"), 0)
+    print(f"exact 1.000  level0 {raw:.3f}±{raw_std:.3f}  PEC {pec:.3f}")
+    assert abs(pec - 1.0) < abs(raw - 1.0)

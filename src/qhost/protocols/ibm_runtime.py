@@ -60,6 +60,7 @@ __all__ = [
     "JobRequest",
     "Limits",
     "PROGRAMS",
+    "REFUSED_PROGRAMS",
     "backend_summary",
     "check_api_version",
     "coerce_pubs",
@@ -89,6 +90,19 @@ DEFAULT_PRECISION = 0.015625
 """IBM's default Estimator target precision."""
 PROGRAMS = ("sampler", "estimator", "executor")
 """Runtime programs this server runs (sampler/estimator: params version 2; executor: schema v2.0)."""
+REFUSED_PROGRAMS = {
+    "calibrate": (
+        "the Calibrator is not emulated: a simulated device keeps the fixed calibration it ships with "
+        "(read it from backend.properties() / backend.target); mitigate with the executor Estimator "
+        "instead (resilience_level 1-2, or PEC/PEA with a layer noise model from "
+        "qiskit_ibm_runtime.executor_noise_learner.NoiseLearnerV3)"
+    ),
+    "noise-learner": (
+        "use qiskit_ibm_runtime.executor_noise_learner.NoiseLearnerV3, whose learning experiments run "
+        "here through the 'executor' program on the device's noise"
+    ),
+}
+"""IBM programs refused at submit, with what to use instead."""
 ALLOWED_TYPES = frozenset(
     {
         "QuantumCircuit",
@@ -162,6 +176,8 @@ def parse_job_request(body: object) -> JobRequest:
     if not isinstance(body, dict):
         raise InputError("The request body must be a JSON object with program_id, backend and params")
     program = body.get("program_id")
+    if isinstance(program, str) and program in REFUSED_PROGRAMS:
+        raise InvalidOption(f"Program {program!r} is not run by this server: {REFUSED_PROGRAMS[program]}")
     if program not in PROGRAMS:
         raise InputError(f"Unknown program_id {program!r}; valid: {list(PROGRAMS)}")
     backend = body.get("backend")
