@@ -43,7 +43,8 @@ def broadcast_sample(
     for point in np.ndindex(*(shape[i] for i in sweep_axes)):
         walk = iter(point)
         arg_index = tuple(next(walk) if dim > 1 else 0 for dim in arguments.shape)
-        sample = dict(samplex.sample(arguments[arg_index], num_randomizations=count, rng=rng))
+        # one worker thread: seeded draws stay in one order (repeatable); the job has its own process
+        sample = dict(samplex.sample(arguments[arg_index], num_randomizations=count, rng=rng, max_workers=1))
         walk = iter(point)
         out_index = tuple(next(walk) if dim > 1 else slice(None) for dim in padded)
         for key, value in sample.items():
