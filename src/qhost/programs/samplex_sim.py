@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["Split", "run_template", "split_circuit"]
 
 _SKIP = frozenset({"barrier", "delay"})
+STABILIZER_DECIMALS = 5
+"""Angles are snapped to multiples of π/2 at this many decimals for Aer's stabilizer method (as IBM's
+local mode does with ``angle_decimals``)."""
 _PARAMETRIC_1Q = frozenset({"rz"})
 
 
@@ -232,6 +235,9 @@ def _run_core(
     order = {p: i for i, p in enumerate(circuit.parameters)}
     columns = [order[p] for p in compact.parameters]
     count = len(values)
+    method = (getattr(executor, "options", None) or {}).get("method")
+    if method == "stabilizer":  # Aer's stabilizer takes only exact Clifford angles: snap float drift
+        values = np.round(values / (np.pi / 2), STABILIZER_DECIMALS) * (np.pi / 2)
     if columns:
         bindings = BindingsArray({tuple(compact.parameters): values[:, columns]})
         pub = SamplerPub.coerce((compact, bindings, shots))
@@ -242,7 +248,8 @@ def _run_core(
         from qhost.devices.noise import trim_noise_model
 
         trimmed = trim_noise_model(noise, core, remap={q: i for i, q in enumerate(core)})
-        if shots > (1 << len(core)):  # the density-matrix regime: one Kraus channel per error is ~3x faster
+        if method in ("automatic", "density_matrix") and shots > (1 << len(core)):
+            # the density-matrix regime: one Kraus channel per error is ~3x faster
             from qhost.devices.noise import kraus_noise_model
 
             trimmed = kraus_noise_model(trimmed)
