@@ -23,7 +23,12 @@ import numpy as np
 
 from qhost.errors import InputError, InvalidOption, QhostError
 from qhost.protocols.ibm_runtime import Limits, _Budget, _check_qpy_version
-from qhost.protocols.ibm_samplex import MAX_ITEM_ELEMENTS, check_raw_item, decode_samplex_item
+from qhost.protocols.ibm_samplex import (
+    MAX_ITEM_ELEMENTS,
+    check_circuit_item,
+    check_raw_item,
+    decode_samplex_item,
+)
 
 __all__ = [
     "MAX_ITEM_BINDINGS",
@@ -73,8 +78,8 @@ def _precheck(params: dict[str, Any], budget: _Budget) -> None:
             continue
         if kind != "circuit":
             raise InvalidOption(f"executor item {index} is a {kind!r} item; valid: ['circuit', 'samplex']")
-        arguments = item.get("circuit_arguments") or {}
-        _inflate_b64(arguments.get("data"), budget, f"item {index} circuit_arguments")
+        check_circuit_item(item, index, program.get("shots"))
+        _inflate_b64(item["circuit_arguments"].get("data"), budget, f"item {index} circuit_arguments")
 
 
 def decode_executor_params(params: dict[str, Any], limits: Limits | None = None) -> Any:

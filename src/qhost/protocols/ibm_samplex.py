@@ -17,12 +17,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from qhost.errors import InputError, InvalidOption, PayloadTooLarge
+from qhost.errors import CircuitTooLarge, InputError, PayloadTooLarge
 
 __all__ = [
     "MAX_ITEM_ELEMENTS",
     "MAX_ITEM_SHOTS",
     "MAX_SAMPLEX_JSON_CHARS",
+    "check_circuit_item",
+    "check_elements",
     "check_raw_item",
     "decode_samplex_item",
 ]
@@ -50,7 +52,7 @@ def check_raw_item(item: dict[str, Any], index: int, shots: object) -> None:
     Raises:
         InputError: missing/garbage ``samplex`` or ``shape``.
         PayloadTooLarge: ``samplex_json`` longer than ``MAX_SAMPLEX_JSON_CHARS``.
-        InvalidOption: more bound circuits or shots than the limits.
+        CircuitTooLarge: more bound circuits or shots than the limits.
     """
     samplex = item.get("samplex")
     if not isinstance(samplex, dict) or not isinstance(samplex.get("samplex_json"), str):
@@ -61,16 +63,43 @@ def check_raw_item(item: dict[str, Any], index: int, shots: object) -> None:
         )
     if not isinstance(item.get("samplex_arguments"), dict):
         raise InputError(f"executor item {index}: 'samplex_arguments' must be an object")
-    elements = math.prod(_shape(item, index))
+    check_elements(index, _shape(item, index), shots)
+
+
+def check_circuit_item(item: dict[str, Any], index: int, shots: object) -> None:
+    """The same work cap for a ``circuit`` item: its shape broadcast with its arguments' leading shape."""
+    shape = _shape(item, index)
+    arguments = item.get("circuit_arguments")
+    leading = arguments.get("shape") if isinstance(arguments, dict) else None
+    if not isinstance(leading, list) or not all(isinstance(d, int) and d >= 0 for d in leading):
+        raise InputError(f"executor item {index}: circuit_arguments must be a tensor with an integer 'shape'")
+    import numpy as np
+
+    try:
+        full = np.broadcast_shapes(tuple(leading[:-1]), shape)
+    except ValueError:
+        raise InputError(
+            f"executor item {index}: shape {list(shape)} does not extend the arguments' shape {leading[:-1]}"
+        ) from None
+    check_elements(index, full, shots)
+
+
+def check_elements(index: int, shape: tuple[int, ...], shots: object) -> None:
+    """Refuse an item declaring more bound circuits, or shots, than the limits (before any array exists).
+
+    Raises:
+        CircuitTooLarge: naming the item, its shape and the limit.
+    """
+    elements = math.prod(shape)
     if elements > MAX_ITEM_ELEMENTS:
-        raise InvalidOption(
-            f"executor item {index}: shape asks for {elements} randomisations/parameter sets; "
-            f"the limit is {MAX_ITEM_ELEMENTS} per item"
+        raise CircuitTooLarge(
+            f"executor item {index} declares shape {list(shape)}: {elements:,} parameter sets "
+            f"(randomisations x parameter values), over the limit of {MAX_ITEM_ELEMENTS:,} per item"
         )
     if isinstance(shots, int) and elements * shots > MAX_ITEM_SHOTS:
-        raise InvalidOption(
-            f"executor item {index}: {elements} elements x {shots} shots exceed the limit of "
-            f"{MAX_ITEM_SHOTS} shots per item"
+        raise CircuitTooLarge(
+            f"executor item {index}: {elements:,} parameter sets x {shots:,} shots, over the limit of "
+            f"{MAX_ITEM_SHOTS:,} shots per item"
         )
 
 
