@@ -149,20 +149,12 @@ def test_mitigation_brings_a_noisy_estimate_closer_to_exact(service: Any) -> Non
     assert np.isfinite([raw, trex, zne]).all()
 
 
-def test_calibrator_and_legacy_noise_learner_are_refused_at_submit_naming_the_alternative(
-    service: Any,
-) -> None:
+def test_calibrator_is_refused_at_submit_naming_the_alternative(service: Any) -> None:
     from qiskit_ibm_runtime.calibrator import Calibrator
     from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 
-    backend = service.backend(MANILA)
     with pytest.raises(IBMRuntimeError, match="Calibrator is not emulated.*executor Estimator"):
-        Calibrator(mode=backend).run()
-    body = {"program_id": "noise-learner", "backend": MANILA, "params": {}}
-    with pytest.raises(Exception, match="executor_noise_learner.NoiseLearnerV3"):
-        service._active_api_client._api.session.post(
-            service._active_api_client._api.get_url("jobs"), json=body
-        )
+        Calibrator(mode=service.backend(MANILA)).run()
 
 
 def model_layer_infidelity(backend_name: str, gate: str, qubits: tuple[int, int]) -> float:
@@ -176,15 +168,19 @@ def model_layer_infidelity(backend_name: str, gate: str, qubits: tuple[int, int]
     return 1.0 - float(process_fidelity(error.to_quantumchannel()))
 
 
-def test_noise_learning_runs_on_the_simulator_and_feeds_pec(service: Any) -> None:
-    """executor_noise_learner.NoiseLearnerV3 learns the CX layer's noise from experiments run here;
+@pytest.mark.parametrize("learner", ["executor_noise_learner", "noise_learner_v3"])
+def test_noise_learning_runs_on_the_simulator_and_feeds_pec(service: Any, learner: str) -> None:
+    """Both NoiseLearnerV3s (the executor one, learning client-side from experiments run here, and the
+    legacy ``noise-learner`` program, learning server-side) learn the CX layer's noise on the simulator;
     the learned total error is close to the device model's own, and PEC and PEA with it are closer to
     exact than resilience level 0."""
+    import importlib
+
     from qiskit import QuantumCircuit
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_ibm_runtime.executor_estimator import Estimator
-    from qiskit_ibm_runtime.executor_noise_learner import NoiseLearnerV3
 
+    NoiseLearnerV3 = importlib.import_module(f"qiskit_ibm_runtime.{learner}").NoiseLearnerV3  # noqa: N806
     backend = service.backend(MANILA)
     qc = QuantumCircuit(2)
     qc.h(0)
@@ -195,9 +191,8 @@ def test_noise_learning_runs_on_the_simulator_and_feeds_pec(service: Any) -> Non
     estimator.options.resilience.pec_mitigation = True
     estimator.options.simulator.seed_simulator = 3
     layers = estimator.find_unique_layers([(circuit, observable)])
-    learner = NoiseLearnerV3(mode=backend)
-    learner.options.simulator.seed_simulator = 4
-    maps = learner.run(layers).result().to_pauli_lindblad_maps()
+    noise_learner = NoiseLearnerV3(mode=backend)
+    maps = noise_learner.run(layers).result().to_pauli_lindblad_maps()
     assert len(maps) == len(layers) == 1
     learned = float(np.sum(maps[0].rates))
     physical = tuple(circuit.layout.final_index_layout()[:2])

@@ -88,18 +88,15 @@ DEFAULT_SHOTS = 4096
 """IBM's default shots per Sampler pub when neither the pub nor the options give any."""
 DEFAULT_PRECISION = 0.015625
 """IBM's default Estimator target precision."""
-PROGRAMS = ("sampler", "estimator", "executor")
-"""Runtime programs this server runs (sampler/estimator: params version 2; executor: schema v2.0)."""
+PROGRAMS = ("sampler", "estimator", "executor", "noise-learner")
+"""Runtime programs this server runs (sampler/estimator: params version 2; executor: schema v2.0;
+noise-learner: schema v0.3)."""
+_SCHEMA_PROGRAMS = ("executor", "noise-learner")
 REFUSED_PROGRAMS = {
     "calibrate": (
         "the Calibrator is not emulated: a simulated device keeps the fixed calibration it ships with "
         "(read it from backend.properties() / backend.target); mitigate with the executor Estimator "
-        "instead (resilience_level 1-2, or PEC/PEA with a layer noise model from "
-        "qiskit_ibm_runtime.executor_noise_learner.NoiseLearnerV3)"
-    ),
-    "noise-learner": (
-        "use qiskit_ibm_runtime.executor_noise_learner.NoiseLearnerV3, whose learning experiments run "
-        "here through the 'executor' program on the device's noise"
+        "instead (resilience_level 1-2, or PEC/PEA with a layer noise model from NoiseLearnerV3)"
     ),
 }
 """IBM programs refused at submit, with what to use instead."""
@@ -186,9 +183,9 @@ def parse_job_request(body: object) -> JobRequest:
     params = body.get("params")
     if not isinstance(params, dict):
         raise InputError("Field 'params' must be an object")
-    if program != "executor" and not isinstance(params.get("pubs"), list):
+    if program not in _SCHEMA_PROGRAMS and not isinstance(params.get("pubs"), list):
         raise InputError("Field 'params' must be an object with a 'pubs' list")
-    if program != "executor" and params.get("version", 2) != 2:
+    if program not in _SCHEMA_PROGRAMS and params.get("version", 2) != 2:
         raise InputError(f"Unsupported params version {params.get('version')!r}; valid: [2]")
     tags = body.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):

@@ -22,6 +22,7 @@ from qhost.engine.status import FINAL, JobStatus
 from qhost.errors import (
     InputError,
     InvalidJobTransition,
+    InvalidOption,
     NotFound,
     PayloadTooLarge,
     QhostError,
@@ -80,6 +81,8 @@ def register_runtime(app: Flask) -> None:
 
     if "executor" not in PROGRAMS:
         register_program("executor", "qhost.programs.executor_program:run_executor")
+    if "noise-learner" not in PROGRAMS:
+        register_program("noise-learner", "qhost.programs.noise_learner_program:run_noise_learner")
 
     ctx: QhostContext = app.extensions["qhost"]
     settings = ctx.settings
@@ -285,6 +288,20 @@ def _validate(req: ibm.JobRequest, entry: Any) -> None:
         from qhost.protocols.ibm_executor import check_items, decode_executor_params
 
         pubs = [_Circuit(c) for c in check_items(decode_executor_params(req.params, limits))]
+    elif req.program == "noise-learner":
+        from qhost.protocols.ibm_noise_learner import decode_noise_learner_params
+
+        _, _, width = decode_noise_learner_params(req.params)
+        if _device(entry).backend() is None:
+            raise InvalidOption(
+                f"Noise learning needs a device with a coupling map and noise; {entry.name} is ideal: "
+                "use a fake device such as 'fake_manila@aer'"
+            )
+        if width > entry.num_qubits:
+            raise InputError(
+                f"noise-learner layers use qubit {width - 1}; backend {entry.name} has {entry.num_qubits}"
+            )
+        return
     else:
         decoded = ibm.decode_params(req.params, limits)
         pubs = ibm.coerce_pubs(req.program, decoded, limits)
