@@ -22,7 +22,6 @@ from qhost.engine.status import FINAL, JobStatus
 from qhost.errors import (
     InputError,
     InvalidJobTransition,
-    InvalidOption,
     NotFound,
     PayloadTooLarge,
     QhostError,
@@ -275,40 +274,12 @@ def _session_for(req: ibm.JobRequest) -> Any:
     return session
 
 
-@dataclass(frozen=True)
-class _Circuit:
-    """An executor item's circuit in the shape ``validate_pubs`` reads (``.circuit``)."""
-
-    circuit: Any
-
-
 def _validate(req: ibm.JobRequest, entry: Any) -> None:
-    limits = _state().limits
-    if req.program == "executor":
-        from qhost.protocols.ibm_executor import check_items, decode_executor_params
+    from qhost.protocols.ibm_validate import validate_request
 
-        pubs = [_Circuit(c) for c in check_items(decode_executor_params(req.params, limits))]
-    elif req.program == "noise-learner":
-        from qhost.protocols.ibm_noise_learner import decode_noise_learner_params
-
-        _, _, width = decode_noise_learner_params(req.params)
-        if _device(entry).backend() is None:
-            raise InvalidOption(
-                f"Noise learning needs a device with a coupling map and noise; {entry.name} is ideal: "
-                "use a fake device such as 'fake_manila@aer'"
-            )
-        if width > entry.num_qubits:
-            raise InputError(
-                f"noise-learner layers use qubit {width - 1}; backend {entry.name} has {entry.num_qubits}"
-            )
-        return
-    else:
-        decoded = ibm.decode_params(req.params, limits)
-        pubs = ibm.coerce_pubs(req.program, decoded, limits)
-        ibm.simulator_options(decoded)
     backend = _device(entry).backend()
     target = backend.target if backend is not None else None
-    ibm.validate_pubs(pubs, entry.name, entry.num_qubits, target)
+    validate_request(req, entry.name, entry.num_qubits, target, _state().limits)
 
 
 def _job(job_id: str) -> Any:
