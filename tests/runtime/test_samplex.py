@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qhost.errors import InputError, InvalidOption, PayloadTooLarge
+from qhost.errors import CircuitTooLarge, InputError, PayloadTooLarge
 from qhost.protocols.ibm_executor import check_items, decode_executor_params
 
 H = {"IBM-API-Version": "2026-04-15"}
@@ -80,7 +80,7 @@ NESTED = '{"attrs": {"ssv":"4"}, "nodes": ' + "[" * 5000 + "]" * 5000 + "}"
         ),
         (lambda item: item["samplex"].update(samplex_json=GARBAGE), InputError, "samplex_json does not load"),
         (lambda item: item["samplex"].update(samplex_json=NESTED), InputError, "samplex_json does not load"),
-        (lambda item: item.update(shape=[10**9]), InvalidOption, "the limit is 100000 per item"),
+        (lambda item: item.update(shape=[10**9]), CircuitTooLarge, "over the limit of 100,000 per item"),
         (lambda item: item.update(shape=[32, 0]), InputError, "integers >= 1"),
         (lambda item: item.update(shape="big"), InputError, "'shape' must be a list"),
         (lambda item: item.update(samplex="x"), InputError, "'samplex' must be an object"),
@@ -233,4 +233,4 @@ def test_bad_samplex_item_is_a_400_at_submit(client: Any, params: dict[str, Any]
     body = {"program_id": "executor", "backend": "fake_manila@aer", "params": bad}
     response = client.post("/api/v1/jobs", json=body, headers=H)
     assert response.status_code == 400
-    assert "the limit is 100000 per item" in response.get_json()["errors"][0]["message"]
+    assert "over the limit of 100,000 per item" in response.get_json()["errors"][0]["message"]

@@ -93,8 +93,8 @@ def check_elements(index: int, shape: tuple[int, ...], shots: object) -> None:
     elements = math.prod(shape)
     if elements > MAX_ITEM_ELEMENTS:
         raise CircuitTooLarge(
-            f"executor item {index} declares shape {list(shape)}: {elements:,} parameter sets "
-            f"(randomisations x parameter values), over the limit of {MAX_ITEM_ELEMENTS:,} per item"
+            f"executor item {index} declares shape {list(shape)}: {elements:,} parameter sets, "
+            f"over the limit of {MAX_ITEM_ELEMENTS:,} per item (randomisations x parameter values)"
         )
     if isinstance(shots, int) and elements * shots > MAX_ITEM_SHOTS:
         raise CircuitTooLarge(
