@@ -194,3 +194,12 @@ def test_hot_verbs_agree_with_and_without_the_sqlite3_path(tmp_path: Path, query
         assert store.get(first.id).result == "{}" and store.get(serial).status is JobStatus.QUEUED
     finally:
         store.close()
+
+
+def test_take_result_returns_it_once(store: SqlStore) -> None:
+    rec, _ = store.insert_job(JobSpec(program="counts", inputs="{}"))
+    store.set_status(rec.id, JobStatus.RUNNING)
+    store.finish(rec.id, JobStatus.COMPLETED, result='{"x": 1}')
+    assert store.take_result(rec.id) == '{"x": 1}'
+    assert store.take_result(rec.id) is None
+    assert store.get(rec.id).result is None and store.get(rec.id).status is JobStatus.COMPLETED

@@ -189,24 +189,3 @@ def test_executor_sampler_program_runs_circuit_items(manila: Any) -> None:
     assert sum(result[0].data.meas.get_counts().values()) == 400
     flipped = result[1].data.meas.get_counts(1)
     assert flipped.get("1", 0) > 300 and result[1].data.shape == (2,)
-
-
-def test_executor_sampler_with_twirling_is_refused_clearly(manila: Any) -> None:
-    from qiskit_ibm_runtime.exceptions import IBMRuntimeError
-    from qiskit_ibm_runtime.executor_sampler import Sampler
-
-    sampler = Sampler(mode=manila)
-    sampler.options.twirling.enable_gates = True
-    with pytest.raises(IBMRuntimeError, match="samplex items, i.e. twirling, are not simulated"):
-        sampler.run([(isa(ghz(2), manila), None, 400)])
-
-
-def test_executor_estimator_is_refused_pointing_to_estimator_v2(manila: Any) -> None:
-    from qiskit.quantum_info import SparsePauliOp
-    from qiskit_ibm_runtime.exceptions import IBMRuntimeError
-    from qiskit_ibm_runtime.executor_estimator import Estimator
-
-    circuit = isa(ghz(2, measure=False), manila)
-    observable = SparsePauliOp("ZZ").apply_layout(circuit.layout)
-    with pytest.raises(IBMRuntimeError, match="EstimatorV2 instead of the executor Estimator"):
-        Estimator(mode=manila).run([(circuit, observable)])

@@ -46,9 +46,9 @@ def test_the_clients_seed_is_found_in_the_passthrough(params: dict[str, Any]) ->
     assert executor_seed(decode_executor_params(params)) == 3
 
 
-def test_samplex_items_are_refused_naming_twirling(params: dict[str, Any]) -> None:
-    params["quantum_program"]["items"][0]["item_type"] = "samplex"
-    with pytest.raises(InvalidOption, match="'samplex' item; this server runs only 'circuit' items"):
+def test_unknown_item_types_are_refused(params: dict[str, Any]) -> None:
+    params["quantum_program"]["items"][0]["item_type"] = "pulse"
+    with pytest.raises(InvalidOption, match=r"'pulse' item; valid: \['circuit', 'samplex'\]"):
         decode_executor_params(params)
 
 
@@ -89,3 +89,13 @@ def test_item_shape_claiming_billions_of_parameter_sets_is_refused(params: dict[
     params["quantum_program"]["items"][0]["shape"] = [100_000, 100_000]
     with pytest.raises(CircuitTooLarge, match=r"10,000,000,000 parameter sets, over the limit of 100,000"):
         item_pubs(decode_executor_params(params))
+
+
+def test_a_circuit_item_shape_that_does_not_broadcast_is_refused(params: dict[str, Any]) -> None:
+    from ibm_quantum_schemas.common import F64CompressedTensorModel
+
+    item = params["quantum_program"]["items"][0]
+    item["circuit_arguments"] = F64CompressedTensorModel.from_numpy(np.zeros((3, 0))).model_dump(mode="json")
+    item["shape"] = [4]
+    with pytest.raises(InputError, match="does not extend"):
+        decode_executor_params(params)

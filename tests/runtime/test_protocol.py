@@ -30,7 +30,7 @@ def test_unsupported_api_version_is_refused_naming_the_range(version: str) -> No
 
 
 def test_unknown_program_is_refused_with_the_valid_ones() -> None:
-    valid = r"\['sampler', 'estimator', 'executor'\]"
+    valid = r"\['sampler', 'estimator', 'executor', 'noise-learner'\]"
     with pytest.raises(InputError, match=rf"Unknown program_id 'qaoa'; valid: {valid}"):
         ibm.parse_job_request({"program_id": "qaoa", "backend": "x", "params": {"pubs": []}})
 
@@ -176,3 +176,8 @@ def test_configuration_is_served_as_hardware_under_the_virtual_name() -> None:
 def test_error_json_is_ibm_shaped() -> None:
     body = ibm.error_json(InvalidOption("bad shots"))
     assert body["errors"][0] == {"code": "invalid_option", "message": "bad shots", "more_info": ""}
+
+
+def test_calibrate_is_refused_naming_what_to_use() -> None:
+    with pytest.raises(InputError, match="Calibrator is not emulated.*executor Estimator"):
+        ibm.parse_job_request({"program_id": "calibrate", "backend": "x", "params": {}})

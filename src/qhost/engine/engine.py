@@ -326,6 +326,11 @@ class JobEngine:
                 pass
         self.store.delete(job_id)
 
+    def take_result(self, job_id: str, owner: str | None = None) -> str | None:
+        """A finished job's result, erased as it is returned (``None`` once taken): read-once results."""
+        self.store.get(job_id, owner)
+        return self.store.take_result(job_id)
+
     def set_tags(self, job_id: str, tags: Iterable[str], owner: str | None = None) -> JobRecord:
         """Replace a job's tags and return the job."""
         self.store.get(job_id, owner)

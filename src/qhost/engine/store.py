@@ -275,6 +275,22 @@ class SqlStore:
         with self.transaction() as conn:
             conn.execute(update(t).where(t.c.id == job_id).values(tags=json.dumps(list(tags))))
 
+    def take_result(self, job_id: str) -> str | None:
+        """Return a finished job's result and erase it from the row, once (``None`` when already taken).
+
+        Two concurrent readers cannot both get it: only the one whose ``UPDATE`` clears a non-null
+        result returns it.
+        """
+        t = self.jobs
+        with self.transaction() as conn:
+            row = conn.execute(select(t.c.result).where(t.c.id == job_id)).first()
+            if row is None or row.result is None:
+                return None
+            done = conn.execute(
+                update(t).where(t.c.id == job_id, t.c.result.is_not(None)).values(result=None)
+            ).rowcount
+        return row.result if done == 1 else None
+
     def delete(self, job_id: str) -> bool:
         """Delete a job row. Returns False when there was none."""
         with self.transaction() as conn:

@@ -21,7 +21,7 @@ from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_
 if TYPE_CHECKING:
     from qiskit.primitives import PrimitiveResult
 
-__all__ = ["run_estimator", "run_executor", "run_sampler"]
+__all__ = ["run_estimator", "run_sampler"]
 
 
 def _resolve(backend: str | None) -> tuple[Any, Any]:
@@ -40,6 +40,10 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
 
     decoded = decode_params(json.loads(inputs))
     pubs = coerce_pubs(program, decoded)
+    if program == "estimator":
+        from qhost.programs.estimator_pubs import reduce_idle_qubits
+
+        pubs = [reduce_idle_qubits(pub) for pub in pubs]
     seed, noise_model = simulator_options(decoded)
     device, executor = _resolve(backend)
     kwargs = {"seed": seed, "noise_model": noise_model}
@@ -50,6 +54,8 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
         result = executor.estimate(pubs, device, **kwargs)
     elapsed = time.perf_counter() - start
     result = _with_metadata(result, backend, decoded, kwargs, elapsed)
+    if program == "estimator":
+        result = _with_shots(result, pubs, decoded)
     if program == "sampler":
         result.metadata["execution"] = {"execution_spans": _spans(pubs, started, datetime.now(UTC))}
     return json.dumps(result, cls=RuntimeEncoder)
@@ -87,6 +93,21 @@ def _with_metadata(
     return PrimitiveResult(list(result), metadata=meta)
 
 
+def _with_shots(result: PrimitiveResult, pubs: list[Any], decoded: dict[str, Any]) -> PrimitiveResult:
+    """Each Estimator PUB result's ``metadata["shots"]`` as IBM reports it."""
+    from qiskit.primitives import PrimitiveResult, PubResult
+
+    from qhost.programs.estimator_pubs import estimator_shots
+
+    options = decoded.get("options") or {}
+    level = decoded.get("resilience_level", 1)
+    out = []
+    for pub, pub_result in zip(pubs, result, strict=True):
+        meta = {**pub_result.metadata, "shots": estimator_shots(pub.precision, options, level)}
+        out.append(PubResult(pub_result.data, metadata=meta))
+    return PrimitiveResult(out, metadata=result.metadata)
+
+
 def run_sampler(backend: str | None, inputs: str) -> str:
     """Run a SamplerV2 job: ``inputs`` is the client's params JSON; returns PrimitiveResult JSON."""
     return _run("sampler", backend, inputs)
@@ -95,20 +116,3 @@ def run_sampler(backend: str | None, inputs: str) -> str:
 def run_estimator(backend: str | None, inputs: str) -> str:
     """Run an EstimatorV2 job: ``inputs`` is the client's params JSON; returns PrimitiveResult JSON."""
     return _run("estimator", backend, inputs)
-
-
-def run_executor(backend: str | None, inputs: str) -> str:
-    """Run IBM's ``executor`` program (circuit items, classified): returns QuantumProgramResult JSON."""
-    from datetime import UTC, datetime
-
-    from qhost.protocols.ibm_executor import decode_executor_params, executor_seed, item_pubs, result_json
-
-    model = decode_executor_params(json.loads(inputs))
-    device, executor = _resolve(backend)
-    seed = executor_seed(model)
-    results, spans = [], []
-    for pub in item_pubs(model):
-        start = datetime.now(UTC)
-        results.append(executor.sample([pub], device, seed=seed)[0])
-        spans.append((start, datetime.now(UTC)))
-    return result_json(model, results, spans)

@@ -7,10 +7,10 @@ randomisation: twirling, used by the executor *estimator* and by a sampler with 
 result is a ``QuantumProgramResultModel`` (v2.0) JSON whose ``passthrough_data`` and
 ``semantic_role`` echo the request, so the client's post-processor builds the ``PrimitiveResult``.
 
-Supported: ``circuit`` items with ``meas_level="classified"`` (the executor Sampler with its default
-options, twirling off). ``samplex`` items are refused at submit with a message saying so.
-Untrusted input: every compressed blob is inflated under the request's byte budget and the QPY
-version is checked before pydantic (whose models inflate without a cap) sees the params.
+Supported: ``circuit`` and ``samplex`` items with ``meas_level="classified"``; samplex items are
+checked and decoded by :mod:`qhost.protocols.ibm_samplex`. Untrusted input: every compressed blob
+is inflated under the request's byte budget, samplex sizes are capped, and the QPY version is checked
+before pydantic (whose models inflate without a cap) sees the params.
 """
 
 from __future__ import annotations
@@ -21,18 +21,28 @@ from typing import Any
 
 import numpy as np
 
-from qhost.errors import CircuitTooLarge, InputError, InvalidOption, QhostError
+from qhost.errors import InputError, InvalidOption, QhostError
 from qhost.protocols.ibm_runtime import Limits, _Budget, _check_qpy_version
+from qhost.protocols.ibm_samplex import (
+    MAX_ITEM_ELEMENTS,
+    check_circuit_item,
+    check_raw_item,
+    decode_samplex_item,
+)
 
 __all__ = [
     "MAX_ITEM_BINDINGS",
     "SCHEMA_VERSION",
+    "check_items",
     "decode_executor_params",
     "executor_seed",
     "item_pubs",
+    "program_circuits",
     "result_json",
 ]
 
+MAX_ITEM_BINDINGS = MAX_ITEM_ELEMENTS
+"""Most parameter sets (bound circuits) one executor item may declare (checked on the raw JSON)."""
 SCHEMA_VERSION = "v2.0"
 """The executor params schema this server reads (what qiskit-ibm-runtime 0.51 sends)."""
 
@@ -55,16 +65,21 @@ def _precheck(params: dict[str, Any], budget: _Budget) -> None:
     if not isinstance(circuits, dict) or "b64_data" not in circuits:
         raise InputError("executor quantum_program.circuits must carry compressed QPY ('b64_data')")
     _check_qpy_version(_inflate_b64(circuits["b64_data"], budget, "quantum_program.circuits QPY"))
-    for index, item in enumerate(program.get("items") or []):
-        if not isinstance(item, dict) or item.get("item_type") != "circuit":
-            kind = item.get("item_type") if isinstance(item, dict) else type(item).__name__
-            raise InvalidOption(
-                f"executor item {index} is a {kind!r} item; this server runs only 'circuit' items "
-                "(samplomatic samplex items, i.e. twirling, are not simulated): use the executor Sampler "
-                "with twirling off, or qiskit_ibm_runtime.EstimatorV2 instead of the executor Estimator"
-            )
-        arguments = item.get("circuit_arguments") or {}
-        _inflate_b64(arguments.get("data"), budget, f"item {index} circuit_arguments")
+    items = program.get("items") or []
+    if not isinstance(items, list):
+        raise InputError("executor quantum_program.items must be a list")
+    for index, item in enumerate(items):
+        kind = item.get("item_type") if isinstance(item, dict) else type(item).__name__
+        if kind == "samplex":
+            check_raw_item(item, index, program.get("shots"))
+            for name, value in item["samplex_arguments"].items():
+                if isinstance(value, dict) and "data" in value:
+                    _inflate_b64(value["data"], budget, f"item {index} samplex argument {name!r}")
+            continue
+        if kind != "circuit":
+            raise InvalidOption(f"executor item {index} is a {kind!r} item; valid: ['circuit', 'samplex']")
+        check_circuit_item(item, index, program.get("shots"))
+        _inflate_b64(item["circuit_arguments"].get("data"), budget, f"item {index} circuit_arguments")
 
 
 def decode_executor_params(params: dict[str, Any], limits: Limits | None = None) -> Any:
@@ -102,47 +117,73 @@ def executor_seed(model: Any) -> int | None:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
-def item_pubs(model: Any) -> list[Any]:
-    """One ``SamplerPub`` per circuit item, parameter values broadcast to the item's shape."""
-    from qiskit.primitives.containers.sampler_pub import SamplerPub
-
+def program_circuits(model: Any) -> list[Any]:
+    """The program's circuits, one per item (QPY decoded)."""
     program = model.quantum_program
     try:
         circuits = program.circuits.to_python()
     except Exception as exc:  # corrupt QPY inside a well-formed model
         raise InputError(f"Broken executor QPY: {type(exc).__name__}: {exc}") from None
-    pubs = []
-    for index, item in enumerate(program.items):
-        circuit = circuits[index] if len(circuits) == len(program.items) else circuits[0]
-        values = item.circuit_arguments.to_numpy()
-        try:
-            shape = np.broadcast_shapes(values.shape[:-1], tuple(item.shape)) + values.shape[-1:]
-            _check_bindings(index, shape[:-1])
-            values = np.broadcast_to(values, shape)
-            pubs.append(SamplerPub.coerce((circuit, values, program.shots)))
-        except QhostError:
-            raise
-        except Exception as exc:  # broadcasting / binding errors are the request's fault
-            raise InputError(f"executor item {index}: {exc}") from None
-    return pubs
+    return [
+        circuits[i] if len(circuits) == len(program.items) else circuits[0] for i in range(len(program.items))
+    ]
 
 
-MAX_ITEM_BINDINGS = 100_000
-"""Most parameter sets (the product of an item's ``shape``) one executor item may declare."""
+def circuit_item_pub(model: Any, index: int, circuit: Any) -> Any:
+    """The ``SamplerPub`` of circuit item ``index``, parameter values broadcast to the item's shape."""
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+    item = model.quantum_program.items[index]
+    values = item.circuit_arguments.to_numpy()
+    try:
+        shape = np.broadcast_shapes(values.shape[:-1], tuple(item.shape)) + values.shape[-1:]
+        values = np.broadcast_to(values, shape)
+        return SamplerPub.coerce((circuit, values, model.quantum_program.shots))
+    except QhostError:
+        raise
+    except Exception as exc:  # broadcasting / binding errors are the request's fault
+        raise InputError(f"executor item {index}: {exc}") from None
 
 
-def _check_bindings(index: int, shape: tuple[int, ...]) -> None:
-    """Refuse an item whose declared ``shape`` asks for more parameter sets than ``MAX_ITEM_BINDINGS``."""
-    count = int(np.prod(shape, dtype=object)) if shape else 1
-    if count > MAX_ITEM_BINDINGS:
-        raise CircuitTooLarge(
-            f"executor item {index} declares shape {list(shape)}: {count:,} parameter sets, over the limit "
-            f"of {MAX_ITEM_BINDINGS:,} per item"
-        )
+def item_pubs(model: Any) -> list[Any]:
+    """One ``SamplerPub`` per circuit item (samplex items are skipped)."""
+    circuits = program_circuits(model)
+    return [
+        circuit_item_pub(model, index, circuits[index])
+        for index, item in enumerate(model.quantum_program.items)
+        if item.item_type == "circuit"
+    ]
 
 
-def result_json(model: Any, pub_results: list[Any], spans: list[tuple[Any, Any]]) -> str:
-    """A ``QuantumProgramResultModel`` (v2.0) JSON from sampler pub results (one per item)."""
+def check_items(model: Any) -> list[Any]:
+    """Decode every item as the worker will (samplex JSON and arguments too); returns the circuits.
+
+    Raises:
+        InputError: an item's circuit arguments, samplex or samplex arguments do not decode or fit.
+    """
+    circuits = program_circuits(model)
+    for index, item in enumerate(model.quantum_program.items):
+        if item.item_type == "circuit":
+            circuit_item_pub(model, index, circuits[index])
+        else:
+            samplex, _ = decode_samplex_item(item, index)
+            params = samplex.outputs().get_specs("parameter_values")
+            wanted = params[0].shape[-1] if params else 0
+            if wanted != circuits[index].num_parameters:
+                raise InputError(
+                    f"executor item {index}: the samplex binds {wanted} parameters but its circuit has "
+                    f"{circuits[index].num_parameters}"
+                )
+    return circuits
+
+
+def result_json(
+    model: Any, item_data: list[dict[str, np.ndarray]], spans: list[tuple[Any, Any, tuple[int, ...]]]
+) -> str:
+    """A ``QuantumProgramResultModel`` (v2.0) JSON from each item's named arrays (bits, samplex outputs).
+
+    ``spans`` holds each item's ``(start, stop, shape)``: when it ran and its element shape.
+    """
     from ibm_quantum_schemas.common import CompressedTensorModel
     from ibm_quantum_schemas.executor.version_2_0.models import (
         ChunkPart,
@@ -154,21 +195,19 @@ def result_json(model: Any, pub_results: list[Any], spans: list[tuple[Any, Any]]
     )
 
     data = []
-    for pub_result in pub_results:
+    for arrays in item_data:
         fields = {
-            name: CompressedTensorModel.from_numpy(getattr(pub_result.data, name).to_bool_array("little"))
-            for name in pub_result.data
+            name: CompressedTensorModel.from_numpy(np.ascontiguousarray(a)) for name, a in arrays.items()
         }
         data.append(QuantumProgramResultItemModel(results=fields, metadata=ItemMetadataModel()))
     timing = []
-    for index, ((start, stop), pub_result) in enumerate(zip(spans, pub_results, strict=True)):
-        shape = tuple(pub_result.data.shape)
+    program = model.quantum_program
+    for index, (start, stop, shape) in enumerate(spans):
         size = int(np.prod(shape, dtype=int))
         part = ChunkPart(
             idx_item=index, size=size, permutation=list(range(len(shape))), element_range=(0, size, 1)
         )
         timing.append(ChunkSpan(start=start, stop=stop, parts=[part]))
-    program = model.quantum_program
     result = QuantumProgramResultModel(
         data=data,
         metadata=MetadataModel(chunk_timing=timing),

@@ -19,12 +19,19 @@ if TYPE_CHECKING:
 __all__ = [
     "IBM_STATUS",
     "INSTANCE_CRN",
+    "MOCK_PREFIX",
+    "USAGE_LIMIT_SECONDS",
+    "LATEST_CALIBRATION",
     "backend_summary",
+    "calibration_ids",
+    "check_calibration",
     "configuration_json",
     "error_json",
     "iso",
+    "is_private",
     "job_json",
     "metrics_json",
+    "mock_name",
     "properties_json",
     "session_json",
     "status_json",
@@ -74,13 +81,18 @@ def job_json(rec: JobRecord, *, include_params: bool = False) -> dict[str, Any]:
         "runtime": "",
         "session_id": rec.spec.session_id,
         "tags": list(rec.spec.tags),
-        "private": False,
+        "private": is_private(rec),
         "cost": 0,
         "usage": {"quantum_seconds": _seconds(rec), "seconds": _seconds(rec)},
     }
-    if include_params:
+    if include_params and not is_private(rec):
         out["params"] = json.loads(rec.spec.inputs)
     return out
+
+
+def is_private(rec: JobRecord) -> bool:
+    """Whether the job was submitted with ``"private": true`` (params never returned, results read once)."""
+    return rec.spec.meta.get("private") is True
 
 
 def error_json(exc: QhostError) -> dict[str, Any]:
@@ -96,9 +108,27 @@ INSTANCE_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/qhost::local"
 """The instance this server emulates (API calls accept any CRN; Global Search returns this one)."""
 
 
-def backend_summary(name: str, num_qubits: int, queue_length: int) -> dict[str, Any]:
-    """One entry of ``GET /backends`` in IBM's summary shape (what ``least_busy()`` reads)."""
-    return {
+MOCK_PREFIX = "mock_"
+"""IBM names a device's ``dry_run`` twin by replacing the name's first ``_``-free part with ``mock``."""
+
+
+def mock_name(name: str) -> str | None:
+    """The ``mock_*`` twin the 0.51 client derives for ``dry_run`` (``fake_manila@aer``: ``mock_manila@aer``).
+
+    ``None`` for names without an ``_`` (``ideal@aer``): the client's ``re.sub(r"^[^_]+", "mock", name)``
+    would turn them into plain ``mock``, which names no device.
+    """
+    head, sep, rest = name.partition("_")
+    return f"{MOCK_PREFIX}{rest}" if sep and head and not name.startswith(MOCK_PREFIX) else None
+
+
+def backend_summary(name: str, num_qubits: int, queue_length: int, *, mock: bool = False) -> dict[str, Any]:
+    """One entry of ``GET /backends`` in IBM's summary shape (what ``least_busy()`` reads).
+
+    ``mock=True`` marks a ``dry_run`` twin (``"class": "mock"``): ``service.backends()`` hides it,
+    ``service.backend(name)`` and ``dry_run=True`` find it.
+    """
+    out = {
         "name": name,
         "status": {"name": "online", "reason": "available"},
         "qubits": num_qubits,
@@ -109,6 +139,9 @@ def backend_summary(name: str, num_qubits: int, queue_length: int) -> dict[str, 
         "clops": {"type": "hardware", "value": 0},
         "performance_metrics": {},
     }
+    if mock:
+        out["class"] = "mock"
+    return out
 
 
 def configuration_json(name: str, conf: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +155,37 @@ def configuration_json(name: str, conf: dict[str, Any]) -> dict[str, Any]:
     out.setdefault("online_date", "2024-01-01T00:00:00Z")
     out.setdefault("backend_version", "1.0.0")
     return out
+
+
+LATEST_CALIBRATION = "latest"
+"""The calibration id every device accepts: the one calibration it ships with."""
+
+
+def calibration_ids(props: dict[str, Any] | None) -> list[str]:
+    """Calibration ids a device answers to: ``latest`` and its properties' ``last_update_date``."""
+    ids = [LATEST_CALIBRATION]
+    date = (props or {}).get("last_update_date")
+    if isinstance(date, str) and date:
+        ids.append(date)
+    return ids
+
+
+def check_calibration(name: str, props: dict[str, Any] | None, calibration_id: str | None) -> None:
+    """Refuse an unknown ``calibration_id`` with a 404 (the client reports "backend not found").
+
+    Raises:
+        NotFound: ``calibration_id`` is neither ``latest`` nor the device's ``last_update_date``.
+    """
+    from qhost.errors import NotFound
+
+    if calibration_id is None:
+        return
+    valid = calibration_ids(props)
+    if calibration_id not in valid:
+        raise NotFound(
+            f"Unknown calibration_id {calibration_id!r} for backend {name}; valid: {valid} "
+            "(a simulated device has one calibration)"
+        )
 
 
 def properties_json(name: str, props: dict[str, Any] | None) -> dict[str, Any]:
@@ -143,14 +207,26 @@ def status_json(name: str, version: str, queue_length: int) -> dict[str, Any]:
     }
 
 
-def usage_json() -> dict[str, Any]:
-    """``GET /instances/usage``: an unlimited local instance."""
+USAGE_LIMIT_SECONDS = 2**31 - 1
+"""The usage allocation a qhost instance reports: unmetered, so the largest int32 (about 68 years)."""
+
+
+def usage_json(consumed_seconds: float = 0.0) -> dict[str, Any]:
+    """``GET /instances/usage``: an unmetered local instance.
+
+    The client computes ``usage_remaining_seconds`` as ``usage_limit_seconds`` (else
+    ``usage_allocation_seconds``) minus ``usage_consumed_seconds``; both are sent so it is a number.
+    """
+    consumed = round(max(consumed_seconds, 0.0), 3)
     return {
         "instance_id": INSTANCE_CRN,
         "plan_id": "qhost-local",
-        "usage_consumed_seconds": 0,
+        "usage_consumed_seconds": consumed,
+        "usage_limit_seconds": USAGE_LIMIT_SECONDS,
+        "usage_allocation_seconds": USAGE_LIMIT_SECONDS,
         "usage_limit_reached": False,
-        "usage_remaining_seconds": None,
+        "usage_remaining_seconds": max(USAGE_LIMIT_SECONDS - consumed, 0),
+        "usage_period": None,
     }
 
 

@@ -60,6 +60,7 @@ __all__ = [
     "JobRequest",
     "Limits",
     "PROGRAMS",
+    "REFUSED_PROGRAMS",
     "backend_summary",
     "check_api_version",
     "coerce_pubs",
@@ -87,8 +88,18 @@ DEFAULT_SHOTS = 4096
 """IBM's default shots per Sampler pub when neither the pub nor the options give any."""
 DEFAULT_PRECISION = 0.015625
 """IBM's default Estimator target precision."""
-PROGRAMS = ("sampler", "estimator", "executor")
-"""Runtime programs this server runs (sampler/estimator: params version 2; executor: schema v2.0)."""
+PROGRAMS = ("sampler", "estimator", "executor", "noise-learner")
+"""Runtime programs this server runs (sampler/estimator: params version 2; executor: schema v2.0;
+noise-learner: schema v0.3)."""
+_SCHEMA_PROGRAMS = ("executor", "noise-learner")
+REFUSED_PROGRAMS = {
+    "calibrate": (
+        "the Calibrator is not emulated: a simulated device keeps the fixed calibration it ships with "
+        "(read it from backend.properties() / backend.target); mitigate with the executor Estimator "
+        "instead (resilience_level 1-2, or PEC/PEA with a layer noise model from NoiseLearnerV3)"
+    ),
+}
+"""IBM programs refused at submit, with what to use instead."""
 ALLOWED_TYPES = frozenset(
     {
         "QuantumCircuit",
@@ -131,6 +142,8 @@ class JobRequest:
     params: dict[str, Any]
     session_id: str | None = None
     tags: tuple[str, ...] = ()
+    private: bool = False
+    calibration_id: str | None = None
 
 
 def check_api_version(header: str | None) -> str:
@@ -160,6 +173,8 @@ def parse_job_request(body: object) -> JobRequest:
     if not isinstance(body, dict):
         raise InputError("The request body must be a JSON object with program_id, backend and params")
     program = body.get("program_id")
+    if isinstance(program, str) and program in REFUSED_PROGRAMS:
+        raise InvalidOption(f"Program {program!r} is not run by this server: {REFUSED_PROGRAMS[program]}")
     if program not in PROGRAMS:
         raise InputError(f"Unknown program_id {program!r}; valid: {list(PROGRAMS)}")
     backend = body.get("backend")
@@ -168,16 +183,28 @@ def parse_job_request(body: object) -> JobRequest:
     params = body.get("params")
     if not isinstance(params, dict):
         raise InputError("Field 'params' must be an object")
-    if program != "executor" and not isinstance(params.get("pubs"), list):
+    if program not in _SCHEMA_PROGRAMS and not isinstance(params.get("pubs"), list):
         raise InputError("Field 'params' must be an object with a 'pubs' list")
-    if program != "executor" and params.get("version", 2) != 2:
+    if program not in _SCHEMA_PROGRAMS and params.get("version", 2) != 2:
         raise InputError(f"Unsupported params version {params.get('version')!r}; valid: [2]")
     tags = body.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InputError("Field 'tags' must be a list of strings")
     session_id = body.get("session_id")
+    private = body.get("private", False)
+    if not isinstance(private, bool):
+        raise InputError(f"Field 'private' must be true or false, got {private!r}")
+    calibration_id = body.get("calibration_id")
+    if calibration_id is not None and not isinstance(calibration_id, str):
+        raise InputError(f"Field 'calibration_id' must be a string, got {calibration_id!r}")
     return JobRequest(
-        program, backend, params, session_id if isinstance(session_id, str) else None, tuple(tags)
+        program,
+        backend,
+        params,
+        session_id if isinstance(session_id, str) else None,
+        tuple(tags),
+        private,
+        calibration_id,
     )
 
 

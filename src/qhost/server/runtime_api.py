@@ -27,6 +27,7 @@ from qhost.errors import (
     QhostError,
     SessionNotFound,
 )
+from qhost.protocols import ibm_records as records
 from qhost.protocols import ibm_runtime as ibm
 from qhost.protocols import json_input
 from qhost.server.auth import Authenticator, iam_bp, load_secret
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from qhost.programs import PROGRAMS, register_program
 
     if "executor" not in PROGRAMS:
-        register_program("executor", "qhost.programs.primitives:run_executor")
+        register_program("executor", "qhost.programs.executor_program:run_executor")
     from qhost.server.context import QhostContext
 
 __all__ = [
@@ -78,7 +79,9 @@ def register_runtime(app: Flask) -> None:
     from qhost.programs import PROGRAMS, register_program
 
     if "executor" not in PROGRAMS:
-        register_program("executor", "qhost.programs.primitives:run_executor")
+        register_program("executor", "qhost.programs.executor_program:run_executor")
+    if "noise-learner" not in PROGRAMS:
+        register_program("noise-learner", "qhost.programs.noise_learner_program:run_noise_learner")
 
     ctx: QhostContext = app.extensions["qhost"]
     settings = ctx.settings
@@ -137,7 +140,16 @@ def _json_body() -> Any:
 
 
 def _entry(name: str) -> Any:
+    """The catalog entry for ``name``; a ``mock_*`` dry-run twin resolves to the device it mirrors."""
+    if name.startswith(records.MOCK_PREFIX):
+        real = "fake_" + name[len(records.MOCK_PREFIX) :]
+        if records.mock_name(real) == name:
+            return _ctx().catalog.resolve(real)
     return _ctx().catalog.resolve(name)
+
+
+def _calibration_arg(entry: Any) -> None:
+    records.check_calibration(entry.name, _device(entry).props_json(), request.args.get("calibration_id"))
 
 
 def _device(entry: Any) -> Any:
@@ -147,24 +159,31 @@ def _device(entry: Any) -> Any:
 @runtime_bp.get("/backends")
 def list_backends() -> Response:
     engine = _ctx().engine
-    devices = [
-        ibm.backend_summary(e.name, e.num_qubits, engine.queue_length(e.name))
-        for e in _ctx().catalog.entries()
-        if e.available
-    ]
+    mocks = request.args.get("include_mocks", "false").lower() == "true"
+    devices = []
+    for e in _ctx().catalog.entries():
+        if not e.available:
+            continue
+        queued = engine.queue_length(e.name)
+        devices.append(ibm.backend_summary(e.name, e.num_qubits, queued))
+        twin = records.mock_name(e.name) if mocks else None
+        if twin is not None:
+            devices.append(records.backend_summary(twin, e.num_qubits, queued, mock=True))
     return jsonify({"devices": devices})
 
 
 @runtime_bp.get("/backends/<name>/configuration")
 def backend_configuration(name: str) -> Response:
     entry = _entry(name)
-    return jsonify(ibm.configuration_json(entry.name, _device(entry).conf_json()))
+    _calibration_arg(entry)
+    return jsonify(ibm.configuration_json(name, _device(entry).conf_json()))
 
 
 @runtime_bp.get("/backends/<name>/properties")
 def backend_properties(name: str) -> Response:
     entry = _entry(name)
-    return jsonify(ibm.properties_json(entry.name, _device(entry).props_json()))
+    _calibration_arg(entry)
+    return jsonify(ibm.properties_json(name, _device(entry).props_json()))
 
 
 @runtime_bp.get("/backends/<name>/status")
@@ -215,7 +234,12 @@ def create_job() -> Response:
             _state().ledger.failed(key)
         raise
     return jsonify(
-        {"id": rec.id, "backend": rec.spec.backend, "session_id": rec.spec.session_id, "private": False}
+        {
+            "id": rec.id,
+            "backend": rec.spec.backend,
+            "session_id": rec.spec.session_id,
+            "private": records.is_private(rec),
+        }
     )
 
 
@@ -223,6 +247,8 @@ def _submit(body: Any, key: str) -> Any:
     req = ibm.parse_job_request(body)
     entry = _entry(req.backend)
     session = _session_for(req)
+    if req.calibration_id is not None:
+        records.check_calibration(entry.name, _device(entry).props_json(), req.calibration_id)
     inputs = json.dumps(req.params, separators=(",", ":"))
     _state().validated.check(req.program, entry.name, inputs, lambda: _validate(req, entry))
     spec = JobSpec(
@@ -234,6 +260,7 @@ def _submit(body: Any, key: str) -> Any:
         serial_key=session.serial_key if session is not None else None,
         tags=req.tags,
         idempotency_key=key,
+        meta={"private": True} if req.private else {},
     )
     return _ctx().engine.submit(spec)
 
@@ -248,18 +275,11 @@ def _session_for(req: ibm.JobRequest) -> Any:
 
 
 def _validate(req: ibm.JobRequest, entry: Any) -> None:
-    limits = _state().limits
-    if req.program == "executor":
-        from qhost.protocols.ibm_executor import decode_executor_params, item_pubs
+    from qhost.protocols.ibm_validate import validate_request
 
-        pubs = item_pubs(decode_executor_params(req.params, limits))
-    else:
-        decoded = ibm.decode_params(req.params, limits)
-        pubs = ibm.coerce_pubs(req.program, decoded, limits)
-        ibm.simulator_options(decoded)
     backend = _device(entry).backend()
     target = backend.target if backend is not None else None
-    ibm.validate_pubs(pubs, entry.name, entry.num_qubits, target)
+    validate_request(req, entry.name, entry.num_qubits, target, _state().limits)
 
 
 def _job(job_id: str) -> Any:
@@ -347,6 +367,11 @@ def _pending_filter(raw: str | None) -> list[JobStatus] | None:
 @runtime_bp.get("/jobs/<job_id>/results")
 def job_results(job_id: str) -> Response | tuple[Response, int]:
     rec = _job(job_id)
+    if rec.status == JobStatus.COMPLETED and records.is_private(rec):
+        text = _ctx().engine.take_result(job_id, owner=_owner())
+        if text is None:
+            raise NotFound(f"The results of private job {rec.id} were already read (they are read once)")
+        return Response(text, mimetype="application/json")
     if rec.status == JobStatus.COMPLETED:
         return Response(rec.result or "", mimetype="application/json")
     if rec.status == JobStatus.FAILED:
