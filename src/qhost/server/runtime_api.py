@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,11 +56,17 @@ __all__ = [
 runtime_bp = Blueprint("ibm_runtime", __name__)
 """IBM Runtime API routes (registered under both prefixes by ``register_runtime``)."""
 
-STATUS_HOLD_SECONDS = 0.1
+STATUS_HOLD_SECONDS = 0.5
 """Longest a status poll (``GET /jobs/{id}?exclude_params=true``) of an unfinished job waits for it to finish.
 
 The stock client polls every 0.5 s (0.1 s in a session), so without this a 10 ms job takes 0.5 s end to
-end. Override with the Flask config key ``IBM_STATUS_HOLD_SECONDS`` (0 turns it off)."""
+end, and a 200 ms job pays a whole extra poll. Override with the Flask config key
+``IBM_STATUS_HOLD_SECONDS`` (0 turns it off). At most a quarter of the HTTP threads hold at once
+(:data:`HOLD_SHARE`); a poll that finds them all holding answers at once, so held polls never starve
+other requests."""
+
+HOLD_SHARE = 4
+"""One HTTP thread in this many may hold a status poll."""
 
 
 @dataclass
@@ -69,6 +76,7 @@ class RuntimeState:
     auth: Authenticator
     sessions: SessionManager
     limits: ibm.Limits
+    holds: threading.BoundedSemaphore
     ledger: IdempotencyLedger = field(default_factory=IdempotencyLedger)
     validated: ValidatedParams = field(default_factory=ValidatedParams)
 
@@ -89,6 +97,7 @@ def register_runtime(app: Flask) -> None:
         auth=Authenticator(settings.api_keys, load_secret(settings.data_dir)),
         sessions=SessionManager(ctx.engine),
         limits=ibm.Limits(settings.max_decompressed_bytes, settings.max_shots),
+        holds=threading.BoundedSemaphore(max(1, settings.http_threads // HOLD_SHARE)),
     )
     app.register_blueprint(runtime_bp, url_prefix="/api/v1")
     app.register_blueprint(runtime_bp, url_prefix="/experimental/api/v1", name="ibm_runtime_experimental")
@@ -294,10 +303,21 @@ def get_job(job_id: str) -> Response:
         with contextlib.suppress(SessionNotFound):  # an expired max_ttl cancels the session's queued jobs
             _state().sessions.get(rec.spec.session_id)
         rec = _job(job_id)
-    hold = float(current_app.config.get("IBM_STATUS_HOLD_SECONDS", STATUS_HOLD_SECONDS))
-    if not include and not rec.status.is_final and hold > 0:
-        rec = _ctx().engine.wait(job_id, timeout=hold, owner=_owner())
+    if not include and not rec.status.is_final:
+        rec = _held(rec)
     return jsonify(ibm.job_json(rec, include_params=include))
+
+
+def _held(rec: Any) -> Any:
+    """``rec`` again after waiting up to the status hold for it to finish, when a hold slot is free."""
+    hold = float(current_app.config.get("IBM_STATUS_HOLD_SECONDS", STATUS_HOLD_SECONDS))
+    holds = _state().holds
+    if hold <= 0 or not holds.acquire(blocking=False):
+        return rec
+    try:
+        return _ctx().engine.wait(rec.id, timeout=hold, owner=_owner())
+    finally:
+        holds.release()
 
 
 @runtime_bp.get("/jobs")
