@@ -35,6 +35,7 @@ __all__ = [
     "library_versions",
     "load_calibration",
     "set_cache_dir",
+    "write_json_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,10 @@ class Calibration:
         device: the device name.
         num_qubits: qubits of the device.
         dt: the sample time in seconds (``None`` when the device has none).
-        basis_gates: the backend's ``operation_names``, in order.
+        basis_gates: the backend's ``operation_names``, sorted.
         qubits: per qubit ``(t1, t2, frequency)``, or ``None`` when the target has no qubit properties.
         readout: per measured qubit ``(P(1|0), P(0|1))``.
-        instructions: every instruction with per-qubit properties, in target order.
+        instructions: every instruction with per-qubit properties, by name.
     """
 
     device: str
@@ -121,7 +122,17 @@ class Calibration:
             }
             if props:
                 instructions.append(InstructionCal(name, isinstance(operation, Gate), props))
-        return cls(device, target.num_qubits, dt, tuple(operation_names), qubits, readout, tuple(instructions))
+        # sorted: the target's own order follows set iteration, which differs between processes
+        instructions.sort(key=lambda inst: inst.name)
+        return cls(
+            device,
+            target.num_qubits,
+            dt,
+            tuple(sorted(operation_names)),
+            qubits,
+            readout,
+            tuple(instructions),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (floats round-trip exactly through ``json``)."""
