@@ -35,6 +35,7 @@ __all__ = [
     "library_versions",
     "load_calibration",
     "set_cache_dir",
+    "user_cache_dir",
     "write_json_atomic",
 ]
 
@@ -169,16 +170,23 @@ class Calibration:
 
 # ---------------------------------------------------------------------------------- the disk cache
 _cache_dir: Path | None = None
+_configured = False
 
 
 def set_cache_dir(path: str | Path | None) -> None:
     """Use ``path`` as the on-disk cache (``None``: none); exported as ``QHOST_CACHE_DIR`` for workers."""
-    global _cache_dir
+    global _cache_dir, _configured
     _cache_dir = None if path is None else Path(path)
+    _configured = path is not None
     if path is None:
         os.environ.pop(CACHE_ENV, None)
     else:
         os.environ[CACHE_ENV] = str(path)
+
+
+def user_cache_dir() -> str | None:
+    """``QHOST_CACHE_DIR`` when the user set it (not when :func:`set_cache_dir` exported it)."""
+    return None if _configured else os.environ.get(CACHE_ENV) or None
 
 
 def cache_dir() -> Path | None:

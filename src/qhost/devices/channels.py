@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from qhost.devices.calibration import Calibration
     from qhost.devices.noise import FrozenNoiseModel
 
-__all__ = ["NoiseBuilder", "relaxation_choi"]
+__all__ = ["NoiseBuilder", "relaxation_choi", "relaxation_kraus", "superop_to_kraus"]
 
 
 def _relax_params(cal: Calibration, qubit: int) -> tuple[float, float]:
@@ -64,6 +64,39 @@ def relaxation_choi(t1: float, t2: float, time: float) -> np.ndarray:
     return np.array(
         [[1, 0, 0, exp_t2], [0, 0, 0, 0], [0, 0, p_reset, 0], [exp_t2, 0, 0, 1 - p_reset]], dtype=complex
     )
+
+
+def _kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.kron`` for 2-D arrays, without its generic-shape overhead (it dominated small builds)."""
+    return (a[:, None, :, None] * b[None, :, None, :]).reshape(a.shape[0] * b.shape[0], -1)
+
+
+def relaxation_kraus(t1: float, t2: float, time: float) -> list[np.ndarray]:
+    """Kraus operators of thermal relaxation (no excited population): amplitude damping, then the extra
+    dephasing that brings the coherence down to ``exp(-time/t2)`` (T2 <= 2·T1 after truncation)."""
+    p_reset, exp_t2 = _decay(t1, t2, time)
+    keep = math.sqrt(1 - p_reset)
+    if keep == 0.0:  # fully relaxed: everything goes to |0>
+        return [np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 1], [0, 0]], dtype=complex)]
+    flip = min(max((1 - exp_t2 / keep) / 2, 0.0), 1.0)
+    damp = np.array([[1, 0], [0, keep]], dtype=complex)
+    out = [math.sqrt(1 - flip) * damp, np.array([[0, math.sqrt(p_reset)], [0, 0]], dtype=complex)]
+    if flip > 0:
+        out.append(math.sqrt(flip) * np.array([[1, 0], [0, -keep]], dtype=complex))
+    return out
+
+
+def superop_to_kraus(sup: np.ndarray, atol: float = 1e-14) -> list[np.ndarray]:
+    """Kraus operators of a superoperator (column stacking) from the eigen-decomposition of its Choi matrix."""
+    dim = int(round(math.sqrt(sup.shape[0])))
+    # S[(i,j),(k,l)] with vec index = row + dim*col; Choi[(k,i),(l,j)] = S[(i,j),(k,l)] up to the reshuffle
+    choi = sup.reshape(dim, dim, dim, dim).transpose(3, 1, 2, 0).reshape(dim * dim, dim * dim)
+    values, vectors = np.linalg.eigh((choi + choi.conj().T) / 2)
+    return [
+        math.sqrt(val) * vectors[:, i].reshape(dim, dim, order="F")
+        for i, val in enumerate(values)
+        if val > atol
+    ]
 
 
 class NoiseBuilder:
@@ -145,37 +178,36 @@ class NoiseBuilder:
         return error if relax is None else error.compose(relax)
 
     def superop(self, name: str, qubits: Iterable[int]) -> np.ndarray | None:
-        """The superoperator (qiskit's convention) of the error on ``name``/``qubits``, in closed form."""
-        from qiskit.quantum_info import Choi, SuperOp
-
+        """The superoperator (qiskit's column-stacking convention, qubit 0 least significant) of the
+        error on ``name``/``qubits``, in closed form: relaxation after depolarizing."""
         qubits = tuple(qubits)
         parts = self._channel_parts(name, qubits)
         if parts is None:
             return None
         duration, depol = parts
         dim = 2 ** len(qubits)
-        total = SuperOp(np.eye(dim * dim))
+        total = np.eye(dim * dim, dtype=complex)
         if depol is not None:
             vec_id = np.eye(dim).reshape(-1)
-            total = SuperOp((1 - depol) * np.eye(dim * dim) + (depol / dim) * np.outer(vec_id, vec_id))
+            total = (1 - depol) * total + (depol / dim) * np.outer(vec_id, vec_id)
         if duration is not None:
-            relax: SuperOp | None = None
-            for q in qubits:
-                single = SuperOp(Choi(relaxation_choi(*_relax_params(self.calibration, q), duration)))
-                relax = single if relax is None else relax.expand(single)
-            assert relax is not None
-            total = total.compose(relax)
-        return np.asarray(total.data)
+            kraus = [np.eye(1, dtype=complex)]
+            for q in qubits:  # later qubits are more significant: kron(new, previous)
+                single = relaxation_kraus(*_relax_params(self.calibration, q), duration)
+                kraus = [_kron(k_new, k_old) for k_new in single for k_old in kraus]
+            relax = sum(_kron(k.conj(), k) for k in kraus)
+            total = relax @ total
+        return total
 
     def kraus_error(self, name: str, qubits: Iterable[int]) -> QuantumError | None:
         """The error on ``name``/``qubits`` as a single Kraus channel (for density_matrix), or ``None``."""
         key = (name, tuple(qubits))
         if key not in self._kraus:
-            from qiskit.quantum_info import Kraus, SuperOp
+            from qiskit.quantum_info import Kraus
             from qiskit_aer.noise import QuantumError
 
             sup = self.superop(*key)
-            self._kraus[key] = None if sup is None else QuantumError(Kraus(SuperOp(sup)))
+            self._kraus[key] = None if sup is None else QuantumError(Kraus(superop_to_kraus(sup)))
         return self._kraus[key]
 
     def readout_error(self, qubit: int) -> ReadoutError | None:

@@ -68,6 +68,7 @@ def create_app(
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)
     app.config.from_mapping(flask_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    _use_cache_dir(settings)
     engine = engine if engine is not None else _make_engine(settings)
     engine.start()
     Retention(settings.retention_days, settings.retention_params_days).install(engine)
@@ -91,6 +92,15 @@ def _layer(settings: Settings | None, test_config: dict[str, Any] | None) -> tup
     overrides = {key.lower(): value for key, value in config.items() if key.lower() in names}
     flask_config = {key: value for key, value in config.items() if key.lower() not in names}
     return settings.replace(**overrides), flask_config
+
+
+def _use_cache_dir(settings: Settings) -> None:
+    """Per-install caches (device calibrations, the device index) under ``<data dir>/cache``, for this
+    process and the workers it spawns; an explicit ``QHOST_CACHE_DIR`` wins."""
+    from qhost.devices.calibration import set_cache_dir, user_cache_dir
+
+    if user_cache_dir() is None:
+        set_cache_dir(settings.data_dir / "cache")
 
 
 def _make_engine(settings: Settings) -> JobEngine:
@@ -128,7 +138,7 @@ def _dispatch(ctx: QhostContext) -> dict[str, Any]:
 def _status() -> tuple[Response, int]:
     ctx: QhostContext = current_app.extensions["qhost"]
     try:
-        backends: int | None = len(ctx.catalog.entries())
+        backends: int | None = ctx.catalog.count()
     except Exception:  # the status page must answer even when the catalog cannot be built
         log.exception("catalog unavailable")
         backends = None
