@@ -149,10 +149,11 @@ def _isa_circuits(devices: list[str]) -> dict[str, Any]:
     return out
 
 
-def _one_job(service: Any, backend_name: str, circuit: Any) -> dict[str, float]:
+def _one_job(backend: Any, circuit: Any) -> dict[str, float]:
+    """One Sampler job through the stock client (its backend object, and so its target, built before)."""
     from qiskit_ibm_runtime import SamplerV2
 
-    sampler = SamplerV2(mode=service.backend(backend_name))
+    sampler = SamplerV2(mode=backend)
     start = time.perf_counter()
     job = sampler.run([(circuit, None, SHOTS)])
     result = job.result()
@@ -164,7 +165,9 @@ def _one_job(service: Any, backend_name: str, circuit: Any) -> dict[str, float]:
     }
 
 
-def first_jobs(src: str | None, devices: list[str], circuits: dict[str, Any], warm: int = 3) -> dict[str, Any]:
+def first_jobs(
+    src: str | None, devices: list[str], circuits: dict[str, Any], warm: int = 3
+) -> dict[str, Any]:
     """Per device: the first job after the server started, then the median of ``warm`` more."""
     from qhost.client.runtime import connect
 
@@ -174,16 +177,20 @@ def first_jobs(src: str | None, devices: list[str], circuits: dict[str, Any], wa
         try:
             server.first_200()
             service = connect(server.url)
+            backends = {name: service.backend(f"{name}@aer") for name in ["ideal", *devices]}
+            for backend in backends.values():
+                backend.target  # noqa: B018 - the client builds it once per backend object, not per job
             ideal = _ghz(5)
             for _ in range(4):  # warm both workers (imports, executors) on a device we do not measure
-                _one_job(service, "ideal@aer", ideal)
+                _one_job(backends["ideal"], ideal)
             out: dict[str, Any] = {"calibration_prime_s": prime_s, "devices": {}}
             for name in devices:
-                first = _one_job(service, f"{name}@aer", circuits[name])
-                later = [_one_job(service, f"{name}@aer", circuits[name]) for _ in range(warm)]
+                first = _one_job(backends[name], circuits[name])
+                later = [_one_job(backends[name], circuits[name]) for _ in range(warm)]
                 out["devices"][name] = {"first": first}
                 if later:
-                    out["devices"][name]["warm_median"] = {k: statistics.median(r[k] for r in later) for k in first}
+                    median = {k: statistics.median(r[k] for r in later) for k in first}
+                    out["devices"][name]["warm_median"] = median
             return out
         finally:
             server.stop()

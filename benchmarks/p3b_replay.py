@@ -1,8 +1,8 @@
 """P3b restated: the server's capacity for the stock client's exact request mix, without the client's CPU.
 
-1. Capture: the second of two small noisy Sampler jobs (GHZ-2, 100 shots, ``fake_manila@aer``) is run through the stock
-   qiskit-ibm-runtime client against a ``qhost serve`` subprocess while every request its ``requests``
-   session sends is recorded (method, path and query, headers, body bytes).
+1. Capture: the second of two small noisy Sampler jobs (GHZ-2, 100 shots, ``fake_manila@aer``) is run
+   through the stock qiskit-ibm-runtime client against a ``qhost serve`` subprocess while every request
+   its ``requests`` session sends is recorded (method, path and query, headers, body bytes).
 2. Replay: ``--jobs`` jobs from one keep-alive ``http.client`` connection: per job the captured requests
    up to and including ``POST /jobs`` (the captured body, byte for byte); then per job the captured status
    poll until the job is final (as often as needed) and the captured requests after it (results …),
@@ -53,7 +53,8 @@ def capture(service: Any, circuit: Any) -> list[dict[str, Any]]:
         parts = urlsplit(request.url)
         body = request.body.encode() if isinstance(request.body, str) else request.body
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        recorded.append({"method": request.method, "path": path, "headers": dict(request.headers), "body": body})
+        headers = dict(request.headers)
+        recorded.append({"method": request.method, "path": path, "headers": headers, "body": body})
         return original(self, request, **kwargs)
 
     sampler = SamplerV2(mode=service.backend(BACKEND))
@@ -69,10 +70,17 @@ def capture(service: Any, circuit: Any) -> list[dict[str, Any]]:
     return recorded
 
 
-def _split(recorded: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+Request = dict[str, Any]
+
+
+def _split(recorded: list[Request]) -> tuple[list[Request], Request, list[Request]]:
     """(requests up to and including POST /jobs, the status poll, the requests after the last poll)."""
     post = next(i for i, r in enumerate(recorded) if r["method"] == "POST" and r["path"].endswith("/jobs"))
-    polls = [i for i, r in enumerate(recorded) if r["method"] == "GET" and r["path"].split("?")[0].endswith("/{id}")]
+    polls = [
+        i
+        for i, r in enumerate(recorded)
+        if r["method"] == "GET" and r["path"].split("?")[0].endswith("/{id}")
+    ]
     if not polls:
         raise RuntimeError(f"no status poll captured: {[r['path'] for r in recorded]}")
     after = [r for r in recorded[polls[-1] + 1 :] if "{id}" in r["path"]]

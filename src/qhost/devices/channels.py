@@ -87,7 +87,7 @@ def relaxation_kraus(t1: float, t2: float, time: float) -> list[np.ndarray]:
 
 
 def superop_to_kraus(sup: np.ndarray, atol: float = 1e-14) -> list[np.ndarray]:
-    """Kraus operators of a superoperator (column stacking) from the eigen-decomposition of its Choi matrix."""
+    """Kraus operators of a superoperator (column stacking), from the eigenvectors of its Choi matrix."""
     dim = int(round(math.sqrt(sup.shape[0])))
     # S[(i,j),(k,l)] with vec index = row + dim*col; Choi[(k,i),(l,j)] = S[(i,j),(k,l)] up to the reshuffle
     choi = sup.reshape(dim, dim, dim, dim).transpose(3, 1, 2, 0).reshape(dim * dim, dim * dim)

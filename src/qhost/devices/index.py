@@ -22,9 +22,8 @@ log = logging.getLogger(__name__)
 def _build() -> dict[str, int]:
     from qhost.devices.device import fake_device_classes, load_json
 
-    return {
-        name: int(load_json(cls, cls.conf_filename)["n_qubits"]) for name, cls in fake_device_classes().items()
-    }
+    classes = fake_device_classes()
+    return {name: int(load_json(cls, cls.conf_filename)["n_qubits"]) for name, cls in classes.items()}
 
 
 @functools.cache
