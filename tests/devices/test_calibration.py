@@ -115,3 +115,23 @@ def test_concurrent_writers_never_leave_a_partial_file(tmp_path: Path) -> None:
     assert files == ["fake_manila.json"]  # no temporary file left behind
     data = json.loads((tmp_path / "calibration" / "fake_manila.json").read_text())
     assert Calibration.from_json(data["calibration"]) == _manila()
+
+
+@pytest.mark.parametrize("device", ["fake_manila", "fake_sherbrooke", "fake_fez"])
+def test_isa_target_answers_like_the_target(device: str) -> None:
+    from itertools import product
+
+    from qhost.devices.calibration import IsaTarget
+
+    backend = fake_device_classes()[device]()
+    target = backend.target
+    cal = Calibration.from_target(device, target, backend.operation_names, backend.dt)
+    isa = IsaTarget(Calibration.from_json(json.loads(json.dumps(cal.to_json()))))
+    assert isa.num_qubits == target.num_qubits
+    n = target.num_qubits
+    qubits = [0, 1, 2, 3, n // 2, n - 1]  # in range: wider circuits are refused before the ISA check
+    qargs = [(q,) for q in qubits] + list(product(qubits, repeat=2)) + [(0, 1, 2), None]
+    for name in [*target.operation_names, "h", "nonsense"]:
+        own = list(target.qargs_for_operation_name(name) or []) if name in target else []
+        for qs in [*qargs, *own]:
+            assert isa.instruction_supported(name, qs) == target.instruction_supported(name, qs), (name, qs)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from qiskit_aer.noise import NoiseModel
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
-    from qhost.devices.calibration import Calibration
+    from qhost.devices.calibration import Calibration, IsaTarget
     from qhost.devices.channels import NoiseBuilder
 
 __all__ = ["IDEAL", "NOISE_CACHE_SIZE", "Device", "fake_device_classes", "load_json"]
@@ -98,6 +98,15 @@ class Device:
                 if self._calibration is None:
                     self._calibration = load_calibration(self.name, build)
         return self._calibration
+
+    def isa_target(self) -> IsaTarget | None:
+        """What an ISA check needs of the device's target, from the calibration (``None`` for ``ideal``)."""
+        calibration = self.calibration()
+        if calibration is None:
+            return None
+        from qhost.devices.calibration import IsaTarget
+
+        return IsaTarget(calibration)
 
     def noise_builder(self) -> NoiseBuilder | None:
         """The per-process :class:`~qhost.devices.channels.NoiseBuilder` (``None`` for ``ideal``)."""
