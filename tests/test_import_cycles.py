@@ -95,7 +95,7 @@ def test_no_import_circle_in_qhost() -> None:
 
 def test_the_walk_sees_function_local_and_type_checking_imports() -> None:
     graph = import_graph()
-    assert "qhost.devices.noise" in graph["qhost.devices.device"]  # imported inside Device.noise_model
+    assert "qhost.devices.index" in graph["qhost.catalog"]  # imported inside Catalog.device_names
     assert "qhost.devices" in graph["qhost.executors.base"]  # imported under TYPE_CHECKING
 
 

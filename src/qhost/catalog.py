@@ -92,8 +92,14 @@ class Catalog:
         self.executors = names
 
     def device_names(self) -> list[str]:
-        """``ideal`` followed by every fake device name, sorted."""
-        return [IDEAL, *fake_device_classes()]
+        """``ideal`` followed by every fake device name, sorted (from the per-install device index)."""
+        from qhost.devices.index import device_sizes
+
+        return [IDEAL, *device_sizes()]
+
+    def count(self) -> int:
+        """How many virtual backends there are (devices × executors), without building any device."""
+        return len(self.device_names()) * len(self.executors)
 
     def device(self, name: str) -> Device:
         """The (process-wide, cached) device called ``name``.

@@ -88,7 +88,7 @@ def test_warm_up_builds_devices_and_skips_bad_names(catalog):
     from qhost.programs.runner import warm_up
 
     warm_up(["fake_lima@aer", "nonsense", "fake_nowhere@aer"])
-    assert catalog.device("fake_lima")._noise is not None
+    assert catalog.device("fake_lima")._builder is not None
 
 
 BAD_INPUTS = [

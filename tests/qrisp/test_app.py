@@ -14,6 +14,8 @@ from qhost.server.auth import owner_of_key
 def test_status_page_names_the_server(client: FlaskClient) -> None:
     doc = client.get("/").json
     assert (doc["name"], doc["doors"]["qrisp"], doc["queue_length"]) == ("qhost", True, 0)
+    # counted without building a device, and equal to the catalog's listing
+    assert doc["backends"] == len(client.application.extensions["qhost"].catalog.entries())
 
 
 def test_deployment_ids_are_unguessable(client: FlaskClient, bell_qasm: str) -> None:

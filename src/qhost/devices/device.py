@@ -1,8 +1,9 @@
 """Device metadata: one fake IBM device (or ``ideal``) with its calibration, backend object and noise.
 
 Lowest layer above :mod:`qhost.errors`: the catalog and the executors both read a :class:`Device`, and
-nothing here imports them. The fake backend object and its noise models are built on first use and
-cached per process.
+nothing here imports them. The calibration (disk-cached per install), the fake backend object and the
+noise models are built on first use and cached per process; a noise model is built for the qubits and
+gates a job uses only (:mod:`qhost.devices.channels`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qiskit_aer.noise import NoiseModel
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+
+    from qhost.devices.calibration import Calibration, IsaTarget
+    from qhost.devices.channels import NoiseBuilder
 
 __all__ = ["IDEAL", "NOISE_CACHE_SIZE", "Device", "fake_device_classes", "load_json"]
 
@@ -56,8 +60,11 @@ class Device:
         self.is_ideal = backend_class is None
         self._backend_class = backend_class
         self._backend: FakeBackendV2 | None = None
-        self._noise: NoiseModel | None = None
-        self._trimmed: OrderedDict[tuple[frozenset[int], bool], NoiseModel] = OrderedDict()
+        self._calibration: Calibration | None = None
+        self._builder: NoiseBuilder | None = None
+        self._models: OrderedDict[tuple[frozenset[int] | None, frozenset[str] | None, bool], NoiseModel] = (
+            OrderedDict()
+        )
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
 
@@ -74,36 +81,84 @@ class Device:
                     self._backend = self._backend_class()
         return self._backend
 
-    def noise_model(self, qubits: Iterable[int] | None = None, *, kraus: bool = False) -> NoiseModel | None:
-        """The device noise model, trimmed to ``qubits`` when given (cached; LRU for trims).
-
-        Args:
-            qubits: active physical qubits; ``None`` for the full model.
-            kraus: each error collapsed into one Kraus channel (faster for Aer's density_matrix
-                method, same results); see :func:`qhost.devices.noise.kraus_noise_model`.
-        """
+    def calibration(self) -> Calibration | None:
+        """The device's calibration (``None`` for ``ideal``): from the disk cache when present, else read
+        from the fake backend's target (and cached); built once per process."""
         if self._backend_class is None:
             return None
-        from qhost.devices.noise import build_noise_model, kraus_noise_model, trim_noise_model
+        if self._calibration is None:
+            from qhost.devices.calibration import Calibration, load_calibration
 
-        with self._lock:
-            if self._noise is None:
+            def build() -> Calibration:
                 backend = self.backend()
                 assert backend is not None
-                self._noise = build_noise_model(backend)
-            if qubits is None and not kraus:
-                return self._noise
-            key = (frozenset(range(self.num_qubits)) if qubits is None else frozenset(qubits), kraus)
-            model = self._trimmed.get(key)
-            if model is None:
-                model = trim_noise_model(self._noise, key[0]) if qubits is not None else self._noise
-                model = kraus_noise_model(model) if kraus else model
-                self._trimmed[key] = model
-                while len(self._trimmed) > NOISE_CACHE_SIZE:
-                    self._trimmed.popitem(last=False)
-            else:
-                self._trimmed.move_to_end(key)
-            return model
+                return Calibration.from_target(self.name, backend.target, backend.operation_names, backend.dt)
+
+            with self._lock:
+                if self._calibration is None:
+                    self._calibration = load_calibration(self.name, build)
+        return self._calibration
+
+    def isa_target(self) -> IsaTarget | None:
+        """What an ISA check needs of the device's target, from the calibration (``None`` for ``ideal``)."""
+        calibration = self.calibration()
+        if calibration is None:
+            return None
+        from qhost.devices.calibration import IsaTarget
+
+        return IsaTarget(calibration)
+
+    def noise_builder(self) -> NoiseBuilder | None:
+        """The per-process :class:`~qhost.devices.channels.NoiseBuilder` (``None`` for ``ideal``)."""
+        if self._builder is None:
+            calibration = self.calibration()
+            if calibration is None:
+                return None
+            from qhost.devices.channels import NoiseBuilder
+
+            with self._lock:
+                if self._builder is None:
+                    self._builder = NoiseBuilder(calibration)
+        return self._builder
+
+    def noise_model(
+        self,
+        qubits: Iterable[int] | None = None,
+        *,
+        kraus: bool = False,
+        gates: Iterable[str] | None = None,
+    ) -> NoiseModel | None:
+        """The device noise on ``qubits`` (all when ``None``) for ``gates`` (all when ``None``); LRU-cached.
+
+        Only the errors a job needs are built (see :mod:`qhost.devices.channels`): the channels are
+        those of ``NoiseModel.from_backend`` trimmed to ``qubits``.
+
+        Args:
+            qubits: active physical qubits; ``None`` for every qubit of the device.
+            kraus: each gate error as one Kraus channel (faster for Aer's density_matrix method, the
+                same channel).
+            gates: instruction names the job uses; errors of other instructions are left out.
+        """
+        builder = self.noise_builder()
+        if builder is None:
+            return None
+        gates = _narrowable(gates, builder.calibration.basis_gates)
+        key = (
+            None if qubits is None else frozenset(qubits),
+            None if gates is None else frozenset(gates),
+            kraus,
+        )
+        with self._lock:
+            model = self._models.get(key)
+            if model is not None:
+                self._models.move_to_end(key)
+                return model
+        model = builder.model(key[0], key[1], kraus=kraus)
+        with self._lock:
+            self._models[key] = model
+            while len(self._models) > NOISE_CACHE_SIZE:
+                self._models.popitem(last=False)
+        return model
 
     def conf_json(self) -> dict[str, Any]:
         """The shipped configuration JSON (a synthetic one for ``ideal``). Do not modify it."""
@@ -121,6 +176,24 @@ class Device:
             filename = getattr(cls, "props_filename", None) if cls is not None else None
             self._cache["props"] = load_json(cls, filename) if cls is not None and filename else None
         return self._cache["props"]
+
+
+_CONTROL_FLOW = frozenset({"if_else", "for_loop", "while_loop", "switch_case", "box"})
+_NOISE_FREE = frozenset({"barrier"})
+
+
+def _narrowable(gates: Iterable[str] | None, basis: Iterable[str]) -> frozenset[str] | None:
+    """``gates`` when the noise can be narrowed to them, else ``None`` (every gate).
+
+    Not narrowed when an instruction is a control-flow block (its body's gates are not listed) or is
+    outside the device's basis (Aer may decompose it into basis gates, which then carry noise).
+    """
+    if gates is None:
+        return None
+    names = frozenset(gates) - _NOISE_FREE
+    if names & _CONTROL_FLOW or not names <= frozenset(basis):
+        return None
+    return names
 
 
 def load_json(cls: type[FakeBackendV2], filename: str) -> dict[str, Any]:

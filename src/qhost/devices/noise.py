@@ -1,4 +1,8 @@
-"""Noise models for fake devices: built once per device, trimmed to the qubits a circuit uses.
+"""Noise-model helpers: frozen models, trimming to active qubits, one-Kraus collapse, superoperators.
+
+Device noise itself is built per job, for the qubits and gates it uses, by
+:mod:`qhost.devices.channels`; the helpers here serve user-supplied models (``options.simulator.noise_model``,
+trimmed and collapsed the same way) and tests (``build_noise_model`` = ``NoiseModel.from_backend``).
 
 Aer serialises the whole noise model on every run (``NoiseModel.to_dict`` plus a JSON round trip, then
 the C++ parse). For a 127-qubit device that is ~1 s per run for a 5-qubit circuit. Two cures here:

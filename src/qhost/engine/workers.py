@@ -55,8 +55,19 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WARM_MODULES: tuple[str, ...] = ("qiskit", "qiskit_aer", "qhost.programs.counts")
-"""Modules each worker process imports before its first job (missing ones are skipped)."""
+DEFAULT_WARM_MODULES: tuple[str, ...] = (
+    "qiskit",
+    "qiskit_aer",
+    "qhost.programs.counts",
+    "qhost.programs.primitives",
+    "qiskit_aer.primitives",
+    "qiskit_ibm_runtime.fake_provider",
+    "qhost.executors.aer",
+    "qhost.devices.warm",
+)
+"""Modules each worker process imports before its first job (missing ones are skipped): the counts
+path, the IBM primitives with the fake devices and the Aer executor, so no job pays for an import; and
+``qhost.devices.warm``, which primes the noise-building code a device's first job runs."""
 
 HEARTBEAT_S = 10.0
 """Seconds between heartbeats a worker thread records for its running job."""

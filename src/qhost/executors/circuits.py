@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from qhost.errors import InvalidCircuit, QhostError
@@ -24,6 +25,7 @@ __all__ = [
     "active_qubits",
     "counts_from_clbit_rows",
     "format_counts",
+    "gate_names",
     "is_clifford",
     "parse_qasm",
 ]
@@ -111,6 +113,11 @@ def active_qubits(circuit: QuantumCircuit) -> list[int]:
         if inst.operation.name not in _SKIP:
             used.update(index[q] for q in inst.qubits)
     return sorted(used)
+
+
+def gate_names(circuits: Iterable[QuantumCircuit]) -> frozenset[str]:
+    """The instruction names used at the top level of ``circuits`` (what device noise must cover)."""
+    return frozenset(inst.operation.name for circuit in circuits for inst in circuit.data)
 
 
 def is_clifford(circuit: QuantumCircuit) -> bool:

@@ -94,7 +94,8 @@ def run_qasm(backend: str, qasm: str, shots: int | None, seed: int | None = None
 
 
 def warm_up(backends: Iterable[str]) -> None:
-    """Build executors, fake backends and full noise models for ``backends`` now (worker start-up).
+    """Build executors and device calibrations for ``backends`` now (worker start-up); noise models are
+    built per job for the qubits and gates it uses, so none is built here.
 
     Unknown or unavailable backends are skipped silently; a warm-up must never kill a worker.
     """
@@ -102,6 +103,6 @@ def warm_up(backends: Iterable[str]) -> None:
         try:
             entry = default_catalog().resolve(backend)
             get_executor(entry.executor)
-            default_catalog().device(entry.device).noise_model()
+            default_catalog().device(entry.device).noise_builder()
         except Exception:  # noqa: BLE001 - best effort by design
             continue

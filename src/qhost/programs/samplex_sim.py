@@ -278,7 +278,10 @@ def run_template(
     if values.ndim != 2 or values.shape[1] != circuit.num_parameters:
         raise ValueError(f"values must have shape (N, {circuit.num_parameters}), got {values.shape}")
     count = len(values)
-    noise = None if device.is_ideal else device.noise_model()
+    # the device noise of the circuit's qubits only (core and lanes): built for them, not the whole device
+    from qhost.executors.circuits import active_qubits
+
+    noise = None if device.is_ideal else device.noise_model(active_qubits(circuit))
     split = split_circuit(circuit)
     creg_bits = {creg.name: creg for creg in circuit.cregs}
     if split.core:

@@ -17,7 +17,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -45,10 +45,6 @@ from qhost.protocols.ibm_records import (
 )
 from qhost.protocols.npy_limits import check_npy_sizes
 from qhost.protocols.qpy_limits import check_qpy_sizes
-
-if TYPE_CHECKING:
-    from qiskit.transpiler import Target
-
 
 __all__ = [
     "API_VERSION_MAX",
@@ -379,8 +375,12 @@ def _check_shots(pubs: list[Any], limits: Limits) -> None:
             raise InvalidOption(f"pub {index} asks for {shots} shots; the limit is {limits.max_shots}")
 
 
-def validate_pubs(pubs: list[Any], backend: str, num_qubits: int, target: Target | None) -> None:
-    """Refuse circuits wider than the device or (with a target) not in its ISA."""
+def validate_pubs(pubs: list[Any], backend: str, num_qubits: int, target: Any | None) -> None:
+    """Refuse circuits wider than the device or (with a target) not in its ISA.
+
+    ``target``: a qiskit ``Target``, or anything with its ``num_qubits`` and ``instruction_supported``
+    (the server passes :class:`qhost.devices.calibration.IsaTarget`).
+    """
     from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
     for index, pub in enumerate(pubs):

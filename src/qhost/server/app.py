@@ -11,7 +11,7 @@ import logging
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
 from qhost.config import Settings
@@ -24,7 +24,7 @@ from qhost.server.errors import register_error_handlers
 from qhost.server.metrics import register_metrics
 from qhost.server.openapi import register_openapi
 from qhost.server.qrisp_api import qrisp_bp
-from qhost.server.warm import import_heavy_modules
+from qhost.server.warm import BackgroundImports
 
 if TYPE_CHECKING:
     from flask import Response
@@ -62,7 +62,9 @@ def create_app(
             ``app.config`` (``TESTING`` …).
     """
     settings, flask_config = _layer(settings, test_config)
-    import_heavy_modules(settings.executors)  # before any request thread could race on them
+    _use_cache_dir(settings)
+    # heavy imports in one background thread; requests that may need them wait for it (see warm.py)
+    imports = BackgroundImports(settings.executors).start()
     app = Flask("qhost")
     app.json = BoundedJSONProvider(app)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)
@@ -72,6 +74,8 @@ def create_app(
     engine.start()
     Retention(settings.retention_days, settings.retention_params_days).install(engine)
     app.extensions["qhost"] = QhostContext(settings, engine, catalog)
+    app.extensions["qhost_imports"] = imports
+    app.before_request(_await_imports)
     register_error_handlers(app)
     install_access_log(app)
     app.add_url_rule("/", "status", _status)
@@ -91,6 +95,15 @@ def _layer(settings: Settings | None, test_config: dict[str, Any] | None) -> tup
     overrides = {key.lower(): value for key, value in config.items() if key.lower() in names}
     flask_config = {key: value for key, value in config.items() if key.lower() not in names}
     return settings.replace(**overrides), flask_config
+
+
+def _use_cache_dir(settings: Settings) -> None:
+    """Per-install caches (device calibrations, the device index) under ``<data dir>/cache``, for this
+    process and the workers it spawns; an explicit ``QHOST_CACHE_DIR`` wins."""
+    from qhost.devices.calibration import set_cache_dir, user_cache_dir
+
+    if user_cache_dir() is None:
+        set_cache_dir(settings.data_dir / "cache")
 
 
 def _make_engine(settings: Settings) -> JobEngine:
@@ -118,17 +131,30 @@ def _version() -> tuple[Response, int]:
 
 def _dispatch(ctx: QhostContext) -> dict[str, Any]:
     """Embedded or distributed; per executor queue, how many workers serve it ("no worker online")."""
-    try:
-        executors = sorted({e.executor for e in ctx.catalog.entries()})
+    try:  # every device has every executor: no need to build the devices (``entries()``) to name them
+        executors = sorted(set(ctx.catalog.executors))
     except Exception:  # the status page must answer even when the catalog cannot be built
         executors = []
     return ctx.engine.dispatch_report(executors)
 
 
+_NO_WAIT = frozenset({"status", "version"})
+
+
+def _await_imports() -> None:
+    """Before a request that may import qiskit & co.: wait for the background imports (``warm.py``)."""
+    if request.endpoint not in _NO_WAIT:
+        current_app.extensions["qhost_imports"].wait()
+
+
 def _status() -> tuple[Response, int]:
     ctx: QhostContext = current_app.extensions["qhost"]
+    from qhost.devices.index import cached_device_sizes
+
+    if cached_device_sizes() is None:  # the first start of an install: listing imports the fake provider
+        current_app.extensions["qhost_imports"].wait()
     try:
-        backends: int | None = len(ctx.catalog.entries())
+        backends: int | None = ctx.catalog.count()
     except Exception:  # the status page must answer even when the catalog cannot be built
         log.exception("catalog unavailable")
         backends = None

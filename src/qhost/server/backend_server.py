@@ -151,6 +151,8 @@ class BackendServer:
         """Start the Thrift door on the same engine (stops everything and re-raises when it cannot bind)."""
         if self.thrift_port is None or self.app is None:
             return
+        # the Thrift door has no before-request hook: it opens once the heavy imports are done (warm.py)
+        self.app.extensions["qhost_imports"].wait()
         from qhost.thrift import start_thrift_server
 
         ctx = self.app.extensions["qhost"]

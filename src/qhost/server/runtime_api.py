@@ -286,9 +286,8 @@ def _session_for(req: ibm.JobRequest) -> Any:
 def _validate(req: ibm.JobRequest, entry: Any) -> None:
     from qhost.protocols.ibm_validate import validate_request
 
-    backend = _device(entry).backend()
-    target = backend.target if backend is not None else None
-    validate_request(req, entry.name, entry.num_qubits, target, _state().limits)
+    # the calibration (disk-cached per install) answers the ISA check: no Target is built per device
+    validate_request(req, entry.name, entry.num_qubits, _device(entry).isa_target(), _state().limits)
 
 
 def _job(job_id: str) -> Any:

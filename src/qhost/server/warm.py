@@ -1,11 +1,14 @@
-"""Heavy imports done once, in one thread, before the server answers anything.
+"""Heavy imports done once, in one thread, before the server answers anything that needs them.
 
 Qiskit, Aer and the IBM runtime client are imported lazily (so ``import qhost`` stays cheap). Served
 lazily, the first requests imported them from several request threads at once, and Python's import
 locks can then refuse one import with ``_DeadlockError`` (two threads each holding a module lock the
 other needs, e.g. on ``qiskit.providers.exceptions``): about 1 in 500 jobs sent while the server
-started failed with 503 ``executor_unavailable``. ``import_heavy_modules`` runs in ``create_app``, under
-a lock, before the app exists, so no request ever triggers those imports.
+started failed with 503 ``executor_unavailable``. ``import_heavy_modules`` runs under a lock
+in one background thread that ``create_app`` starts (:class:`BackgroundImports`); every request except
+the cheap status pages (``GET /``, ``GET /version``, which import nothing heavy) waits for it first, so
+no request ever triggers those imports, while the server answers its first ``GET /`` without waiting
+for them (issue 16: the first answer within 1.5 s of start instead of after 2-3 s of imports).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-__all__ = ["HEAVY_MODULES", "import_heavy_modules"]
+__all__ = ["HEAVY_MODULES", "LIGHT_MODULES", "BackgroundImports", "import_heavy_modules"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,10 @@ HEAVY_MODULES: tuple[str, ...] = (
     "qhost.protocols.ibm_executor",
 )
 """Modules a request may need that take long to import (the executors' modules are added per server)."""
+
+LIGHT_MODULES: tuple[str, ...] = ("qhost.catalog", "qhost.devices.index")
+"""What the status page needs: imported synchronously by ``create_app`` (tens of milliseconds), so that the
+status page never imports while the background thread does."""
 
 _lock = threading.Lock()
 _done: set[str] = set()
@@ -63,3 +70,33 @@ def import_heavy_modules(executors: Iterable[str] | None = None) -> float:
                 log.debug("warm-up: cannot import %s: %s", module, exc)
             _done.add(module)
     return time.perf_counter() - start
+
+
+class BackgroundImports:
+    """``import_heavy_modules(executors)`` in a daemon thread; ``wait()`` blocks until it is done."""
+
+    def __init__(self, executors: Iterable[str] | None = None) -> None:
+        for module in LIGHT_MODULES:
+            importlib.import_module(module)
+        self._done = threading.Event()
+        self._executors = None if executors is None else tuple(executors)
+        self._thread = threading.Thread(target=self._run, name="qhost-imports", daemon=True)
+
+    def start(self) -> BackgroundImports:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            seconds = import_heavy_modules(self._executors)
+            log.debug("warm-up: heavy imports took %.2f s", seconds)
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the imports are done (True), or ``timeout`` seconds passed (False)."""
+        return self._done.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
 from qhost.executors.aer.inline import decompose_for_aer
 from qhost.executors.base import Availability, Executor, Option
-from qhost.executors.circuits import active_qubits, format_counts, is_clifford
+from qhost.executors.circuits import active_qubits, format_counts, gate_names, is_clifford
 from qhost.executors.errors import map_executor_errors
 from qhost.executors.limits import check_memory, memory_limit_bytes
 
@@ -194,13 +194,15 @@ class AerExecutor(Executor):
     ) -> CountsResult:
         """Run one circuit; returns counts (no spaces, clbit 0 rightmost) and run metadata."""
         prepared = circuit if isinstance(circuit, PreparedCircuit) else self.prepare(circuit, device)
-        noise = self._noise_for(device, prepared.active, noise_model)
-        aer_method, assumed = self.choose_method(prepared, noise is not None, shots)
+        gates = gate_names([prepared.circuit])
+        noisy = noise_model is not None or self._device_noisy(device)
+        aer_method, assumed = self.choose_method(prepared, noisy, shots)
         self.check_fits(assumed, len(prepared.active))
-        if assumed == "density_matrix" and noise is not None and noise_model is None:
-            # one Kraus channel per error: Aer's per-run superoperator conversion gets ~3x cheaper
-            with map_executor_errors():
-                aer_method, noise = "density_matrix", device.noise_model(prepared.active, kraus=True)
+        # density_matrix: one Kraus channel per error, Aer's per-run superoperator conversion gets ~3x cheaper
+        kraus = assumed == "density_matrix"
+        noise = self._noise_for(device, prepared.active, noise_model, gates, kraus)
+        if kraus and noise is not None and noise_model is None:
+            aer_method = "density_matrix"
         seed = self.options["seed_simulator"] if seed is None else seed
         start = time.perf_counter()
         with map_executor_errors():
@@ -231,15 +233,26 @@ class AerExecutor(Executor):
     ) -> dict[str, int]:
         return self.run_counts(circuit, shots, device, seed=seed).counts
 
-    def _noise_for(self, device: Device, active: Sequence[int], user: NoiseModel | None) -> NoiseModel | None:
+    def _device_noisy(self, device: Device) -> bool:
+        return bool(self.options["noise"]) and not device.is_ideal
+
+    def _noise_for(
+        self,
+        device: Device,
+        active: Sequence[int],
+        user: NoiseModel | None,
+        gates: frozenset[str] | None = None,
+        kraus: bool = False,
+    ) -> NoiseModel | None:
+        """The user's model trimmed to ``active``, else the device's noise for ``active`` and ``gates``."""
         if user is not None:
             from qhost.devices.noise import trim_noise_model
 
             return trim_noise_model(user, active)
-        if not self.options["noise"] or device.is_ideal:
+        if not self._device_noisy(device):
             return None
         with map_executor_errors():
-            return device.noise_model(active)
+            return device.noise_model(active, kraus=kraus, gates=gates)
 
     # ----------------------------------------------------------------- primitives
     def sample(
@@ -254,12 +267,11 @@ class AerExecutor(Executor):
         from qiskit_aer.primitives import SamplerV2
 
         active = sorted({q for pub in pubs for q in active_qubits(pub.circuit)})
-        noise = self._noise_for(device, active, noise_model)
+        noisy = noise_model is not None or self._device_noisy(device)
         shots = min((p.shots for p in pubs), default=1)
-        method = self._check_pubs(pubs, device, active, noise is not None, shots)
-        if method == "density_matrix" and noise is not None and noise_model is None:
-            with map_executor_errors():
-                noise = device.noise_model(active, kraus=True)
+        method = self._check_pubs(pubs, device, active, noisy, shots)
+        gates = gate_names([pub.circuit for pub in pubs])
+        noise = self._noise_for(device, active, noise_model, gates, kraus=method == "density_matrix")
         seed = self.options["seed_simulator"] if seed is None else seed
         with map_executor_errors():
             sampler = SamplerV2.from_backend(
@@ -296,12 +308,11 @@ class AerExecutor(Executor):
         seed = self.options["seed_simulator"] if seed is None else seed
         for pub in pubs:
             compact, keep = _compact_estimator_pub(pub)
-            noise = self._noise_for_compact(device, keep, noise_model)
-            method = self._check_pubs([compact], device, list(range(len(keep))), noise is not None, 1024)
-            if method == "density_matrix" and noise is not None:
-                from qhost.devices.noise import kraus_noise_model
-
-                noise = kraus_noise_model(noise)
+            noisy = noise_model is not None or self._device_noisy(device)
+            method = self._check_pubs([compact], device, list(range(len(keep))), noisy, 1024)
+            noise = self._noise_for_compact(
+                device, keep, noise_model, gate_names([pub.circuit]), method == "density_matrix"
+            )
             run_options: dict[str, Any] = {
                 "noise_model": noise,
                 "seed_simulator": seed,
@@ -315,17 +326,21 @@ class AerExecutor(Executor):
         return PrimitiveResult(results, metadata={"version": 2})
 
     def _noise_for_compact(
-        self, device: Device, keep: Sequence[int], user: NoiseModel | None
+        self,
+        device: Device,
+        keep: Sequence[int],
+        user: NoiseModel | None,
+        gates: frozenset[str] | None,
+        kraus: bool,
     ) -> NoiseModel | None:
-        source = (
-            user
-            if user is not None
-            else (None if device.is_ideal or not self.options["noise"] else _device_noise(device))
-        )
+        """The noise on ``keep`` renumbered to ``0..len(keep)-1`` (the compacted circuit's qubits)."""
+        source = self._noise_for(device, keep, user, gates, kraus=kraus and user is None)
         if source is None:
             return None
-        from qhost.devices.noise import trim_noise_model
+        from qhost.devices.noise import kraus_noise_model, trim_noise_model
 
+        if kraus and user is not None:
+            source = kraus_noise_model(source)
         return trim_noise_model(source, keep, remap={q: i for i, q in enumerate(keep)})
 
     def _check_pubs(
@@ -358,11 +373,6 @@ def _execute(sim: AerSimulator, circuit: QuantumCircuit, **run_options: Any) -> 
         return sim.run(circuit, **run_options).result()
     with _RUN_LOCK:
         return execute([circuit], None, run_options, str(uuid.uuid4()))
-
-
-def _device_noise(device: Device) -> NoiseModel | None:
-    with map_executor_errors():
-        return device.noise_model()
 
 
 @functools.lru_cache(maxsize=64)

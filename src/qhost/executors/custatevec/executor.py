@@ -195,14 +195,20 @@ class CuStateVecExecutor(Executor):
     def _rng(self, seed: int | None) -> np.random.Generator:
         return np.random.default_rng(self.options["seed_simulator"] if seed is None else seed)
 
-    def _noise(self, device: Device, active: Sequence[int], user: NoiseModel | None) -> NoiseModel | None:
+    def _noise(
+        self, device: Device, active: Sequence[int], user: NoiseModel | None, circuit: QuantumCircuit
+    ) -> NoiseModel | None:
+        """The user's model trimmed to ``active``, else the device's noise for ``active`` and the gates
+        ``circuit`` uses (built for those only, see :mod:`qhost.devices.channels`)."""
         if user is not None:
             from qhost.devices.noise import trim_noise_model
 
             return trim_noise_model(user, active)
         if not self.options["noise"] or device.is_ideal:
             return None
-        return device.noise_model(active)
+        from qhost.executors.circuits import gate_names
+
+        return device.noise_model(active, gates=gate_names([circuit]))
 
     # ----------------------------------------------------------------- the three entry points
     def counts(
@@ -213,7 +219,7 @@ class CuStateVecExecutor(Executor):
 
         shots = check_shots(shots)
         prepared = AerExecutor(optimization_level=self.options["optimization_level"]).prepare(circuit, device)
-        noise = self._noise(device, prepared.active, None)
+        noise = self._noise(device, prepared.active, None, prepared.circuit)
         with map_gpu_errors():
             return run_counts(
                 prepared.circuit,
@@ -277,7 +283,7 @@ class CuStateVecExecutor(Executor):
         results = []
         for pub in pubs:
             _check_device_size(pub.circuit, device)
-            noise = self._noise(device, noise_qubits(pub), noise_model)
+            noise = self._noise(device, noise_qubits(pub), noise_model, pub.circuit)
             with map_gpu_errors():
                 results.append(run(pub, noise))
         return PrimitiveResult(results, metadata={"version": 2})
