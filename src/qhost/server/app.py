@@ -8,7 +8,9 @@ Serve it with waitress: ``qhost serve`` or ``waitress-serve --call qhost.server.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify, request
@@ -98,12 +100,32 @@ def _layer(settings: Settings | None, test_config: dict[str, Any] | None) -> tup
 
 
 def _use_cache_dir(settings: Settings) -> None:
-    """Per-install caches (device calibrations, the device index) under ``<data dir>/cache``, for this
-    process and the workers it spawns; an explicit ``QHOST_CACHE_DIR`` wins."""
+    """Per-install caches (device calibrations, the device index) for this process and the workers it spawns.
+
+    An explicit ``QHOST_CACHE_DIR`` wins; else the user's cache directory (``$XDG_CACHE_HOME/qhost``, default
+    ``~/.cache/qhost``), so that every data dir (``BackendServer``'s temporary ones too) shares what one
+    install computed; else, where that cannot be written, ``<data dir>/cache``.
+    """
     from qhost.devices.calibration import set_cache_dir, user_cache_dir
 
     if user_cache_dir() is None:
-        set_cache_dir(settings.data_dir / "cache")
+        set_cache_dir(_writable(_user_cache_root()) or settings.data_dir / "cache")
+
+
+def _user_cache_root() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "qhost"
+
+
+def _writable(path: Path) -> Path | None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError:
+        return None
+    return path
 
 
 def _make_engine(settings: Settings) -> JobEngine:
