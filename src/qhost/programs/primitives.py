@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qhost.errors import UnknownBackend
+from qhost.programs.progress import report
 from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_options, simulator_options
 
 if TYPE_CHECKING:
@@ -48,10 +49,7 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
     device, executor = _resolve(backend)
     kwargs = {"seed": seed, "noise_model": noise_model}
     started, start = datetime.now(UTC), time.perf_counter()
-    if program == "sampler":
-        result = executor.sample(pubs, device, **kwargs)
-    else:
-        result = executor.estimate(pubs, device, **kwargs)
+    result = _execute(executor.sample if program == "sampler" else executor.estimate, pubs, device, kwargs)
     elapsed = time.perf_counter() - start
     result = _with_metadata(result, backend, decoded, kwargs, elapsed)
     if program == "estimator":
@@ -59,6 +57,21 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
     if program == "sampler":
         result.metadata["execution"] = {"execution_spans": _spans(pubs, started, datetime.now(UTC))}
     return json.dumps(result, cls=RuntimeEncoder)
+
+
+def _execute(call: Any, pubs: list[Any], device: Any, kwargs: dict[str, Any]) -> PrimitiveResult:
+    """Run the PUBs: all at once when there is one; else one at a time, reporting progress after each."""
+    if len(pubs) < 2:
+        return call(pubs, device, **kwargs)  # type: ignore[no-any-return]
+    from qiskit.primitives import PrimitiveResult
+
+    results: list[Any] = []
+    report(0, len(pubs), "pubs")
+    for pub in pubs:
+        part = call([pub], device, **kwargs)
+        results.extend(part)
+        report(len(results), len(pubs), "pubs")
+    return PrimitiveResult(results, metadata=dict(part.metadata))
 
 
 def _spans(pubs: list[Any], start: datetime, stop: datetime) -> Any:
