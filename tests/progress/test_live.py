@@ -118,3 +118,17 @@ def test_a_queued_job_has_no_progress_and_a_deleted_job_loses_its_row(
 _BELL = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n'
 )
+
+
+def test_seeded_multi_pub_sampler_jobs_repeat_and_their_pubs_differ(server: BackendServer) -> None:
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    body = {"program_id": "sampler", "backend": "fake_manila@aer", "params": sampler_params(3, 200)}
+    counts = []
+    for _ in range(2):
+        job_id = requests.post(f"{server.url}/api/v1/jobs", json=body, timeout=30).json()["id"]
+        until(lambda j=job_id: _ibm_job(server, j)["status"] == "Completed", timeout=120)
+        text = requests.get(f"{server.url}/api/v1/jobs/{job_id}/results", timeout=30).text
+        counts.append([pub.data.meas.get_counts() for pub in json.loads(text, cls=RuntimeDecoder)])
+    assert counts[0] == counts[1]  # one seed: the same job gives the same samples
+    assert counts[0][0] != counts[0][1] != counts[0][2]  # but its identical PUBs are not copies of each other

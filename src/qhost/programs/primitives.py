@@ -49,7 +49,10 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
     device, executor = _resolve(backend)
     kwargs = {"seed": seed, "noise_model": noise_model}
     started, start = datetime.now(UTC), time.perf_counter()
-    result = _execute(executor.sample if program == "sampler" else executor.estimate, pubs, device, kwargs)
+    if program == "sampler":
+        result = _execute(executor.sample, pubs, device, kwargs, seed_step=1)
+    else:
+        result = _execute(executor.estimate, pubs, device, kwargs, seed_step=0)
     elapsed = time.perf_counter() - start
     result = _with_metadata(result, backend, decoded, kwargs, elapsed)
     if program == "estimator":
@@ -59,15 +62,25 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
     return json.dumps(result, cls=RuntimeEncoder)
 
 
-def _execute(call: Any, pubs: list[Any], device: Any, kwargs: dict[str, Any]) -> PrimitiveResult:
-    """Run the PUBs: all at once when there is one; else one at a time, reporting progress after each."""
+def _execute(
+    call: Any, pubs: list[Any], device: Any, kwargs: dict[str, Any], *, seed_step: int
+) -> PrimitiveResult:
+    """Run the PUBs: all at once when there is one; else one at a time, reporting progress after each.
+
+    With a seed, PUB ``i`` runs with ``seed + i * seed_step``: the sampler's PUBs get distinct seeds (one
+    seed for all would give identical PUBs identical samples); the estimator keeps one seed per PUB, as
+    the executors' own per-PUB loops do.
+    """
     if len(pubs) < 2:
         return call(pubs, device, **kwargs)  # type: ignore[no-any-return]
     from qiskit.primitives import PrimitiveResult
 
     results: list[Any] = []
     report(0, len(pubs), "pubs")
-    for pub in pubs:
+    seed = kwargs["seed"]
+    for index, pub in enumerate(pubs):
+        if seed is not None:
+            kwargs = {**kwargs, "seed": seed + index * seed_step}
         part = call([pub], device, **kwargs)
         results.extend(part)
         report(len(results), len(pubs), "pubs")
