@@ -310,6 +310,8 @@ class SqlStore:
 
     def get_progress(self, job_id: str) -> dict[str, Any] | None:
         """The job's last reported progress (``done``, ``total``, ``unit``, ``updated_at``), or None."""
+        if self._fast is not None:  # status polls read this: the sqlite3 path, like ``get``
+            return self._fast.progress_by_id(job_id)
         return self._progress.get(job_id)
 
     # -- reading ---------------------------------------------------------------------------------
