@@ -99,6 +99,10 @@ def test_a_short_counts_job_writes_no_progress_row_but_shows_one_of_one(server: 
     assert _engine(server).store.get_progress(job.id) is None
     progress = _ibm_job(server, job.id)["progress"]
     assert (progress["done"], progress["total"], progress["unit"]) == (1, 1, "circuits")
+    qrisp = requests.get(f"{server.url}/jobs/{job.id}/", timeout=10)
+    assert qrisp.status_code == 201
+    doc = qrisp.json()
+    assert doc["progress"] == 100 and doc["qhostProgress"]["done"] == 1 and doc["state"] == "finished"
 
 
 def test_a_queued_job_has_no_progress_and_a_deleted_job_loses_its_row(

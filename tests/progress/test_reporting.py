@@ -174,3 +174,20 @@ def test_a_counts_job_shows_one_circuit_without_a_row(tmp_path: Path) -> None:
     view = job_progress(store, store.get(running.id))
     assert view is not None and (view["done"], view["total"]) == (1, 1)
     store.close()
+
+
+def test_retention_deletes_the_progress_of_the_jobs_it_deletes(tmp_path: Path) -> None:
+    from qhost.engine.retention import Retention
+
+    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}")
+    for _ in range(2):
+        store.insert_job(JobSpec(program="sampler", inputs="{}", backend="ideal@aer"))
+    old, young = store.claim_next(), store.claim_next()
+    assert old is not None and young is not None
+    store.set_progress(old.id, 2, 2, "pubs")
+    store.set_progress(young.id, 1, 2, "pubs")  # still running: retention keeps it
+    store.finish(old.id, JobStatus.COMPLETED, result="{}")
+    report = Retention(days=1, params_days=0).apply(store, now=datetime.now(UTC) + timedelta(days=2))
+    assert report.jobs_deleted == 1
+    assert store.get_progress(old.id) is None and store.get_progress(young.id) is not None
+    store.close()
