@@ -191,3 +191,16 @@ def test_retention_deletes_the_progress_of_the_jobs_it_deletes(tmp_path: Path) -
     assert report.jobs_deleted == 1
     assert store.get_progress(old.id) is None and store.get_progress(young.id) is not None
     store.close()
+
+
+def test_report_drops_impossible_counts_before_they_reach_the_listener(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    got: list[Any] = []
+    with listening(lambda *a: got.append(a)):
+        report(3, 2)
+        report(1, 0)
+        report(1, 2, "gates")
+        report(2, 2, "circuits")
+    assert got == [(2, 2, "circuits")]
+    assert caplog.text.count("ignored") == 3

@@ -15,11 +15,9 @@ from typing import Any
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select
 
 from qhost.errors import InvalidOption
+from qhost.programs.progress import UNITS
 
 __all__ = ["UNITS", "ProgressTable", "define_progress"]
-
-UNITS = ("pubs", "shots", "circuits")
-"""What a progress count counts."""
 
 
 def define_progress(metadata: MetaData) -> Table:

@@ -17,32 +17,48 @@ writes to the store.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["DEFAULT_INTERVAL_S", "Sink", "Throttle", "listening", "report"]
+__all__ = ["DEFAULT_INTERVAL_S", "UNITS", "Sink", "Throttle", "listening", "report"]
 
 Sink = Callable[[int, int, str], None]
 """``sink(done, total, unit)``: where progress reports go."""
+
+UNITS = ("pubs", "shots", "circuits")
+"""What a progress count may count."""
 
 DEFAULT_INTERVAL_S = 0.1
 """Least time between two reports passed on, and before the first one."""
 
 _local = threading.local()
+log = logging.getLogger(__name__)
 
 
 def report(done: int, total: int, unit: str = "pubs") -> None:
     """Report that the running job has done ``done`` of ``total`` ``unit`` ("pubs", "shots", "circuits").
 
-    A no-op when nothing listens (outside the engine). Never raises: progress is advisory.
+    A no-op when nothing listens (outside the engine). Never raises: progress is advisory; a report that
+    is not ``0 <= done <= total``, ``total >= 1`` with a known unit is dropped with a warning.
     """
     sink: Sink | None = getattr(_local, "sink", None)
     if sink is None:
         return
     try:
-        sink(int(done), int(total), unit)
+        done, total = int(done), int(total)
+        if total < 1 or not 0 <= done <= total or unit not in UNITS:
+            log.warning(
+                "progress report %s/%s %r ignored: need 0 <= done <= total, unit in %s",
+                done,
+                total,
+                unit,
+                UNITS,
+            )
+            return
+        sink(done, total, unit)
     except Exception:  # noqa: BLE001 - advisory: the job goes on
         return
 
