@@ -30,6 +30,7 @@ def test_an_rq_worker_reports_progress_to_postgres(
 ) -> None:
     from qhost.programs import PROGRAMS, register_program
 
+    before = PROGRAMS.get("stepped")
     register_program("stepped", "progress_programs:stepped")
     procs = Procs()
     try:
@@ -51,4 +52,5 @@ def test_an_rq_worker_reports_progress_to_postgres(
         assert engine.store.sql.dialect.name == "postgresql"
     finally:
         procs.stop_all()
-        PROGRAMS.pop("stepped", None)
+        if before is None:
+            PROGRAMS.pop("stepped", None)

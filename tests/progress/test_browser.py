@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import until
+from progress_helpers import until
 
 from qhost.engine.spec import JobSpec
 from qhost.server.backend_server import BackendServer

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import HERE, sampler_params, until
+from progress_helpers import HERE, sampler_params, until
 
 from qhost.client.backend_client import BackendClient
 from qhost.client.progress_bar import ProgressBar, render

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import sampler_params, until
+from progress_helpers import sampler_params, until
 
 from qhost.engine.spec import JobSpec
 from qhost.server.backend_server import BackendServer

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import until
+from progress_helpers import until
 
 from qhost.engine.progress_view import job_progress, progress_lines
 from qhost.engine.spec import JobSpec
