@@ -34,9 +34,10 @@ def test_an_rq_worker_reports_progress_to_postgres(
     register_program("stepped", "progress_programs:stepped")
     procs = Procs()
     try:
+        worker = ("worker", "--broker", redis_url, "--database-url", database_url, "--queue", "aer")
         procs.start(
-            "worker", "--broker", redis_url, "--database-url", database_url, "--queue", "aer", env=_env()
-        )
+            *worker, "--heartbeat", "0.5", env=_env()
+        )  # the engine fixture calls a job lost after 3 s
         spec = JobSpec(
             program="stepped", backend="ideal@aer", inputs=json.dumps({"steps": 2, "gates": str(tmp_path)})
         )
