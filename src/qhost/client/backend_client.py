@@ -9,16 +9,18 @@ inline ``programs`` and ``?wait=`` (one round trip for a short job). Anything el
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from typing import Any
 
 import requests
 
+from qhost.client.progress_bar import ProgressBar
 from qhost.errors import ServerError, TransportError
 from qhost.protocols.qrisp import program_entry
 
-__all__ = ["DEFAULT_PORT", "DEFAULT_TIMEOUT", "DEFAULT_WAIT", "BackendClient", "to_qasm"]
+__all__ = ["DEFAULT_PORT", "DEFAULT_TIMEOUT", "DEFAULT_WAIT", "PROGRESS_POLL_S", "BackendClient", "to_qasm"]
 
 DEFAULT_PORT = 9010
 """Port Qrisp's BackendClient and BackendServer default to."""
@@ -28,6 +30,9 @@ DEFAULT_TIMEOUT = 30.0
 
 DEFAULT_WAIT = 10.0
 """Seconds one long-poll request asks the server to hold the answer until the job is final."""
+
+PROGRESS_POLL_S = 1.0
+"""Longest long-poll while a progress bar is shown (so the bar moves at least this often)."""
 
 _BACKOFF = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
@@ -95,10 +100,24 @@ class BackendClient:
         """Close the pooled connections (safe to call twice)."""
         self._session.close()
 
-    def run(self, qc: Any, shots: int | None = None) -> dict[str, int | float]:
-        """Run one circuit and return its counts (bitstrings without spaces, clbit 0 rightmost)."""
-        job_id, doc = self._submit(qc, shots, self.wait, self.device_name)
-        return self.result(job_id, _first=doc)
+    def run(self, qc: Any, shots: int | None = None, *, progress: bool = False) -> dict[str, int | float]:
+        """Run one circuit and return its counts (bitstrings without spaces, clbit 0 rightmost).
+
+        With ``progress=True`` a text progress bar on stderr shows the job's state, elapsed time and (from
+        a qhost server) its progress while it waits, polling at least every ``PROGRESS_POLL_S`` seconds.
+        """
+        if not progress:
+            job_id, doc = self._submit(qc, shots, self.wait, self.device_name)
+            return self.result(job_id, _first=doc)
+        bar = ProgressBar(sys.stderr)
+        job_id, doc = self._submit(qc, shots, min(self.wait, PROGRESS_POLL_S), self.device_name)
+        try:
+            counts = self.result(job_id, _first=doc, _bar=bar)
+        except (ServerError, TransportError) as exc:
+            bar.close(f"job {job_id}: {exc}")
+            raise
+        bar.close(f"job {job_id}: finished")
+        return counts
 
     def submit(self, qc: Any, shots: int | None = None, *, device_name: str | None = None) -> str:
         """Submit one circuit and return its job id at once (``device_name`` overrides the client's)."""
@@ -122,7 +141,12 @@ class BackendClient:
         return doc.get("state") == "cancelled"
 
     def result(
-        self, job_id: str, timeout: float | None = None, *, _first: dict[str, Any] | None = None
+        self,
+        job_id: str,
+        timeout: float | None = None,
+        *,
+        _first: dict[str, Any] | None = None,
+        _bar: ProgressBar | None = None,
     ) -> dict[str, int | float]:
         """Block until the job is final and return its counts.
 
@@ -132,7 +156,10 @@ class BackendClient:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         doc, polls = _first, 0
+        most = self.wait if _bar is None else min(self.wait, PROGRESS_POLL_S)
         while doc is None or doc.get("state") != "finished":
+            if _bar is not None and doc is not None:
+                _bar.update(str(doc.get("qhostStatus") or doc.get("state")), doc.get("qhostProgress"))
             if doc is not None and doc.get("state") in ("failed", "cancelled"):
                 raise ServerError(
                     str(doc.get("message") or f"Job {job_id} {doc['state']}"),
@@ -142,12 +169,14 @@ class BackendClient:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise TransportError(f"Job {job_id} not finished within {timeout} s")
-            wait = self.wait if left is None else min(self.wait, left)
+            wait = most if left is None else min(most, left)
             started = time.monotonic()
             doc = self._poll(job_id, wait)
             if doc.get("state") == "running" and time.monotonic() - started < wait / 2:
                 time.sleep(_BACKOFF[min(polls, len(_BACKOFF) - 1)])  # the server does not long-poll
                 polls += 1
+        if _bar is not None:
+            _bar.update("completed", doc.get("qhostProgress"))
         return _counts(job_id, doc)
 
     def _submit(

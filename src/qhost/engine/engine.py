@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from qhost.engine.notifier import Notifier
@@ -56,6 +57,7 @@ from qhost.errors import (
 )
 from qhost.executors.base import RunFunc
 from qhost.programs import RUN_FUNC, resolve_program, run_target
+from qhost.programs.progress import Throttle, listening
 
 __all__ = ["JobEngine"]
 
@@ -198,7 +200,7 @@ class JobEngine:
     def _program_pool(self) -> WorkerPool:
         if self.worker_mode == "thread":
             return ThreadPool(
-                self.process_workers, _run_task, self._on_done, self._poke, name="qhost-program"
+                self.process_workers, self._run_task, self._on_done, self._poke, name="qhost-program"
             )
         return ProcessPool(
             self.process_workers,
@@ -208,6 +210,7 @@ class JobEngine:
             warm_modules=self.warm_modules,
             memory_limit_mb=self.memory_limit_mb,
             take_next=self._take_next,
+            on_progress=self.store.set_progress,
         )
 
     def _run_func_pool(self) -> WorkerPool:
@@ -518,7 +521,13 @@ class JobEngine:
             raise InvalidOption(f"Program {RUN_FUNC!r} is not available: this engine has no run_func")
         return _run_func_counts(self.run_func, task.inputs)
 
-
-def _run_task(task: Task) -> str:
-    """Thread-mode program runner (same call a worker process makes)."""
-    return run_target(task.target, task.backend, task.inputs)
+    def _run_task(self, task: Task) -> str:
+        """Thread-mode program runner (the call a worker process makes; progress goes to the store)."""
+        throttle = Throttle(partial(self.store.set_progress, task.job_id))
+        try:
+            with listening(throttle):
+                out = run_target(task.target, task.backend, task.inputs)
+            throttle.finish()
+        finally:
+            throttle.close()
+        return out

@@ -118,6 +118,8 @@ def _batched(
             if not ids:
                 break
             target = table.c.id.in_(ids)
+            if table is store.jobs and not values:
+                conn.execute(store.progress.delete().where(store.progress.c.job_id.in_(ids)))
             stmt = table.update().where(target).values(**values) if values else table.delete().where(target)
             done += conn.execute(stmt).rowcount
         if len(ids) < BATCH:

@@ -101,6 +101,7 @@ class _Runtime:
             lambda _job_id: None,
             warm_modules=cfg.warm_modules,
             memory_limit_mb=cfg.memory_limit_mb,
+            on_progress=store.set_progress,
         )
 
     # -- pool callbacks (from the pool's thread) ---------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "COUNT_QUEUED",
     "FINISH",
     "INSERT",
+    "PROGRESS_BY_ID",
     "FastSqlite",
     "Row",
     "count_sql",
@@ -46,6 +47,7 @@ _FREE_KEY = (
     f"(SELECT serial_key FROM jobs WHERE status = '{_R}' AND serial_key IS NOT NULL))"
 )
 BY_ID = f"SELECT {_COLUMNS} FROM jobs WHERE id = :jid"
+PROGRESS_BY_ID = "SELECT done, total, unit, updated_at FROM job_progress WHERE job_id = :jid"
 BY_IDEM = f"SELECT {_COLUMNS} FROM jobs WHERE owner = :o AND idempotency_key = :k"
 COUNT_QUEUED = f"SELECT count(*) FROM jobs WHERE status = '{_Q}'"
 INSERT = (
@@ -166,6 +168,13 @@ class FastSqlite:
 
     def by_id(self, job_id: str) -> Row | None:
         return _first(self._conn().execute(BY_ID, {"jid": job_id}))
+
+    def progress_by_id(self, job_id: str) -> dict[str, Any] | None:
+        """A job's ``job_progress`` row as a dict (the table belongs to ``progress_table``), or None."""
+        row = self._conn().execute(PROGRESS_BY_ID, {"jid": job_id}).fetchone()
+        if row is None:
+            return None
+        return {"done": row[0], "total": row[1], "unit": row[2], "updated_at": row[3]}
 
     def next_queued(self, programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> Any:
         key = (programs, exclude)

@@ -38,6 +38,7 @@ from sqlalchemy import (
     update,
 )
 
+from qhost.engine.progress_table import ProgressTable, define_progress
 from qhost.engine.schema import (
     SQLITE_BUSY_MS,
     AlchemyHotPath,
@@ -113,6 +114,8 @@ class SqlStore:
         self.metadata = MetaData()
         self.jobs = define_jobs(self.metadata)
         self._stmt = Statements(self.jobs)
+        self.progress = define_progress(self.metadata)
+        self._progress = ProgressTable(self.progress, self.transaction, self.reading)
         database = sqlite_file(self.sql)
         # where the data lives (the SQLite file's directory), as out-of-space errors name it
         self.where = str(Path(database).parent) if database else self.sql.url.render_as_string(True)
@@ -292,9 +295,24 @@ class SqlStore:
         return row.result if done == 1 else None
 
     def delete(self, job_id: str) -> bool:
-        """Delete a job row. Returns False when there was none."""
+        """Delete a job row (and its progress). Returns False when there was none."""
         with self.transaction() as conn:
+            self._progress.delete(conn, [job_id])
             return conn.execute(self.jobs.delete().where(self.jobs.c.id == job_id)).rowcount == 1
+
+    def set_progress(self, job_id: str, done: int, total: int, unit: str) -> None:
+        """Record that a job has done ``done`` of ``total`` ``unit`` ("pubs", "shots" or "circuits").
+
+        Raises:
+            InvalidOption: not ``0 <= done <= total``, ``total < 1`` or an unknown unit.
+        """
+        self._progress.set(job_id, done, total, unit, utcnow())
+
+    def get_progress(self, job_id: str) -> dict[str, Any] | None:
+        """The job's last reported progress (``done``, ``total``, ``unit``, ``updated_at``), or None."""
+        if self._fast is not None:  # status polls read this: the sqlite3 path, like ``get``
+            return self._fast.progress_by_id(job_id)
+        return self._progress.get(job_id)
 
     # -- reading ---------------------------------------------------------------------------------
 

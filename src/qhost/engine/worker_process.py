@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 
 from qhost.errors import QhostError
 
-__all__ = ["describe_exception", "worker_main"]
+__all__ = ["PROGRESS", "describe_exception", "worker_main"]
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,27 @@ def _limit_memory(limit_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
-def _serve_one(msg: tuple[str, str | None, str]) -> tuple[str, str, bool]:
+PROGRESS = "progress"
+"""First item of a progress message ``("progress", done, total, unit)`` sent before a task's answer."""
+
+
+def _serve_one(msg: tuple[str, str | None, str], conn: Connection) -> tuple[str, str, bool]:
     from qhost.programs import run_target
+    from qhost.programs.progress import Throttle, listening
 
     target, backend, inputs = msg
+    throttle = Throttle(lambda done, total, unit: conn.send((PROGRESS, done, total, unit)))
     try:
-        return "ok", run_target(target, backend, inputs), False
+        with listening(throttle):
+            out = run_target(target, backend, inputs)
+        throttle.finish()
+        return "ok", out, False
     except MemoryError as exc:
         return "err", describe_exception(exc), True  # retire: the heap may be fragmented or half-freed
     except BaseException as exc:  # noqa: B036 - report every failure of the job, keep serving
         return "err", describe_exception(exc), False
+    finally:
+        throttle.close()  # no held report may reach the pipe after the answer
 
 
 def _die_with_parent() -> None:
@@ -78,8 +89,10 @@ def _die_with_parent() -> None:
 def worker_main(conn: Connection, warm_modules: Sequence[str], memory_limit_bytes: int | None) -> None:
     """Entry point of a worker process: warm up, then run tasks from ``conn`` until EOF or ``None``.
 
-    Each answer is ``(kind, text, retire)`` with kind ``"ok"`` or ``"err"``; ``retire`` means the worker
-    exits after answering and the parent starts a fresh one.
+    Before its answer a task may send progress messages ``("progress", done, total, unit)``
+    (throttled, see ``qhost.programs.progress``). Each answer is ``(kind, text, retire)`` with kind
+    ``"ok"`` or ``"err"``; ``retire`` means the worker exits after answering and the parent starts a
+    fresh one.
     """
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # its own process group, so a kill also reaches anything the program started
@@ -94,7 +107,7 @@ def worker_main(conn: Connection, warm_modules: Sequence[str], memory_limit_byte
             return
         if msg is None:
             return
-        answer = _serve_one(msg)
+        answer = _serve_one(msg, conn)
         try:
             conn.send(answer)
         except (BrokenPipeError, OSError):

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
-from qhost.engine.worker_process import describe_exception, worker_main
+from qhost.engine.worker_process import PROGRESS, describe_exception, worker_main
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_WARM_MODULES",
     "ProcessPool",
+    "ProgressCallback",
     "Slot",
     "Task",
     "ThreadPool",
@@ -74,6 +75,9 @@ HEARTBEAT_S = 10.0
 
 DoneCallback = Callable[[str, bool, str], None]
 """``on_done(job_id, ok, text)``: ``text`` is the result when ``ok``, else the failure reason."""
+
+ProgressCallback = Callable[[str, int, int, str], None]
+"""``on_progress(job_id, done, total, unit)``: a running job reported progress (throttled in the worker)."""
 
 NextCallback = Callable[["Slot"], "Task | None"]
 """``take_next(slot)``: claim the next job for a worker that just finished one (None: go idle)."""
@@ -397,12 +401,33 @@ class _Worker(Slot):
         assert self.conn is not None
         try:
             self.conn.send((task.target, task.backend, task.inputs))
-            while not wait([self.conn], timeout=HEARTBEAT_S):
-                self.last_beat = _iso_now()
-                self._pool.on_heartbeat(task.job_id)
-            return self.conn.recv()  # type: ignore[no-any-return]
+            beat = time.monotonic() + HEARTBEAT_S
+            while True:
+                while not wait([self.conn], timeout=max(0.0, beat - time.monotonic())):
+                    self._beat(task.job_id)
+                    beat = time.monotonic() + HEARTBEAT_S
+                if time.monotonic() >= beat:  # progress keeps arriving: beat anyway
+                    self._beat(task.job_id)
+                    beat = time.monotonic() + HEARTBEAT_S
+                msg = self.conn.recv()
+                if msg[0] != PROGRESS:
+                    return msg  # type: ignore[no-any-return]
+                self._progress(task.job_id, msg)
         except (EOFError, OSError):
             return None
+
+    def _beat(self, job_id: str) -> None:
+        self.last_beat = _iso_now()
+        self._pool.on_heartbeat(job_id)
+
+    def _progress(self, job_id: str, msg: tuple[str, int, int, str]) -> None:
+        on_progress = self._pool.on_progress
+        if on_progress is None:
+            return
+        try:
+            on_progress(job_id, msg[1], msg[2], msg[3])
+        except Exception:  # advisory: a failed progress write must not lose the job
+            log.exception("worker %s: could not record progress of job %s", self.index, job_id)
 
     def _reap(self) -> int | None:
         assert self.proc is not None
@@ -455,6 +480,7 @@ class ProcessPool(WorkerPool):
             with GPU executors).
         take_next: called by a worker's thread when its job ended to claim the next one at once (the
             slot stays reserved meanwhile); None: the worker goes idle and ``on_free`` is called.
+        on_progress: called (from the worker's thread) with each progress report a job sends.
     """
 
     def __init__(
@@ -468,6 +494,7 @@ class ProcessPool(WorkerPool):
         memory_limit_mb: int | None = None,
         start_method: str = "spawn",
         take_next: NextCallback | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> None:
         # typeshed types get_context(str) as BaseContext, which has no Process; it is one of these
         self.ctx = cast(
@@ -475,6 +502,7 @@ class ProcessPool(WorkerPool):
         )
         self.on_done, self.on_free, self.on_heartbeat = on_done, on_free, on_heartbeat
         self.take_next = take_next
+        self.on_progress = on_progress
         self.warm_modules = tuple(warm_modules)
         self.memory_limit_bytes = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         self.stopping = False

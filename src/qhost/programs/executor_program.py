@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from qhost.programs.progress import report
+
 __all__ = ["broadcast_sample", "run_executor"]
 
 
@@ -108,10 +110,12 @@ def run_executor(backend: str | None, inputs: str) -> str:
     rng = np.random.default_rng(executor_seed(model))
     circuits = program_circuits(model)
     data, spans = [], []
-    for index, item in enumerate(model.quantum_program.items):
+    items = model.quantum_program.items
+    for index, item in enumerate(items):
         start = datetime.now(UTC)
         run = _circuit_item if item.item_type == "circuit" else _samplex_item
         arrays, shape = run(model, index, circuits[index], device, executor, rng)
         data.append(arrays)
         spans.append((start, datetime.now(UTC), shape))
+        report(index + 1, len(items), "pubs")
     return result_json(model, data, spans)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qhost.errors import UnknownBackend
+from qhost.programs.progress import report
 from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_options, simulator_options
 
 if TYPE_CHECKING:
@@ -49,9 +50,9 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
     kwargs = {"seed": seed, "noise_model": noise_model}
     started, start = datetime.now(UTC), time.perf_counter()
     if program == "sampler":
-        result = executor.sample(pubs, device, **kwargs)
+        result = _execute(executor.sample, pubs, device, kwargs, seed_step=1)
     else:
-        result = executor.estimate(pubs, device, **kwargs)
+        result = _execute(executor.estimate, pubs, device, kwargs, seed_step=0)
     elapsed = time.perf_counter() - start
     result = _with_metadata(result, backend, decoded, kwargs, elapsed)
     if program == "estimator":
@@ -59,6 +60,31 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
     if program == "sampler":
         result.metadata["execution"] = {"execution_spans": _spans(pubs, started, datetime.now(UTC))}
     return json.dumps(result, cls=RuntimeEncoder)
+
+
+def _execute(
+    call: Any, pubs: list[Any], device: Any, kwargs: dict[str, Any], *, seed_step: int
+) -> PrimitiveResult:
+    """Run the PUBs: all at once when there is one; else one at a time, reporting progress after each.
+
+    With a seed, PUB ``i`` runs with ``seed + i * seed_step``: the sampler's PUBs get distinct seeds (one
+    seed for all would give identical PUBs identical samples); the estimator keeps one seed per PUB, as
+    the executors' own per-PUB loops do.
+    """
+    if len(pubs) < 2:
+        return call(pubs, device, **kwargs)  # type: ignore[no-any-return]
+    from qiskit.primitives import PrimitiveResult
+
+    results: list[Any] = []
+    report(0, len(pubs), "pubs")
+    seed = kwargs["seed"]
+    for index, pub in enumerate(pubs):
+        if seed is not None:
+            kwargs = {**kwargs, "seed": seed + index * seed_step}
+        part = call([pub], device, **kwargs)
+        results.extend(part)
+        report(len(results), len(pubs), "pubs")
+    return PrimitiveResult(results, metadata=dict(part.metadata))
 
 
 def _spans(pubs: list[Any], start: datetime, stop: datetime) -> Any:

@@ -222,7 +222,10 @@ IBM_OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/jobs/{job_id}/cancel"): {"summary": "Cancel a job", "responses": _ok("204")},
     ("DELETE", "/jobs/{job_id}"): {"summary": "Delete a job", "responses": _ok("204")},
     ("GET", "/jobs/{job_id}/metrics"): {"summary": "Timestamps and usage of a job"},
-    ("GET", "/jobs/{job_id}/logs"): {"summary": "Log text of a job", "responses": _TEXT},
+    ("GET", "/jobs/{job_id}/logs"): {
+        "summary": "Log text of a job: progress, then error",
+        "responses": _TEXT,
+    },
     ("PUT", "/jobs/{job_id}/tags"): {
         "summary": "Replace a job's tags",
         "requestBody": _json_body("Tags"),

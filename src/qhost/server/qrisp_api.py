@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from qhost.engine.progress_view import job_progress
 from qhost.errors import AuthError, InputError, QhostError
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
@@ -91,6 +92,11 @@ def cancel_job(job_id: str) -> tuple[Response, int]:
 
 def _document(record: JobRecord) -> tuple[Response, int]:
     status, doc = proto.job_document(record)
+    progress = job_progress(_ctx().engine.store, record)
+    if progress is not None:
+        doc["qhostProgress"] = progress  # qhost extension beside Qunicorn's integer percent
+        if "progress" in doc:
+            doc["progress"] = int(progress["percent"])
     return jsonify(doc), status
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from qhost.engine.progress_view import job_progress, progress_lines
 from qhost.engine.spec import JobSpec
 from qhost.engine.status import FINAL, JobStatus
 from qhost.errors import (
@@ -304,7 +305,11 @@ def get_job(job_id: str) -> Response:
         rec = _job(job_id)
     if not include and not rec.status.is_final:
         rec = _held(rec)
-    return jsonify(ibm.job_json(rec, include_params=include))
+    doc = ibm.job_json(rec, include_params=include)
+    progress = job_progress(_ctx().engine.store, rec)
+    if progress is not None:
+        doc["progress"] = progress  # qhost extension; the stock client ignores keys it does not know
+    return jsonify(doc)
 
 
 def _held(rec: Any) -> Any:
@@ -424,7 +429,10 @@ def job_metrics(job_id: str) -> Response:
 @runtime_bp.get("/jobs/<job_id>/logs")
 def job_logs(job_id: str) -> Response:
     rec = _job(job_id)
-    return Response(rec.error or "", mimetype="text/plain")
+    lines = progress_lines(_ctx().engine.store, rec)
+    if rec.error:
+        lines.append(rec.error)
+    return Response("".join(f"{line}\n" for line in lines), mimetype="text/plain")
 
 
 @runtime_bp.put("/jobs/<job_id>/tags")

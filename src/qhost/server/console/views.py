@@ -24,6 +24,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from qhost.engine.progress_view import job_progress
 from qhost.engine.status import JobStatus
 from qhost.errors import AuthError, JobNotFound, QhostError, UnknownBackend
 from qhost.server.console import access, charts, listing, summary
@@ -119,6 +120,16 @@ def _seconds(value: float | None) -> str:
     if value < 120:
         return f"{value:.2f} s"
     return f"{value / 60:.1f} min"
+
+
+_UNIT_NOUNS = {"pubs": ("PUB", "PUBs"), "shots": ("shot", "shots"), "circuits": ("circuit", "circuits")}
+
+
+@console_bp.app_template_filter("progress_unit")
+def _progress_unit(unit: str, total: int) -> str:
+    """``"pubs", 5`` -> ``"PUBs"``: the unit a progress count counts, singular or plural."""
+    one, many = _UNIT_NOUNS.get(unit, (unit, unit))
+    return one if total == 1 else many
 
 
 def _safe_next(target: str | None) -> str:
@@ -227,7 +238,7 @@ def job(job_id: str) -> str:
     return render_template(
         "console/job.html", job=rec, inputs=inputs, result=result, charts=charts_, waiting=waiting,
         durations=_durations(rec), worker=_worker_of(rec), poll_ms=POLL_MS,
-        live=url_for("console.api_job", job_id=rec.id),
+        live=url_for("console.api_job", job_id=rec.id), progress=job_progress(_ctx().engine.store, rec),
     )  # fmt: skip
 
 
@@ -245,7 +256,7 @@ def api_job(job_id: str) -> Response:
         "created_at": rec.created_at.isoformat(), "final": rec.status.is_final,
         "started_at": rec.started_at.isoformat() if rec.started_at else None,
         "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,
-        "error": rec.error,
+        "error": rec.error, "progress": job_progress(_ctx().engine.store, rec),
     })  # fmt: skip
 
 

@@ -29,11 +29,26 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (data && data.status !== shown) { window.location.reload(); return; }
+          if (data && data.progress) { showProgress(data.progress); }
           setTimeout(tick, every);
         })
         .catch(function () { setTimeout(tick, every); });
     }
     setTimeout(tick, every);
+  }
+  var NOUNS = {pubs: ["PUB", "PUBs"], shots: ["shot", "shots"], circuits: ["circuit", "circuits"]};
+  function seconds(s) {
+    if (s < 1) { return Math.round(s * 1000) + " ms"; }
+    return s < 120 ? s.toFixed(2) + " s" : (s / 60).toFixed(1) + " min";
+  }
+  function showProgress(p) {
+    var bar = document.getElementById("progress-bar"), text = document.getElementById("progress-text");
+    var eta = document.getElementById("progress-eta");
+    if (!bar || !text) { return; }
+    var noun = (NOUNS[p.unit] || [p.unit, p.unit])[p.total === 1 ? 0 : 1];
+    bar.max = p.total; bar.value = p.done; bar.textContent = p.percent + "%";
+    text.textContent = p.done + " of " + p.total + " " + noun;
+    if (eta) { eta.textContent = p.eta_s === null ? "" : "· about " + seconds(p.eta_s) + " left"; }
   }
   function filterRows(input) {
     var rows = document.querySelectorAll(input.getAttribute("data-filter"));
