@@ -8,18 +8,22 @@ import pytest
 
 MODULES = [
     "qhost.engine",
+    "qhost.engine.chores",
     "qhost.engine.engine",
     "qhost.engine.jobs_listing",
+    "qhost.engine.pool",
     "qhost.engine.rq_common",
     "qhost.engine.rq_engine",
     "qhost.engine.rq_launcher",
     "qhost.engine.rq_sql",
     "qhost.engine.rq_status",
     "qhost.engine.rq_worker",
+    "qhost.engine.run_func",
     "qhost.engine.snapshots",
     "qhost.engine.recovery",
     "qhost.engine.schema",
     "qhost.engine.store",
+    "qhost.engine.thread_pool",
     "qhost.engine.workers",
     "qhost.programs",
 ]

@@ -21,20 +21,19 @@ server stopped" (never re-run silently: programs may have side effects).
 
 from __future__ import annotations
 
-import json
 import logging
-import numbers
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from qhost.engine.chores import Chore, run_due
 from qhost.engine.notifier import Notifier
 from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
 from qhost.engine.recovery import LOST_REASON, recover
+from qhost.engine.run_func import run_func_counts
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
@@ -49,7 +48,6 @@ from qhost.engine.workers import (
 )
 from qhost.errors import (
     ConfigurationError,
-    ExecutorError,
     InputError,
     InvalidJobTransition,
     InvalidOption,
@@ -67,32 +65,6 @@ _WORKER_MODES = ("process", "thread")
 _IDLE_S = 1.0  # the dispatcher also looks for work this often (jobs queued by another process)
 _RECOVER_EVERY_S = 60.0
 _WAIT_RECHECK_S = 1.0
-
-
-@dataclass
-class _Chore:
-    """A periodic housekeeping call made by the dispatcher thread (see ``JobEngine.every``)."""
-
-    fn: Callable[[], object]
-    every_s: float
-    last: float = 0.0
-
-
-def _run_func_counts(run_func: RunFunc, inputs: str) -> str:
-    """Call the user's run_func with a job's inputs and return its counts as JSON text."""
-    args = json.loads(inputs)
-    counts = run_func(args["qasm"], args.get("shots"), args.get("token", ""))
-    if not isinstance(counts, dict):
-        raise ExecutorError(f"run_func returned {type(counts).__name__}, expected a dict of str -> int/float")
-    out: dict[str, int | float] = {}
-    for key, value in counts.items():
-        if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, numbers.Real):
-            kind = type(value).__name__
-            raise ExecutorError(
-                f"run_func returned a dict with entry {key!r}: {kind}; expected str -> int/float"
-            )
-        out[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
-    return json.dumps(out)
 
 
 class JobEngine:
@@ -137,11 +109,11 @@ class JobEngine:
         self._inflight: dict[str, tuple[WorkerPool, int]] = {}  # job id -> (pool, route index)
         self._pending = [True, True]  # per route: may the store hold a job for it? (saves empty claims)
         self._notifier = Notifier()
-        self._recovery = _Chore(self._recover_lost, _RECOVER_EVERY_S)
+        self._recovery = Chore(self._recover_lost, _RECOVER_EVERY_S)
         self._unsaved = UnsavedOutcomes(store)
-        self._chores: tuple[_Chore, ...] = (  # replaced, never mutated: read without the lock
+        self._chores: tuple[Chore, ...] = (  # replaced, never mutated: read without the lock
             self._recovery,
-            _Chore(lambda: self._unsaved.retry(self._notifier.notify), RETRY_EVERY_S),
+            Chore(lambda: self._unsaved.retry(self._notifier.notify), RETRY_EVERY_S),
         )
 
     def __repr__(self) -> str:
@@ -468,16 +440,10 @@ class JobEngine:
         exception is logged and the chore runs again next time.
         """
         with self._lock:
-            self._chores = (*self._chores, _Chore(chore, seconds))
+            self._chores = (*self._chores, Chore(chore, seconds))
 
     def _run_chores(self) -> None:
-        now = time.monotonic()
-        for chore in [c for c in self._chores if now - c.last >= c.every_s]:
-            chore.last = now
-            try:
-                chore.fn()
-            except Exception:
-                log.exception("dispatcher: housekeeping %r failed", chore.fn)
+        run_due(self._chores)
 
     def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
         """The status page's ``dispatch`` entry: embedded (local worker processes) here."""
@@ -519,7 +485,7 @@ class JobEngine:
     def _run_func_task(self, task: Task) -> str:
         if self.run_func is None:
             raise InvalidOption(f"Program {RUN_FUNC!r} is not available: this engine has no run_func")
-        return _run_func_counts(self.run_func, task.inputs)
+        return run_func_counts(self.run_func, task.inputs)
 
     def _run_task(self, task: Task) -> str:
         """Thread-mode program runner (the call a worker process makes; progress goes to the store)."""

@@ -24,17 +24,25 @@ import multiprocessing
 import os
 import queue
 import signal
-import socket
 import threading
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
+from qhost.engine.pool import (
+    HEARTBEAT_S,
+    DoneCallback,
+    NextCallback,
+    ProgressCallback,
+    Slot,
+    Task,
+    WorkerPool,
+    describe_exit,
+    iso_now,
+    snapshot,
+)
+from qhost.engine.thread_pool import ThreadPool
 from qhost.engine.worker_process import PROGRESS, describe_exception, worker_main
 
 if TYPE_CHECKING:
@@ -69,208 +77,6 @@ DEFAULT_WARM_MODULES: tuple[str, ...] = (
 """Modules each worker process imports before its first job (missing ones are skipped): the counts
 path, the IBM primitives with the fake devices and the Aer executor, so no job pays for an import; and
 ``qhost.devices.warm``, which primes the noise-building code a device's first job runs."""
-
-HEARTBEAT_S = 10.0
-"""Seconds between heartbeats a worker thread records for its running job."""
-
-DoneCallback = Callable[[str, bool, str], None]
-"""``on_done(job_id, ok, text)``: ``text`` is the result when ``ok``, else the failure reason."""
-
-ProgressCallback = Callable[[str, int, int, str], None]
-"""``on_progress(job_id, done, total, unit)``: a running job reported progress (throttled in the worker)."""
-
-NextCallback = Callable[["Slot"], "Task | None"]
-"""``take_next(slot)``: claim the next job for a worker that just finished one (None: go idle)."""
-
-
-@dataclass(frozen=True)
-class Task:
-    """One claimed job as a worker needs it. ``target`` is the program's ``"module:function"``."""
-
-    job_id: str
-    program: str
-    target: str
-    backend: str | None
-    inputs: str
-
-
-def describe_exit(exitcode: int | None) -> str:
-    """The failure reason for a job whose worker process died."""
-    if exitcode is None:
-        return "worker terminated unexpectedly (exit code unknown)"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = "unknown signal"
-        hint = "; it may have run out of memory" if -exitcode == signal.SIGKILL else ""
-        return f"worker terminated unexpectedly (signal {-exitcode} {name}{hint})"
-    return f"worker terminated unexpectedly (exit code {exitcode})"
-
-
-def _iso_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def snapshot(
-    worker_id: str, pid: int | None, queue_name: str, current: str | None, done: int, beat: str | None
-) -> dict[str, Any]:
-    """A worker as ``JobEngine.worker_snapshots`` reports it (the shape every dispatch mode shares)."""
-    return {
-        "id": worker_id,
-        "kind": "local",
-        "host": socket.gethostname(),
-        "pid": pid,
-        "queues": [queue_name],
-        "gpu": None,
-        "state": "busy" if current else "idle",
-        "current_job": current,
-        "jobs_done": done,
-        "last_heartbeat": beat,
-    }
-
-
-class Slot(ABC):
-    """A reserved place to run one task. Call exactly one of ``run`` or ``release``."""
-
-    pid: int | None
-
-    @abstractmethod
-    def run(self, task: Task) -> None:
-        """Start the task; the pool reports its end through ``on_done`` (not after a kill)."""
-
-    @abstractmethod
-    def release(self) -> None:
-        """Give the slot back unused."""
-
-
-class WorkerPool(ABC):
-    """The dispatch interface: bounded slots that run tasks and report back through callbacks.
-
-    Args of implementations include ``on_done`` (a task ended) and ``on_free`` (a slot became free);
-    both are called from pool threads.
-    """
-
-    @abstractmethod
-    def start(self) -> None:
-        """Start the workers (returns without waiting for them to warm up)."""
-
-    @abstractmethod
-    def reserve(self) -> Slot | None:
-        """A free slot, or None when all are busy or the pool is stopping."""
-
-    @abstractmethod
-    def kill(self, job_id: str) -> bool:
-        """Stop a running task now. True when it was killed (``on_done`` then never comes)."""
-
-    @abstractmethod
-    def stop(self, timeout: float) -> None:
-        """Let running tasks finish for up to ``timeout`` seconds, then kill what is left."""
-
-    def heartbeat_jobs(self) -> list[str]:  # pragma: no cover - default for pools without heartbeats
-        return []
-
-    def snapshots(self) -> list[dict[str, Any]]:
-        """One dict per worker (see ``JobEngine.worker_snapshots`` for the keys). Default: none."""
-        return []
-
-    def may_have_free_slot(self) -> bool:
-        """False only when every slot is surely busy: whoever frees one then looks for work itself
-        (``on_free``, or ``take_next``), so a new job need not wake the dispatcher. Default: True."""
-        return True
-
-
-# -- threads ------------------------------------------------------------------------------------
-
-
-class _ThreadSlot(Slot):
-    def __init__(self, pool: ThreadPool) -> None:
-        self._pool = pool
-        self.pid = os.getpid()
-
-    def run(self, task: Task) -> None:
-        self._pool._executor.submit(self._pool._run, task)
-
-    def release(self) -> None:
-        self._pool._release(notify=False)
-
-
-class ThreadPool(WorkerPool):
-    """``size`` threads calling ``fn(task) -> str``.
-
-    Args:
-        size: the number of threads (and so of tasks at once).
-        fn: runs one task and returns its result text; exceptions fail the job.
-        on_done: called with ``(job_id, ok, text)`` when a task ends.
-        on_free: called after a slot became free.
-        name: thread name prefix.
-    """
-
-    def __init__(
-        self,
-        size: int,
-        fn: Callable[[Task], str],
-        on_done: DoneCallback,
-        on_free: Callable[[], None],
-        name: str = "qhost-thread",
-    ) -> None:
-        self.size = max(1, size)
-        self._fn, self._on_done, self._on_free = fn, on_done, on_free
-        self._lock = threading.Lock()
-        self._free = self.size
-        self._stopping = False
-        self._idle = threading.Condition(self._lock)
-        self._executor = ThreadPoolExecutor(self.size, thread_name_prefix=name)
-        self._threads: dict[str, list[Any]] = {}  # thread name -> [current job, jobs done, last beat]
-
-    def snapshots(self) -> list[dict[str, Any]]:
-        """The pool's threads that have run a job so far (threads start on first use)."""
-        with self._lock:
-            rows = sorted(self._threads.items())
-            return [snapshot(name, os.getpid(), "run_func", *state) for name, state in rows]
-
-    def start(self) -> None:
-        return None
-
-    def reserve(self) -> Slot | None:
-        with self._lock:
-            if self._stopping or self._free == 0:
-                return None
-            self._free -= 1
-        return _ThreadSlot(self)
-
-    def kill(self, job_id: str) -> bool:
-        return False
-
-    def stop(self, timeout: float) -> None:
-        with self._lock:
-            self._stopping = True
-            self._idle.wait_for(lambda: self._free == self.size, timeout=timeout)
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    def _run(self, task: Task) -> None:
-        name = threading.current_thread().name
-        with self._lock:
-            state = self._threads.setdefault(name, [None, 0, None])
-            state[0], state[2] = task.job_id, _iso_now()
-        try:
-            ok, text = True, self._fn(task)
-        except BaseException as exc:  # noqa: B036 - a job's failure, whatever it is, must not kill the pool
-            ok, text = False, describe_exception(exc)
-        with self._lock:
-            state[0], state[1], state[2] = None, state[1] + 1, _iso_now()
-        try:
-            self._on_done(task.job_id, ok, text)
-        finally:
-            self._release()
-
-    def _release(self, notify: bool = True) -> None:
-        with self._lock:
-            self._free += 1
-            self._idle.notify_all()
-        if notify:
-            self._on_free()
-
 
 # -- processes ----------------------------------------------------------------------------------
 
@@ -374,12 +180,12 @@ class _Worker(Slot):
         return snapshot(f"qhost-worker-{self.index}", self.pid, "programs", current, done, beat)
 
     def _execute(self, task: Task) -> None:
-        self.last_beat = _iso_now()
+        self.last_beat = iso_now()
         answer = self._exchange(task)
         with self.lock:
             killed, self.killed, self.current = self.killed, False, None
             self.jobs_done += 1
-            self.last_beat = _iso_now()
+            self.last_beat = iso_now()
         if killed:
             self._replace()
             return
@@ -417,7 +223,7 @@ class _Worker(Slot):
             return None
 
     def _beat(self, job_id: str) -> None:
-        self.last_beat = _iso_now()
+        self.last_beat = iso_now()
         self._pool.on_heartbeat(job_id)
 
     def _progress(self, job_id: str, msg: tuple[str, int, int, str]) -> None:
