@@ -20,7 +20,7 @@ from qhost.protocols.ibm_executor import check_items, decode_executor_params
 H = {"IBM-API-Version": "2026-04-15"}
 
 
-def ghz_isa(n: int = 3, measure: bool = False) -> Any:
+def ghz_isa(n: int = 3, measure: bool = False, backend: Any = None) -> Any:
     from qiskit import QuantumCircuit
     from qiskit.transpiler import generate_preset_pass_manager
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
@@ -31,18 +31,20 @@ def ghz_isa(n: int = 3, measure: bool = False) -> Any:
         qc.cx(i, i + 1)
     if measure:
         qc.measure_all()
-    pm = generate_preset_pass_manager(backend=FakeManilaV2(), optimization_level=1, seed_transpiler=1)
+    pm = generate_preset_pass_manager(
+        backend=backend or FakeManilaV2(), optimization_level=1, seed_transpiler=1
+    )
     return pm.run(qc)
 
 
-def estimator_params(level: int = 1, seed: int | None = 11) -> dict[str, Any]:
-    """What the executor Estimator sends for <ZZI + XXX> on a 3-qubit GHZ state on fake_manila."""
+def estimator_params(level: int = 1, seed: int | None = 11, backend: Any = None) -> dict[str, Any]:
+    """What the executor Estimator sends for <ZZI + XXX> on a 3-qubit GHZ state (default: fake_manila)."""
     from qiskit.quantum_info import SparsePauliOp
     from qiskit_ibm_runtime.executor_estimator.prepare import prepare
     from qiskit_ibm_runtime.options_models.estimator import EstimatorOptions
     from qiskit_ibm_runtime.quantum_program.converters.converters_2_0 import quantum_program_to_2_0
 
-    circuit = ghz_isa()
+    circuit = ghz_isa(backend=backend)
     observable = SparsePauliOp.from_list([("ZZI", 1.0), ("XXX", 1.0)]).apply_layout(circuit.layout)
     options = EstimatorOptions(resilience_level=level)
     options.simulator.seed_simulator = seed
@@ -234,3 +236,22 @@ def test_bad_samplex_item_is_a_400_at_submit(client: Any, params: dict[str, Any]
     response = client.post("/api/v1/jobs", json=body, headers=H)
     assert response.status_code == 400
     assert "over the limit of 100,000 per item" in response.get_json()["errors"][0]["message"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("device", ["fake_torino", "fake_fez"])  # 133 and 156 qubits
+def test_estimator_item_runs_on_the_largest_devices(app: Any, client: Any, device: str) -> None:
+    from qiskit_ibm_runtime import fake_provider
+    from qiskit_ibm_runtime.decoders.executor.decoder import ExecutorResultDecoder
+    from qiskit_ibm_runtime.decoders.executor_estimator.post_processor_v0_1 import (
+        estimator_v2_post_processor_v0_1,
+    )
+
+    backend = getattr(fake_provider, "FakeTorino" if device == "fake_torino" else "FakeFez")()
+    body = {"program_id": "executor", "backend": f"{device}@aer", "params": estimator_params(1, 5, backend)}
+    job_id = client.post("/api/v1/jobs", json=body, headers=H).get_json()["id"]
+    record = app.extensions["qhost"].engine.wait(job_id, timeout=300)
+    assert record.status == "completed", record.error
+    text = client.get(f"/api/v1/jobs/{job_id}/results", headers=H).get_data(True)
+    result = estimator_v2_post_processor_v0_1(ExecutorResultDecoder.decode(text))
+    assert abs(float(result[0].data.evs) - 2.0) < 0.3  # TREX-mitigated <ZZI + XXX> of GHZ(3) = 2
