@@ -26,6 +26,10 @@ CONTAINER_PORTS = (8000, 8085, 8087, 8088, 8090, 8092, 8093, 8094, 9090)
 DNS_PLUGINS = ("/usr/lib/cni/dnsname", "/usr/libexec/cni/dnsname", "/usr/lib/podman/aardvark-dns",
                "/usr/libexec/podman/aardvark-dns")  # fmt: skip
 """Where podman finds the plugin that resolves compose service names (CNI's dnsname, netavark's aardvark)."""
+DNS_MISSING = (
+    "compose service names need container DNS: apt-get install "
+    "golang-github-containernetworking-plugin-dnsname (CNI) or aardvark-dns (netavark)"
+)
 
 BUILD_TIMEOUT = 1800
 """A first image build on a fresh machine (debootstrap, then pip inside the image) outlasts pytest's 300 s."""
@@ -132,8 +136,7 @@ def distributed_images() -> dict[str, str]:
     if reason:
         pytest.skip(reason)
     if not any(Path(p).exists() for p in DNS_PLUGINS):
-        pytest.skip("compose service names need container DNS: apt-get install "
-                    "golang-github-containernetworking-plugin-dnsname (CNI) or aardvark-dns (netavark)")  # fmt: skip
+        pytest.skip(DNS_MISSING)
     return {"qhost": build("distributed"), "redis": build("redis"), "postgres": build("postgres")}
 
 
