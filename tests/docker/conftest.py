@@ -23,15 +23,27 @@ SCRIPT = REPO / "scripts" / "container_build.sh"
 CONTAINER_PORTS = (8000, 8085, 8087, 8088, 8090, 8092, 8093, 8094, 9090)
 
 
+DNS_PLUGINS = ("/usr/lib/cni/dnsname", "/usr/libexec/cni/dnsname", "/usr/lib/podman/aardvark-dns",
+               "/usr/libexec/podman/aardvark-dns")  # fmt: skip
+"""Where podman finds the plugin that resolves compose service names (CNI's dnsname, netavark's aardvark)."""
+DNS_MISSING = (
+    "compose service names need container DNS: apt-get install "
+    "golang-github-containernetworking-plugin-dnsname (CNI) or aardvark-dns (netavark)"
+)
+
 BUILD_TIMEOUT = 1800
 """A first image build on a fresh machine (debootstrap, then pip inside the image) outlasts pytest's 300 s."""
+
+
+BUILDING_FIXTURES = frozenset({"image", "gpu_image", "distributed_images"})
+"""Fixtures whose setup may build an image (``fixturenames`` is the closure: users of them count too)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests whose setup may build an image get the build's time limit instead of the default 300 s."""
     here = Path(__file__).parent
     for item in items:
-        if here in item.path.parents and {"image", "gpu_image"} & set(getattr(item, "fixturenames", ())):
+        if here in item.path.parents and BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))
 
 
@@ -114,6 +126,18 @@ def gpu_image() -> str:
     if os.environ.get("QHOST_SKIP_GPU_IMAGE") == "1":
         pytest.skip("QHOST_SKIP_GPU_IMAGE=1")
     return os.environ.get("QHOST_GPU_IMAGE") or build("gpu")
+
+
+@pytest.fixture(scope="session")
+def distributed_images() -> dict[str, str]:
+    """The images of docker/compose.distributed.yaml, built now (qhost with the distributed extra, Redis,
+    PostgreSQL from Debian), by service kind: ``{"qhost": …, "redis": …, "postgres": …}``."""
+    reason = container_tools_missing()
+    if reason:
+        pytest.skip(reason)
+    if not any(Path(p).exists() for p in DNS_PLUGINS):
+        pytest.skip(DNS_MISSING)
+    return {"qhost": build("distributed"), "redis": build("redis"), "postgres": build("postgres")}
 
 
 def build(flavour: str) -> str:

