@@ -126,6 +126,7 @@ def serve(**flags: Any) -> None:
         thrift_port=settings.thrift_port,
         settings=settings,
     )
+    server.background_imports = True  # this process runs nothing else: answer GET / before the imports end
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -80,7 +80,8 @@ def sign_in(driver: Any, url: str, key: str) -> None:
     assert "/console/login" in driver.current_url
     field = driver.find_element(By.ID, "key")
     field.send_keys(key, Keys.ENTER)  # keyboard only
-    wait_for(driver, lambda d: d.current_url.endswith("/console/workloads"))
+    # the login URL itself may end with ?next=/console/workloads: wait for the workloads page's table
+    wait_for(driver, lambda d: "/console/login" not in d.current_url and d.find_elements(By.ID, "job-rows"))
 
 
 def wait_for(driver: Any, condition: Any, timeout: float = 60) -> Any:

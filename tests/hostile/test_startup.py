@@ -1,4 +1,4 @@
-"""Start-up: heavy modules are imported once, in one background thread, and every request that may need
+"""Start-up: heavy modules are imported once, in one thread (a background one for `qhost serve`), and every request that may need
 them waits for it, so requests never race on imports (while ``GET /`` answers at once).
 
 Before: about 1 in 500 jobs sent while ``qhost serve`` started failed with 503 ``executor_unavailable …
@@ -23,7 +23,8 @@ from qhost.config import Settings
 from qhost.server.app import create_app
 heavy = ["qiskit.providers.exceptions", "qiskit.qpy", "qiskit_aer", "qiskit_ibm_runtime.fake_provider"]
 assert not any(m in sys.modules for m in heavy), [m for m in heavy if m in sys.modules]
-app = create_app(Settings(data_dir=Path(tempfile.mkdtemp()), worker_mode="thread", executors=("aer",)))
+settings = Settings(data_dir=Path(tempfile.mkdtemp()), worker_mode="thread", executors=("aer",))
+app = create_app(settings, background_imports=True)  # as ``qhost serve`` builds it
 client = app.test_client()
 assert client.get("/version").status_code == 200  # answers without waiting for the imports
 assert client.get("/api/v1/backends").status_code in (200, 401)  # waits for them first
@@ -58,3 +59,25 @@ def test_a_5xx_is_logged_with_its_traceback(caplog: pytest.LogCaptureFixture, tm
         assert records and records[0].exc_info is not None, caplog.text
     finally:
         app.extensions["qhost"].close()
+
+
+EMBEDDED = r"""
+import json, sys, tempfile
+from pathlib import Path
+from qhost.config import Settings
+from qhost.server.app import create_app
+heavy = ["qiskit.providers.exceptions", "qiskit.qpy", "qiskit_aer", "qiskit_ibm_runtime.fake_provider"]
+app = create_app(Settings(data_dir=Path(tempfile.mkdtemp()), worker_mode="thread", executors=("aer",)))
+print(json.dumps({m: m in sys.modules for m in heavy}))
+app.extensions["qhost"].close()
+"""
+
+
+@pytest.mark.slow
+def test_an_embedded_app_does_its_imports_before_create_app_returns() -> None:
+    # the embedding program's own imports must never run beside ours: two threads importing qiskit's
+    # extension modules at once crashed test processes (segfault) while the imports ran in the background
+    out = subprocess.run([sys.executable, "-c", EMBEDDED], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert all(loaded.values()), loaded

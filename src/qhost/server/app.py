@@ -53,6 +53,7 @@ def create_app(
     engine: JobEngine | None = None,
     catalog: Catalog | None = None,
     test_config: dict[str, Any] | None = None,
+    background_imports: bool = False,
 ) -> Flask:
     """Build the qhost WSGI app and start its engine.
 
@@ -62,11 +63,15 @@ def create_app(
         catalog: a catalog to adopt (default: built on first use from ``settings.executors``).
         test_config: overrides; keys naming ``Settings`` fields (any case) replace them, other keys go to
             ``app.config`` (``TESTING`` …).
+        background_imports: do the heavy imports in a background thread that requests wait for (``qhost
+            serve``: its first answer comes sooner). Default: in the calling thread, before returning, so an
+            embedding program's own imports never run beside them (see :mod:`qhost.server.warm`).
     """
     settings, flask_config = _layer(settings, test_config)
     _use_cache_dir(settings)
-    # heavy imports in one background thread; requests that may need them wait for it (see warm.py)
-    imports = BackgroundImports(settings.executors).start()
+    # heavy imports in one thread; requests that may need them wait for it (see warm.py)
+    imports = BackgroundImports(settings.executors)
+    imports = imports.start() if background_imports else imports.run_now()
     app = Flask("qhost")
     app.json = BoundedJSONProvider(app)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, QHOST_SETTINGS=settings)

@@ -69,6 +69,7 @@ class BackendServer:
         **overrides: Any,
     ) -> None:
         self.run_func = run_func
+        self.background_imports = False  # ``qhost serve`` sets it: nothing else runs in its process
         self.ip_address = ip_address or "127.0.0.1"
         self.port = DEFAULT_QRISP_PORT if port is None else int(port)
         self.thrift_port = thrift_port
@@ -167,7 +168,7 @@ class BackendServer:
     def _create_app(self, engine: Any) -> Flask:
         from qhost.server.app import create_app
 
-        self.app = create_app(self.settings, engine=engine)
+        self.app = create_app(self.settings, engine=engine, background_imports=self.background_imports)
         return self.app
 
 

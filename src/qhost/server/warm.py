@@ -86,6 +86,12 @@ class BackgroundImports:
         self._thread.start()
         return self
 
+    def run_now(self) -> BackgroundImports:
+        """Do the imports in the calling thread (for an app embedded in a program whose own threads go on
+        importing: two threads importing qiskit's extension modules at once can crash the process)."""
+        self._run()
+        return self
+
     def _run(self) -> None:
         try:
             seconds = import_heavy_modules(self._executors)
