@@ -1,5 +1,5 @@
-"""Start-up: heavy modules are imported once, in one thread (a background one for `qhost serve`), and every request that may need
-them waits for it, so requests never race on imports (while ``GET /`` answers at once).
+"""Start-up: heavy modules are imported once, in one thread (a background one for ``qhost serve``), and
+every request that may need them waits for it, so requests never race on imports (``GET /`` answers at once).
 
 Before: about 1 in 500 jobs sent while ``qhost serve`` started failed with 503 ``executor_unavailable …
 _DeadlockError: deadlock detected by _ModuleLock('qiskit.providers.exceptions')``, and nothing was logged.
