@@ -9,10 +9,11 @@ start method): imports, executors, devices and noise models stay cached across j
 its next job. The child dies with this process (``PR_SET_PDEATHSIG``), so no orphan keeps running.
 
 The worker registers with RQ (and so takes jobs and shows as online) only once its child has finished
-its warm-up imports. Per job (``run_job``, called by RQ with the job id): claim it in SQL (QUEUED -> RUNNING; a job that is no
-longer queued is skipped, so a duplicate delivery never runs twice), hand the program to the child, send
-heartbeats to SQL and to RQ's started registry while it runs, write the outcome to SQL (the transition
-RUNNING -> COMPLETED/FAILED is conditional there too) and publish the id on ``DONE_CHANNEL``.
+its warm-up imports. Per job (``run_job``, called by RQ with the job id): claim it in SQL (QUEUED ->
+RUNNING; a job that is no longer queued is skipped, so a duplicate delivery never runs twice), hand the
+program to the child, send heartbeats to SQL and to RQ's started registry while it runs, write the
+outcome to SQL (the transition RUNNING -> COMPLETED/FAILED is conditional there too) and publish the
+id on ``DONE_CHANNEL``.
 """
 
 from __future__ import annotations
