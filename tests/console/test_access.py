@@ -155,3 +155,20 @@ def test_sign_out_ends_the_session(keyed_app: Any) -> None:
 def test_the_rest_door_also_answers_401_for_a_non_ascii_key(keyed_app: Any) -> None:
     answer = keyed_app.test_client().post("/identity/token", data={"apikey": "clé-é"})
     assert answer.status_code == 401
+
+
+def test_only_console_requests_open_a_session(keyed_app: Any) -> None:
+    from flask import session
+
+    with keyed_app.test_request_context("/api/v1/instances/usage"):
+        assert keyed_app.session_interface.is_null_session(session)
+    with keyed_app.test_request_context("/console/workloads"):
+        assert not keyed_app.session_interface.is_null_session(session)
+
+
+def test_the_console_session_survives_rest_requests_in_between(keyed_app: Any) -> None:
+    client = keyed_app.test_client()
+    assert sign_in(client, ALICE).status_code == 302
+    answer = client.get("/version")
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    assert client.get("/console/api/jobs").status_code == 200

@@ -20,7 +20,7 @@ from qhost.engine import JobEngine, JobSpec, SqlStore  # noqa: E402
 from qhost.programs import register_program  # noqa: E402
 
 TEST_PROGRAMS = (
-    "boom crash echo gated hog killed logged no_memory not_text pid sleepy user_error warm".split()
+    "boom crash echo frozen gated hog killed logged no_memory not_text pid sleepy user_error warm".split()
 )
 for _name in TEST_PROGRAMS:
     register_program(f"t_{_name}", f"programs_for_tests:{_name}")

@@ -72,6 +72,13 @@ def pid(backend: str | None, inputs: str) -> str:
     return json.dumps(os.getpid())
 
 
+def frozen(backend: str | None, inputs: str) -> str:
+    """How many objects the worker's warm-up froze out of garbage collection (``gc.freeze``)."""
+    import gc
+
+    return json.dumps({"frozen": gc.get_freeze_count()})
+
+
 def warm(backend: str | None, inputs: str) -> str:
     _CALLS["n"] += 1
     return json.dumps({"pid": os.getpid(), "calls": _CALLS["n"]})

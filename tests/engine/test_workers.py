@@ -32,6 +32,13 @@ def test_jobs_run_in_a_warm_worker_process(proc_engine: JobEngine, make_spec: Sp
     assert second["calls"] == first["calls"] + 1
 
 
+def test_a_warm_worker_keeps_its_imports_out_of_garbage_collection(
+    proc_engine: JobEngine, make_spec: Spec
+) -> None:
+    frozen = json.loads(_run(proc_engine, make_spec("frozen")).result or "")["frozen"]
+    assert frozen > 10_000  # the warm-up's imports (qiskit & co.) sit in the permanent generation
+
+
 def test_start_returns_quickly(store: SqlStore) -> None:
     engine = JobEngine(store, process_workers=2)
     started = time.monotonic()

@@ -81,3 +81,21 @@ def test_an_embedded_app_does_its_imports_before_create_app_returns() -> None:
     assert out.returncode == 0, out.stderr
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert all(loaded.values()), loaded
+
+
+_FREEZE_CHILD = """
+import gc
+from qhost.server.warm import BackgroundImports
+BackgroundImports(["aer"]).run_now()
+embedded = gc.get_freeze_count()
+imports = BackgroundImports(["aer"]).start()
+imports.wait(120)
+print(embedded, gc.get_freeze_count())
+"""
+
+
+def test_only_qhost_serve_freezes_its_heap_after_the_imports() -> None:
+    out = subprocess.run([sys.executable, "-c", _FREEZE_CHILD], capture_output=True, text=True, timeout=180)
+    embedded, served = (int(n) for n in out.stdout.split())
+    assert embedded == 0  # an embedding program's heap is never frozen by us
+    assert served > 10_000  # qhost serve's imports are kept out of every later garbage collection

@@ -11,6 +11,7 @@ Defaults (documented in the user docs):
 from __future__ import annotations
 
 import os
+import time
 
 from qhost.errors import CircuitTooLarge, InvalidOption
 
@@ -63,7 +64,22 @@ def memory_limit_bytes(max_memory_mb: int = 0) -> int:
     return int(_available_bytes() * 0.9)
 
 
+_AVAILABLE_TTL_S = 1.0
+_available_cache: tuple[float, int] = (-1e9, 0)
+
+
 def _available_bytes() -> int:
+    """Available memory, read at most once a second (every small job asks; the answer moves slowly)."""
+    global _available_cache
+    now = time.monotonic()
+    read_at, value = _available_cache
+    if now - read_at > _AVAILABLE_TTL_S:
+        value = _read_available_bytes()
+        _available_cache = (now, value)
+    return value
+
+
+def _read_available_bytes() -> int:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:

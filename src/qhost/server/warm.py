@@ -19,6 +19,8 @@ import threading
 import time
 from collections.abc import Iterable
 
+from qhost.engine.worker_process import freeze_heap
+
 __all__ = ["HEAVY_MODULES", "LIGHT_MODULES", "BackgroundImports", "import_heavy_modules"]
 
 log = logging.getLogger(__name__)
@@ -80,9 +82,10 @@ class BackgroundImports:
             importlib.import_module(module)
         self._done = threading.Event()
         self._executors = None if executors is None else tuple(executors)
-        self._thread = threading.Thread(target=self._run, name="qhost-imports", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(True,), name="qhost-imports", daemon=True)
 
     def start(self) -> BackgroundImports:
+        """Import in a daemon thread (``qhost serve``: the process is ours, so its heap is frozen after)."""
         self._thread.start()
         return self
 
@@ -92,10 +95,12 @@ class BackgroundImports:
         self._run()
         return self
 
-    def _run(self) -> None:
+    def _run(self, freeze: bool = False) -> None:
         try:
             seconds = import_heavy_modules(self._executors)
             log.debug("warm-up: heavy imports took %.2f s", seconds)
+            if freeze:  # what the imports built lives as long as the process: keep the GC off it
+                freeze_heap()  # (never in a program that embeds us: its heap is not ours to freeze)
         finally:
             self._done.set()
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 import functools
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
+from qhost.executors.aer.in_thread import execute, run_primitive
 from qhost.executors.aer.inline import decompose_for_aer
 from qhost.executors.base import Availability, Executor, Option
 from qhost.executors.circuits import active_qubits, format_counts, gate_names, is_clifford
@@ -56,7 +56,7 @@ METHODS = (
 )
 _ALWAYS_OK = frozenset({"measure", "barrier", "delay", "reset"})
 _TRANSPILE_LOCK = threading.Lock()
-_RUN_LOCK = threading.Lock()  # one Aer run at a time per process, as Aer's own one-thread job executor does
+_SAMPLER_CACHE_SIZE = 32  # Aer SamplerV2 objects kept per executor (method, seed, threads, noise model)
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,7 @@ class AerExecutor(Executor):
         super().__init__(**options)
         self._check_values()
         self._sims: dict[str, AerSimulator] = {}
+        self._samplers: dict[tuple[str, int | None, int, int], tuple[Any, Any]] = {}
         self._lock = threading.Lock()
 
     def _check_values(self) -> None:
@@ -206,7 +207,7 @@ class AerExecutor(Executor):
         seed = self.options["seed_simulator"] if seed is None else seed
         start = time.perf_counter()
         with map_executor_errors():
-            result = _execute(
+            result = execute(
                 self.simulator(aer_method),
                 prepared.circuit,
                 shots=shots,
@@ -264,7 +265,7 @@ class AerExecutor(Executor):
         noise_model: NoiseModel | None = None,
     ) -> PrimitiveResult:
         """SamplerV2 over coerced PUBs, via ``qiskit_aer.primitives.SamplerV2`` (same result types)."""
-        from qiskit_aer.primitives import SamplerV2
+        from qiskit.primitives.containers.sampler_pub import SamplerPub
 
         active = sorted({q for pub in pubs for q in active_qubits(pub.circuit)})
         noisy = noise_model is not None or self._device_noisy(device)
@@ -274,17 +275,32 @@ class AerExecutor(Executor):
         noise = self._noise_for(device, active, noise_model, gates, kraus=method == "density_matrix")
         seed = self.options["seed_simulator"] if seed is None else seed
         with map_executor_errors():
-            sampler = SamplerV2.from_backend(
-                self.simulator(method),
-                seed=seed,
-                options={
-                    "run_options": {
-                        "noise_model": noise,
-                        "max_parallel_threads": self.threads_for(len(active)),
-                    }
-                },
-            )
-            return sampler.run(list(pubs)).result()
+            sampler = self._sampler(method, seed, noise, self.threads_for(len(active)))
+            return run_primitive(sampler, [SamplerPub.coerce(p, sampler.default_shots) for p in pubs])
+
+    def _sampler(self, method: str, seed: int | None, noise: NoiseModel | None, threads: int) -> Any:
+        """An Aer ``SamplerV2`` for these settings, kept for the next job with the same ones.
+
+        Building one costs an ``AerSimulator`` (thrown away for ours) and its options; a worker serving
+        one device mostly sees the same method, seed, threads and (cached) noise model again. The noise
+        model is held by the entry, so its ``id`` in the key cannot be reused by another model meanwhile.
+        """
+        from qiskit_aer.primitives import SamplerV2
+
+        key = (method, seed, threads, id(noise))
+        hit = self._samplers.get(key)
+        if hit is not None and hit[0] is noise:
+            return hit[1]
+        sampler = SamplerV2.from_backend(
+            self.simulator(method),
+            seed=seed,
+            options={"run_options": {"noise_model": noise, "max_parallel_threads": threads}},
+        )
+        with self._lock:
+            if len(self._samplers) >= _SAMPLER_CACHE_SIZE:
+                self._samplers.clear()
+            self._samplers[key] = (noise, sampler)
+        return sampler
 
     def estimate(
         self,
@@ -302,6 +318,7 @@ class AerExecutor(Executor):
         qubits only) and the noise model is renumbered to match.
         """
         from qiskit.primitives import PrimitiveResult
+        from qiskit.primitives.containers.estimator_pub import EstimatorPub
         from qiskit_aer.primitives import EstimatorV2
 
         results = []
@@ -322,7 +339,8 @@ class AerExecutor(Executor):
                 estimator = EstimatorV2.from_backend(
                     self.simulator(method), options={"run_options": run_options}
                 )
-                results.append(estimator.run([compact]).result()[0])
+                precision = estimator.options.default_precision
+                results.append(run_primitive(estimator, [EstimatorPub.coerce(compact, precision)])[0])
         return PrimitiveResult(results, metadata={"version": 2})
 
     def _noise_for_compact(
@@ -360,21 +378,6 @@ class AerExecutor(Executor):
 
 
 # --------------------------------------------------------------------- helpers
-def _execute(sim: AerSimulator, circuit: QuantumCircuit, **run_options: Any) -> Any:
-    """``sim.run(circuit, **run_options).result()``, run in the calling thread.
-
-    ``AerSimulator.run`` hands every job to a one-thread executor and the caller then blocks on its
-    future: two thread wake-ups per job, which on busy cores cost about as much as simulating a small
-    circuit. ``_execute_circuits_job`` is the function that executor runs; without it (another Aer
-    version) this falls back to ``run().result()``.
-    """
-    execute = getattr(sim, "_execute_circuits_job", None)
-    if execute is None:
-        return sim.run(circuit, **run_options).result()
-    with _RUN_LOCK:
-        return execute([circuit], None, run_options, str(uuid.uuid4()))
-
-
 @functools.lru_cache(maxsize=64)
 def _pass_manager(device: Device, level: int) -> Any:
     from qiskit.transpiler import generate_preset_pass_manager

@@ -16,7 +16,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, request, session
+from flask import Flask, Request, current_app, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from qhost.errors import AuthError, QhostError
 from qhost.server.auth import key_matches, load_secret, owner_of_key
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from qhost.config import Settings
 
 __all__ = [
+    "CONSOLE_PATH",
     "COOKIE_NAME",
+    "ConsoleSessions",
     "CsrfError",
     "Viewer",
     "check_csrf",
@@ -38,6 +41,8 @@ __all__ = [
 
 COOKIE_NAME = "qhost_console"
 """Name of the console's session cookie."""
+CONSOLE_PATH = "/console"
+"""Where the console lives: the session cookie's path, and the only requests that open a session."""
 _SECRET_FILE = "console_secret"
 
 
@@ -61,14 +66,29 @@ class Viewer:
         return None if self.admin else self.owner
 
 
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, opened for the console's pages only.
+
+    Every other request (the REST doors' hot paths) gets Flask's null session: no cookie parsing, no
+    signing serializer, nothing saved. The cookie's path is ``/console`` anyway, so no other request
+    carries it.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.path.startswith(CONSOLE_PATH):
+            return None  # Flask then uses make_null_session(): empty, and never saved
+        return super().open_session(app, request)
+
+
 def configure_sessions(app: Flask, settings: Settings) -> None:
     """Give ``app`` a session secret (settings, else one kept in the data dir) and the cookie settings."""
+    app.session_interface = ConsoleSessions()
     if not app.secret_key:
         secret = settings.console_secret
         app.secret_key = secret.encode() if secret else load_secret(settings.data_dir, _SECRET_FILE)
     app.config.update(
         SESSION_COOKIE_NAME=COOKIE_NAME,
-        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_PATH=CONSOLE_PATH,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
