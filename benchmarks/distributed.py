@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/distributed.py [--jobs 50] [--spin-jobs 200] [--skip-lost]
+    python benchmarks/distributed.py [--jobs 50] [--spin-jobs 200] [--skip-lost] [--cpu-breakdown]
+                                     [--only overhead|throughput|cancel]
 
 Starts its own ``redis-server`` (AOF) and PostgreSQL (the helpers of ``tests/distributed``), and
 ``qhost worker`` processes, all on loopback. Measures:
@@ -13,6 +14,11 @@ Starts its own ``redis-server`` (AOF) and PostgreSQL (the helpers of ``tests/dis
 3. time from ``kill -9`` of a worker (mid-job) to the job FAILED, with the default heartbeat (10 s),
    ``lost_after_s`` (60 s) and housekeeping period (5 s);
 4. time from ``cancel()`` of a running remote job to its process gone (5 runs).
+
+``--cpu-breakdown`` adds, for each throughput run, the CPU time each process spent during it (worker
+parents, the children running the jobs, ``redis-server``, each PostgreSQL process, this process with the
+server engine) in ms per job: with both cores busy, every such millisecond outside the job children is
+taken from them (``cpu_breakdown.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent / "tests" / "distributed"
 sys.path[:0] = [str(HERE), str(TESTS)]
 
+from cpu_breakdown import Breakdown, snapshot  # noqa: E402
 from dist_services import Postgres, Redis  # noqa: E402
 
 __all__ = ["main", "spin"]
@@ -134,7 +141,7 @@ def overhead(redis: Redis, pg: Postgres, jobs: int) -> dict[str, float]:
     return {"embedded": statistics.median(local), "distributed": statistics.median(remote)}
 
 
-def throughput(redis: Redis, pg: Postgres, jobs: int) -> dict[int, float]:
+def throughput(redis: Redis, pg: Postgres, jobs: int, breakdown: bool = False) -> dict[int, float]:
     from qhost.engine import JobSpec, SqlStore
     from qhost.engine.rq_engine import RqJobEngine
     from qhost.programs import register_program
@@ -149,15 +156,20 @@ def throughput(redis: Redis, pg: Postgres, jobs: int) -> dict[int, float]:
         try:
             _wait_workers(engine, n)
             spec = JobSpec(program="spin", backend="ideal@aer", inputs=json.dumps({"seconds": 0.2}))
+            pids = ([worker.pid], redis.proc.pid if redis.proc else None, pg.pid)
+            before = snapshot(*pids) if breakdown else {}
             start = time.perf_counter()
             ids = [engine.submit(spec).id for _ in range(jobs)]
             for job_id in ids:
                 engine.wait(job_id, 600)
             rates[n] = jobs / (time.perf_counter() - start)
+            after = snapshot(*pids) if breakdown else {}
         finally:
             _stop(worker)
             engine.stop()
         print(f"{jobs} jobs of 200 ms CPU, {n} worker(s): {rates[n]:.2f} jobs/s")
+        if breakdown:
+            print("\n".join(Breakdown(before, after, jobs).lines()))
     print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
     return rates
 
@@ -234,12 +246,17 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--spin-jobs", type=int, default=200)
     parser.add_argument("--skip-lost", action="store_true", help="skip the ~65 s lost-worker measurement")
+    parser.add_argument("--cpu-breakdown", action="store_true", help="CPU ms per job of each process")
+    parser.add_argument("--only", choices=("overhead", "throughput", "cancel"), help="run one part")
     args = parser.parse_args()
     redis, pg = Redis().start(), Postgres().start()
     try:
-        overhead(redis, pg, args.jobs)
-        throughput(redis, pg, args.spin_jobs)
-        cancel_and_lost(redis, pg, not args.skip_lost)
+        if args.only in (None, "overhead"):
+            overhead(redis, pg, args.jobs)
+        if args.only in (None, "throughput"):
+            throughput(redis, pg, args.spin_jobs, args.cpu_breakdown)
+        if args.only in (None, "cancel"):
+            cancel_and_lost(redis, pg, not args.skip_lost)
     finally:
         redis.close()
         pg.close()

@@ -14,6 +14,7 @@ It is a table of its own so the embedded mode's ``jobs`` table (and its SQLite f
 from __future__ import annotations
 
 import builtins
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,7 +67,9 @@ def runs_table(store: SqlStore) -> sa.Table:
     return store.metadata.tables[_TABLE]
 
 
+@functools.lru_cache(maxsize=16)
 def _claim_statement(jobs: sa.Table) -> Any:
+    """The claim ``UPDATE`` for ``jobs`` (built once per table: building it took ~1 ms per job)."""
     other = jobs.alias("other")
     same_key = other.c.serial_key == jobs.c.serial_key
     busy = sa.exists().where(same_key, other.c.status == _R)

@@ -8,10 +8,12 @@ start method): imports, executors, devices and noise models stay cached across j
 ``kill_horse``, which SIGKILLs that child's process group and starts a fresh one; the worker goes on with
 its next job. The child dies with this process (``PR_SET_PDEATHSIG``), so no orphan keeps running.
 
-Per job (``run_job``, called by RQ with the job id): claim it in SQL (QUEUED -> RUNNING; a job that is no
-longer queued is skipped, so a duplicate delivery never runs twice), hand the program to the child, send
-heartbeats to SQL and to RQ's started registry while it runs, write the outcome to SQL (the transition
-RUNNING -> COMPLETED/FAILED is conditional there too) and publish the id on ``DONE_CHANNEL``.
+The worker registers with RQ (and so takes jobs and shows as online) only once its child has finished
+its warm-up imports. Per job (``run_job``, called by RQ with the job id): claim it in SQL (QUEUED ->
+RUNNING; a job that is no longer queued is skipped, so a duplicate delivery never runs twice), hand the
+program to the child, send heartbeats to SQL and to RQ's started registry while it runs, write the
+outcome to SQL (the transition RUNNING -> COMPLETED/FAILED is conditional there too) and publish the
+id on ``DONE_CHANNEL``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from qhost.engine.rq_common import (
 from qhost.engine.rq_sql import RunInfo, claim, finish
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
+from qhost.engine.worker_process import READY_TARGET
 from qhost.engine.workers import DEFAULT_WARM_MODULES, ProcessPool, Task
 from qhost.errors import ConfigurationError, InputError, JobNotFound
 from qhost.programs import resolve_program
@@ -49,6 +52,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HEARTBEAT_S = 10.0
 """Seconds between a running job's heartbeats (SQL ``heartbeat_at`` and RQ's started registry)."""
+
+_WARM_UP_ID = "warm-up"
+_WARM_UP_TIMEOUT_S = 600.0
 
 _WORKER_TTL_S = 20
 """RQ worker TTL: an idle worker re-registers every 5 s (TTL - 15) and vanishes 80 s after it died."""
@@ -125,6 +131,31 @@ class _Runtime:
             running = job_id == self._current
         if running and self.pool.kill(job_id):
             self._ended.set()
+
+    # -- warm-up --------------------------------------------------------------------------------
+
+    def warm_up(self, timeout_s: float = _WARM_UP_TIMEOUT_S) -> bool:
+        """Wait until the child has imported its warm modules (it answers a no-op task after them).
+
+        Called before the worker registers with RQ: a worker that is still importing would take a job
+        and make it wait seconds, while a warm worker of the same queue idles, and would show as idle
+        where it cannot run anything yet. False (logged) when the child failed or took too long.
+        """
+        slot = self._reserve()
+        with self._lock:
+            self._current, self._outcome = _WARM_UP_ID, None
+            self._ended = ended = threading.Event()
+        try:
+            slot.run(Task(_WARM_UP_ID, _WARM_UP_ID, READY_TARGET, None, "{}"))
+            done = ended.wait(timeout_s)
+        finally:
+            with self._lock:
+                self._current, outcome = None, self._outcome
+        if not done or outcome is None or not outcome[0]:
+            reason = "timed out" if not done else (outcome[1] if outcome else "no answer")
+            log.warning("worker warm-up did not finish (%s); serving jobs anyway", reason)
+            return False
+        return True
 
     # -- one job --------------------------------------------------------------------------------
 
@@ -297,6 +328,7 @@ def worker_process(cfg: WorkerConfig) -> None:
     _RUNTIME = runtime
     runtime.pool.start()
     try:
+        runtime.warm_up()  # only then register with RQ (``work`` does): no job waits for imports
         worker.work(logging_level=cfg.log_level if cfg.log_level == "DEBUG" else "WARNING")
     finally:
         runtime.pool.stop(2.0)

@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 
 from qhost.errors import QhostError
 
-__all__ = ["PROGRESS", "describe_exception", "freeze_heap", "worker_main"]
+__all__ = ["PROGRESS", "READY_TARGET", "describe_exception", "freeze_heap", "ready", "worker_main"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,14 @@ def _limit_memory(limit_bytes: int | None) -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
+
+def ready(backend: str | None, inputs: str) -> str:
+    """A no-op program: its answer tells the parent that this worker has finished warming up."""
+    return "{}"
+
+
+READY_TARGET = f"{__name__}:ready"
+"""Target of ``ready``, for a parent that waits until its worker is warm (``qhost worker``)."""
 
 PROGRESS = "progress"
 """First item of a progress message ``("progress", done, total, unit)`` sent before a task's answer."""
