@@ -16,7 +16,8 @@
 Steps 2 and 3 run ``--rounds`` times (medians and best reported). With ``--baseline-src DIR`` another
 checkout's server is started beside this one and the rounds alternate between the two (same minutes).
 
-Target: >= 250 jobs/s replayed with the noise applied.
+Target: >= 250 jobs/s replayed with the noise applied. Step 3 is the server's capacity (requests wait for
+the server); step 2 adds each round trip's latency, the client's turn included, to every request.
 
 Usage::
 

@@ -106,12 +106,10 @@ def _bind(app: Flask, host: str, port: int, settings: Settings) -> Any:
     Raises:
         ConfigurationError: the address cannot be bound (the message names it).
     """
-    from waitress import create_server
-
-    from qhost.server.backend_server import waitress_options
+    from qhost.server.backend_server import create_waitress
 
     try:
-        return create_server(app, host=host, port=port, **waitress_options(settings))
+        return create_waitress(app, settings, host=host, port=port)
     except (OSError, ValueError, OverflowError) as exc:
         raise ConfigurationError(f"Cannot listen on {host}:{port} (--qrisp-port): {exc}") from None
 
