@@ -13,6 +13,9 @@
    once: the server's capacity when requests wait for it.
 4. Beside it, the same jobs end to end through the stock client (all submitted, then all awaited).
 
+With ``--latency`` each tree also reports, for one connection, every request's round trip by kind
+(median, p95), the submit requests timed while the jobs run beside them and the rest after they are done.
+
 Steps 2 and 3 run ``--rounds`` times (medians and best reported). With ``--baseline-src DIR`` another
 checkout's server is started beside this one and the rounds alternate between the two (same minutes).
 
@@ -21,7 +24,8 @@ the server); step 2 adds each round trip's latency, the client's turn included, 
 
 Usage::
 
-    python benchmarks/p3b_replay.py [--jobs 100] [--rounds 5] [--clients 2] [--baseline-src DIR] [--out FILE]
+    python benchmarks/p3b_replay.py [--jobs 100] [--rounds 5] [--clients 2] [--baseline-src DIR] [--latency]
+        [--out FILE]
 """
 
 from __future__ import annotations
@@ -153,6 +157,40 @@ def replay(url: str, recorded: list[dict[str, Any]], jobs: int, server_pid: int)
     }
 
 
+def _quantiles(samples: list[float]) -> dict[str, float]:
+    return {
+        "median_ms": round(statistics.median(samples) * 1000, 3),
+        "p95_ms": round(statistics.quantiles(samples, n=20)[-1] * 1000, 3),
+    }
+
+
+def latency(url: str, recorded: list[Request], jobs: int) -> dict[str, Any]:
+    """Each request's round trip from one connection: submits while jobs run, the rest once they are done."""
+    submit, poll, after = _split(recorded)
+    conn, times = _Connection(url), dict[str, list[float]]()
+    ids: list[str] = []
+    started = time.perf_counter()
+
+    def timed(req: Request, label: str, job_id: str | None = None) -> Any:
+        begin = time.perf_counter()
+        answer = conn.call(req, job_id)
+        times.setdefault(label, []).append(time.perf_counter() - begin)
+        return answer
+
+    for _ in range(jobs):
+        for req in submit:
+            answer = timed(req, f"submit: {req['method']} {req['path']}")
+        ids.append(str(answer["id"]))
+    submit_ms = (time.perf_counter() - started) * 1000 / jobs
+    time.sleep(1.0)  # every job done: what follows runs with no job beside it
+    for job_id in ids:
+        timed(poll, f"after: {poll['method']} {poll['path']}", job_id)
+        for req in after:
+            timed(req, f"after: {req['method']} {req['path']}", job_id)
+    conn.conn.close()
+    return {"submit_ms_per_job": round(submit_ms, 3), **{k: _quantiles(v) for k, v in times.items()}}
+
+
 def _client_process(url: str, recorded: list[Request], jobs: int, go: Any, out: Any) -> None:
     conn = _Connection(url)
     conn.call(recorded[0])  # connected and warm before the start signal
@@ -221,6 +259,9 @@ class _Tree:
     def concurrent(self, jobs: int, clients: int) -> dict[str, Any]:
         return replay_concurrent(self.server.url, self.recorded, jobs, self.server.proc.pid, clients)
 
+    def latency(self, jobs: int) -> dict[str, Any]:
+        return latency(self.server.url, self.recorded, jobs)
+
     def stock_client(self, jobs: int) -> dict[str, Any]:
         from qiskit_ibm_runtime import SamplerV2
 
@@ -242,7 +283,9 @@ def _summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def measure(trees: dict[str, str | None], jobs: int, rounds: int, clients: int) -> dict[str, Any]:
+def measure(
+    trees: dict[str, str | None], jobs: int, rounds: int, clients: int, with_latency: bool = False
+) -> dict[str, Any]:
     """Alternate the trees round by round (same minutes, same load), then the stock client once each."""
     started = {label: _Tree(src) for label, src in trees.items()}
     try:
@@ -259,6 +302,8 @@ def measure(trees: dict[str, str | None], jobs: int, rounds: int, clients: int) 
                 f"replay_{clients}_connections": _summary(runs[label]["concurrent"]),
                 "stock_client": tree.stock_client(jobs),
             }
+            if with_latency:
+                out[label]["latency_one_connection"] = tree.latency(max(jobs, 200))
         return out
     finally:
         for tree in started.values():
@@ -271,13 +316,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=5, help="replay rounds per tree (medians reported)")
     parser.add_argument("--clients", type=int, default=2, help="connections of the concurrent replay")
     parser.add_argument("--baseline-src", default=None, help="src dir of a baseline checkout, run alongside")
+    parser.add_argument("--latency", action="store_true", help="also each request's round trip by kind")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "args": vars(args)}
     trees: dict[str, str | None] = {"after": None}
     if args.baseline_src:
         trees["before"] = args.baseline_src
-    report.update(measure(trees, args.jobs, args.rounds, args.clients))
+    report.update(measure(trees, args.jobs, args.rounds, args.clients, args.latency))
     text = json.dumps(report, indent=2, default=str)
     print(text)
     if args.out:
