@@ -107,11 +107,12 @@ def trim_noise_model(
         model: the full noise model (not modified).
         qubits: the active physical qubits of the circuit.
         remap: physical → new qubit index, for circuits compacted onto fewer qubits. Must cover
-            ``qubits``.
+            ``qubits`` and number them ``0..len(remap)-1``.
 
     Returns:
         A frozen model with the same basis gates and all-qubit errors, and the local quantum and
-        readout errors restricted (and renumbered) to ``qubits``.
+        readout errors restricted (and renumbered) to ``qubits``; with ``remap``, the delay relaxation
+        (Aer's ``RelaxationNoisePass``, one T1/T2 per qubit index) renumbered the same way.
     """
     keep = frozenset(qubits)
 
@@ -135,8 +136,38 @@ def trim_noise_model(
     trimmed._local_readout_errors = readout
     trimmed._noise_qubits = noise_qubits
     trimmed._noise_instructions = set(model._noise_instructions)
-    trimmed._custom_noise_passes = list(model._custom_noise_passes)
+    passes = model._custom_noise_passes
+    trimmed._custom_noise_passes = list(passes) if remap is None else [_renumbered(p, remap) for p in passes]
     return trimmed
+
+
+def _renumbered(noise_pass: Any, remap: Mapping[int, int]) -> Any:
+    """A ``RelaxationNoisePass`` whose qubit ``remap[q]`` relaxes like ``q`` did; other passes unchanged.
+
+    Aer's pass looks up T1, T2 and the excited population by the index of the qubit an instruction acts
+    on, so on a compacted circuit the old pass would give qubit ``i`` the relaxation of physical qubit
+    ``i``. (A pass built with a ``target`` also reads that target's gate durations by qubit; qhost's and
+    ``NoiseModel.from_backend``'s delay passes cover ``delay`` only, whose duration is its own.)
+    """
+    from qiskit_aer.noise.passes import RelaxationNoisePass
+
+    if not isinstance(noise_pass, RelaxationNoisePass):
+        return noise_pass
+    order = sorted(remap, key=remap.__getitem__)  # physical qubits, by new index
+    if [remap[q] for q in order] != list(range(len(order))):
+        raise ValueError(f"remap must number the kept qubits 0..{len(order) - 1}, got {dict(remap)}")
+
+    def pick(values: Any) -> list[float]:
+        return [float(values[q]) for q in order]
+
+    return RelaxationNoisePass(
+        t1s=pick(noise_pass._t1s),
+        t2s=pick(noise_pass._t2s),
+        dt=noise_pass._dt,
+        op_types=noise_pass._ops or None,
+        excited_state_populations=pick(noise_pass._p1s),
+        target=noise_pass._target,
+    )
 
 
 _RESET = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 1], [0, 0]], dtype=complex))

@@ -232,3 +232,24 @@ def test_cached_inlining_of_library_gates_keeps_the_exact_unitary():
         native = decompose_for_aer(circuit)
         assert not {inst.operation.name for inst in native.data} & {"c3sx", "rccx", "ch"}
         assert abs(Operator(native).data - Operator(circuit).data).max() < 1e-9
+
+
+def test_estimator_compaction_keeps_each_qubits_own_delay_relaxation(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Qubit 3 alone is active: the compacted circuit's qubit 0 must relax with qubit 3's T1 and T2."""
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+    from qiskit.quantum_info import SparsePauliOp
+
+    from qhost.devices.noise import trim_noise_model
+
+    device = catalog.device("fake_manila")
+    qc = QuantumCircuit(5)
+    qc.x(3)
+    qc.delay(40, 3, unit="us")
+    observable = SparsePauliOp("IZIII")  # Z on qubit 3
+    (result,) = AerExecutor(method="density_matrix").estimate([EstimatorPub.coerce((qc, observable))], device)
+    exact = qc.copy()
+    exact.save_expectation_value(observable, range(5))
+    model = trim_noise_model(device.noise_model(), [3])
+    expected = AerSimulator(method="density_matrix").run(exact, noise_model=model).result().data()
+    assert float(result.data.evs) == pytest.approx(float(expected["expectation_value"]), abs=1e-9)
+    assert float(result.data.evs) > -0.9  # relaxed: Z of |1> is -1

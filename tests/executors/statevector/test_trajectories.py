@@ -133,3 +133,29 @@ def test_kraus_and_reset_error_terms_match_aer(ref, circuits):
     ours = _run_noisy(ref, qc, model, n, seed=2)
     aer = AerSimulator(noise_model=model, method="density_matrix", seed_simulator=3).run(qc, shots=m).result()
     _within_3_sigma(ours, n, aer.get_counts(), m, ["000", "111", "001", "110"])
+
+
+def test_delay_relaxation_matches_aer(ref, manila):
+    """A 40 µs delay relaxes qubit 3 by its own T1/T2 (Aer's relaxation pass), not by readout error alone."""
+    _, model = manila
+    qc = QuantumCircuit(5, 1)
+    qc.x(3)
+    qc.delay(40, 3, unit="us")
+    qc.measure(3, 0)
+    n, m = 20_000, 200_000
+    ours = _run_noisy(ref, qc, model, n, seed=7)
+    aer = AerSimulator(noise_model=model, method="density_matrix", seed_simulator=9).run(qc, shots=m).result()
+    _within_3_sigma(ours, n, aer.get_counts(), m, ["0", "1"])
+    assert ours.get("0", 0) / n > 0.1
+
+
+def test_delays_of_other_lengths_are_other_error_locations(manila):
+    _, model = manila
+    qc = QuantumCircuit(5)
+    qc.delay(100, 3, unit="ns")
+    qc.delay(40, 3, unit="us")
+    qc.delay(40, 3, unit="us")
+    locations = error_locations(lower_circuit(qc), model)
+    assert [loc.step for loc in locations] == [0, 1, 2]
+    assert locations[1].probabilities.tolist() == locations[2].probabilities.tolist()
+    assert locations[0].probabilities.tolist() != locations[1].probabilities.tolist()

@@ -90,6 +90,8 @@ class Step:
     name: str
     qubits: tuple[int, ...]
     ops: tuple[Op | ParamOp, ...]
+    duration: tuple[float, str] | None = None
+    """A ``delay``'s length and unit (its qubits relax meanwhile under a device's noise); else None."""
 
 
 @dataclass
@@ -152,10 +154,20 @@ def lower_circuit(circuit: Any, keep: Sequence[int] | None = None) -> LoweredCir
             raise InvalidCircuit(f"Instruction {inst.operation.name!r} acts on a qubit outside {list(keep)}")
         clbits = tuple(cindex[c] for c in inst.clbits)
         ops = tuple(lower_instruction(inst.operation, qubits, clbits))
-        steps.append(Step(inst.operation.name, qubits, ops))
+        steps.append(Step(inst.operation.name, qubits, ops, _delay_duration(inst.operation)))
     steps, final = _split_terminal(steps)
     params = tuple(circuit.parameters)
     return LoweredCircuit(len(keep), circuit.num_clbits, steps, final, params, circuit.global_phase, keep)
+
+
+def _delay_duration(operation: Any) -> tuple[float, str] | None:
+    """``(duration, unit)`` of a ``delay`` with a numeric duration; None otherwise."""
+    if operation.name != "delay":
+        return None
+    try:
+        return float(operation.duration), str(operation.unit)
+    except (TypeError, ValueError):  # a parametrised duration: no relaxation can be computed for it
+        return None
 
 
 def lower_instruction(

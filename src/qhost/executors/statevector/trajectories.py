@@ -81,6 +81,28 @@ def _error_for(noise_model: Any, name: str, qubits: tuple[int, ...]) -> Any | No
     return getattr(noise_model, "_default_quantum_errors", {}).get(name)
 
 
+def _delay_error(noise_model: Any, qubits: tuple[int, ...], duration: tuple[float, str]) -> Any | None:
+    """What the model's noise passes append to a ``delay`` of ``duration`` on ``qubits`` (or None).
+
+    Aer applies delay relaxation through a ``LocalNoisePass`` (``RelaxationNoisePass`` in
+    ``NoiseModel.from_backend`` and in qhost's device noise) rather than a per-qubit error table; its
+    function gives the same ``QuantumError`` Aer would insert after the delay.
+    """
+    from qiskit.circuit import Delay
+    from qiskit_aer.noise.passes.local_noise_pass import LocalNoisePass
+
+    delay = Delay(duration[0], duration[1])
+    for noise_pass in getattr(noise_model, "_custom_noise_passes", ()):
+        if not isinstance(noise_pass, LocalNoisePass) or noise_pass._method != "append":
+            continue
+        if noise_pass._ops and not isinstance(delay, noise_pass._ops):
+            continue
+        error = noise_pass._func(delay, list(qubits))  # a list, as Aer passes it (the pass indexes arrays)
+        if error is not None:
+            return error
+    return None
+
+
 def _lower_term(circuit: Any, qubits: tuple[int, ...]) -> tuple[Op, ...]:
     out: list[Op] = []
     for inst in circuit.data:
@@ -95,7 +117,8 @@ def error_locations(lowered: LoweredCircuit, noise_model: Any | None) -> list[Er
     """The error locations of ``lowered`` under an Aer ``NoiseModel`` keyed by circuit qubits.
 
     Errors are looked up by instruction name and the circuit (physical) qubits
-    ``lowered.physical``; the lowered ops use compact indices.
+    ``lowered.physical``; the lowered ops use compact indices. A ``delay``'s error (relaxation for its
+    duration) comes from the model's noise passes, as in Aer.
 
     Terms made of I/X/Y/Z/Pauli/gates/unitary are lowered to unitary ops (exact); ``reset`` and
     ``kraus`` terms become ``reset`` / ``kraus`` ops resolved per trajectory by the driver.
@@ -103,12 +126,16 @@ def error_locations(lowered: LoweredCircuit, noise_model: Any | None) -> list[Er
     if noise_model is None:
         return []
     out: list[ErrorLocation] = []
-    cache: dict[tuple[str, tuple[int, ...]], tuple[np.ndarray, tuple[tuple[Op, ...], ...]] | None] = {}
+    cache: dict[Any, tuple[np.ndarray, tuple[tuple[Op, ...], ...]] | None] = {}
     physical = lowered.physical or tuple(range(lowered.num_qubits))
     for k, step in enumerate(lowered.steps):
-        key = (step.name, step.qubits)
+        key = (step.name, step.qubits, step.duration)
         if key not in cache:
-            error = _error_for(noise_model, step.name, tuple(physical[q] for q in step.qubits))
+            qubits = tuple(physical[q] for q in step.qubits)
+            if step.duration is not None:
+                error = _delay_error(noise_model, qubits, step.duration)
+            else:
+                error = _error_for(noise_model, step.name, qubits)
             if error is None or error.num_qubits != len(step.qubits):
                 cache[key] = None
             else:
