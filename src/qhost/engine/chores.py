@@ -1,6 +1,7 @@
 """Housekeeping chores: periodic calls the engine's dispatcher thread makes (``JobEngine.every``).
 
-One chore's exception is logged and never stops the others; the chore runs again when next due.
+One chore's exception is logged and never stops the others; the chore runs again when next due. A chore
+that keeps failing the same way is logged in full once, then once a minute (``RepeatingFailure``).
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from qhost.engine.repeats import RepeatingFailure
 
 __all__ = ["Chore", "run_due"]
 
@@ -22,6 +25,10 @@ class Chore:
     fn: Callable[[], object]
     every_s: float
     last: float = 0.0
+    failures: RepeatingFailure = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.failures = RepeatingFailure(log, f"dispatcher: housekeeping {self.fn!r} failed")
 
 
 def run_due(chores: Iterable[Chore]) -> None:
@@ -32,4 +39,6 @@ def run_due(chores: Iterable[Chore]) -> None:
         try:
             chore.fn()
         except Exception:
-            log.exception("dispatcher: housekeeping %r failed", chore.fn)
+            chore.failures.failed()
+        else:
+            chore.failures.succeeded()

@@ -33,6 +33,7 @@ from qhost.engine.chores import Chore, run_due
 from qhost.engine.notifier import Notifier
 from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
 from qhost.engine.recovery import LOST_REASON, recover
+from qhost.engine.repeats import RepeatingFailure
 from qhost.engine.run_func import run_func_counts
 from qhost.engine.spec import JobRecord, JobSpec
 from qhost.engine.status import JobStatus
@@ -111,6 +112,7 @@ class JobEngine:
         self._notifier = Notifier()
         self._recovery = Chore(self._recover_lost, _RECOVER_EVERY_S)
         self._unsaved = UnsavedOutcomes(store)
+        self._claim_failures = RepeatingFailure(log, "dispatcher: error while claiming jobs")
         self._chores: tuple[Chore, ...] = (  # replaced, never mutated: read without the lock
             self._recovery,
             Chore(lambda: self._unsaved.retry(self._notifier.notify), RETRY_EVERY_S),
@@ -368,7 +370,9 @@ class JobEngine:
             try:
                 self._fill()
             except Exception:  # keep dispatching whatever the database said this time
-                log.exception("dispatcher: error while claiming jobs")
+                self._claim_failures.failed()
+            else:
+                self._claim_failures.succeeded()
             self._run_chores()
 
     def _fill(self) -> None:
