@@ -6,11 +6,12 @@ Idle-qubit observables on a 127-qubit device, Estimator ``shots`` metadata, ``pr
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from .conftest import qhost_server
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
@@ -21,27 +22,8 @@ SHERBROOKE = "fake_sherbrooke@aer"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """``(url, app)`` of a qhost server with one worker process on a free loopback port."""
-    from waitress.server import create_server
-
-    from qhost.config import Settings
-    from qhost.server.app import create_app
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("contract"), process_workers=1)
-    app = create_app(settings)
-    srv = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", app
-    srv.close()
-    app.extensions["qhost"].close()
-    thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def service(server: tuple[str, Any]) -> Any:
-    from qhost.client.runtime import connect
-
-    return connect(server[0])
+    with qhost_server(tmp_path_factory.mktemp("contract"), process_workers=1, threads=8) as pair:
+        yield pair
 
 
 def ghz_on(backend: Any, n: int = 3, measure: bool = False) -> Any:

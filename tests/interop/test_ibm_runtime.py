@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from .conftest import qhost_server
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
@@ -20,27 +21,8 @@ MANILA = "fake_manila@aer"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """``(url, app)`` of a qhost server with two worker processes on a free loopback port."""
-    from waitress.server import create_server
-
-    from qhost.config import Settings
-    from qhost.server.app import create_app
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("ibm"), process_workers=2)
-    app = create_app(settings)
-    srv = create_server(app, host="127.0.0.1", port=0, threads=16)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", app
-    srv.close()
-    app.extensions["qhost"].close()
-    thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def service(server: tuple[str, Any]) -> Any:
-    from qhost.client.runtime import connect
-
-    return connect(server[0])
+    with qhost_server(tmp_path_factory.mktemp("ibm"), process_workers=2, threads=16) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")
