@@ -225,17 +225,14 @@ def _settings(flags: dict[str, Any]) -> Settings:
 
 
 def _register_extra_commands() -> None:
-    """Commands other modules add (``qhost env`` from the runtime door), when those modules are present."""
+    """Commands kept in modules of their own (``qhost env``, ``qhost watch``, the distributed mode's)."""
     from qhost.cli_distributed import register as register_distributed
+    from qhost.cli_env import register as register_env
     from qhost.cli_watch import register as register_watch
 
     register_distributed(main)
+    register_env(main)
     register_watch(main)
-    try:
-        from qhost.server.runtime_api import register_cli  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    register_cli(main)
 
 
 _register_extra_commands()

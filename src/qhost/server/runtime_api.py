@@ -38,10 +38,6 @@ from qhost.server.runtime_ledgers import IDEMPOTENCY_WINDOW, IdempotencyLedger, 
 
 if TYPE_CHECKING:
     from qhost.engine.sessions import SessionManager
-    from qhost.programs import PROGRAMS, register_program
-
-    if "executor" not in PROGRAMS:
-        register_program("executor", "qhost.programs.executor_program:run_executor")
     from qhost.server.context import QhostContext
 
 __all__ = [
@@ -49,7 +45,6 @@ __all__ = [
     "IdempotencyLedger",
     "RuntimeState",
     "ValidatedParams",
-    "register_cli",
     "register_runtime",
     "runtime_bp",
 ]
@@ -480,27 +475,3 @@ def patch_session(session_id: str) -> tuple[str, int]:
 def close_session(session_id: str) -> tuple[str, int]:
     _state().sessions.cancel(session_id, _owner())
     return "", 204
-
-
-# -- CLI --------------------------------------------------------------------------------------------
-
-
-def register_cli(main: Any) -> None:
-    """Add ``qhost env`` to the ``qhost`` click group (called by ``qhost.cli``)."""
-    import click
-
-    @main.command("env")
-    @click.option("--url", default=None, help="Server base URL [default: http://<QHOST_HOST>:<QHOST_PORT>].")
-    @click.option("--token", default="qhost", show_default=True, help="API key (any text when auth is off).")
-    def env(url: str | None, token: str) -> None:
-        """Print `export NAME=VALUE` lines that point a stock qiskit-ibm-runtime client at qhost."""
-        import shlex
-
-        from qhost.client.runtime import connection_env
-        from qhost.config import Settings
-
-        if url is None:
-            settings = Settings.from_env()
-            url = f"http://{settings.host}:{settings.port}"
-        for name, value in connection_env(url, token).items():
-            click.echo(f"export {name}={shlex.quote(value)}")
