@@ -105,3 +105,33 @@ def test_settings_from_environment() -> None:
     assert Settings().retention_days == 30.0 and Settings().retention_params_days == 7.0
     with pytest.raises(ConfigurationError, match="retention_days"):
         Settings.from_env({"QHOST_RETENTION_DAYS": "-1"})
+
+
+def test_old_qrisp_deployments_go_with_old_jobs(store: SqlStore) -> None:
+    from qhost.server.deployments import DeploymentStore
+
+    deployments = DeploymentStore(store.sql, store.metadata)
+    old, fresh = deployments.create(("OPENQASM 2.0;",)), deployments.create(("OPENQASM 2.0;",))
+    month_ago = datetime.now(UTC) - 31 * DAY
+    with store.transaction() as conn:
+        conn.execute(
+            deployments.table.update().where(deployments.table.c.id == old.id).values(created_at=month_ago)
+        )
+    report = Retention(days=30, params_days=7).apply(store)
+    assert report.other_rows_deleted == 1
+    with pytest.raises(Exception, match=old.id):
+        deployments.get(old.id)
+    assert deployments.get(fresh.id).id == fresh.id
+    assert Retention(days=0, params_days=0).apply(store).other_rows_deleted == 0
+
+
+def test_a_server_puts_deployments_under_retention_before_any_upload(tmp_path: Path) -> None:
+    from qhost.engine.retention import RETENTION_COLUMN
+    from qhost.server.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path, worker_mode="thread", process_workers=1))
+    try:
+        tables = app.extensions["qhost"].engine.store.metadata.tables.values()
+        assert [t.name for t in tables if RETENTION_COLUMN in t.info] == ["qrisp_deployments"]
+    finally:
+        app.extensions["qhost"].close()

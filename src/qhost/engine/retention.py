@@ -6,7 +6,8 @@ anything. ``Retention`` runs as an engine housekeeping chore (``JobEngine.every`
 - a finished job (completed, failed, cancelled) older than ``params_days`` loses its params (``inputs``,
   the circuits and options: usually the bulk of a job) — its status, result and error stay;
 - one older than ``days`` is deleted (as ``DELETE /jobs/<id>`` would); closed IBM sessions older than
-  that go too.
+  that go too, and so do the rows of any table that names its age column in ``info[RETENTION_COLUMN]``
+  (the Qrisp door's deployments: the circuits a Qrisp client uploads before each job).
 
 Ages count from ``finished_at``; queued and running jobs are never touched; ``0`` keeps forever. Work is
 done in batches of ``BATCH`` rows, each its own short transaction, so writers wait milliseconds, and at
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from qhost.engine.engine import JobEngine
     from qhost.engine.store import SqlStore
 
-__all__ = ["BATCH", "EVERY_S", "MAX_SECONDS", "Retention", "RetentionReport"]
+__all__ = ["BATCH", "EVERY_S", "MAX_SECONDS", "RETENTION_COLUMN", "Retention", "RetentionReport"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ MAX_SECONDS = 2.0
 """Longest one run may take (the dispatcher thread runs it)."""
 EXPIRED_PARAMS = "{}"
 """What a job's ``inputs`` become once its params are dropped."""
+RETENTION_COLUMN = "qhost_retention_column"
+"""``Table.info`` key: the column whose time makes a row old (its rows go after ``days``, like jobs)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class RetentionReport:
     params_dropped: int = 0
     jobs_deleted: int = 0
     sessions_deleted: int = 0
+    other_rows_deleted: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Retention:
         """Drop old params, delete old jobs and sessions; returns what it did."""
         now = now or datetime.now(UTC)
         deadline = time.monotonic() + MAX_SECONDS
-        dropped = deleted = sessions = 0
+        dropped = deleted = sessions = others = 0
         jobs = store.jobs
         final = [s.value for s in FINAL]
         if self.params_days > 0:
@@ -92,8 +96,9 @@ class Retention:
                 store, jobs, sa.and_(jobs.c.status.in_(final), jobs.c.finished_at < cutoff), None, deadline
             )
             sessions = _old_sessions(store, now - timedelta(days=self.days), deadline)
-        report = RetentionReport(dropped, deleted, sessions)
-        if dropped or deleted or sessions:
+            others = _old_rows(store, now - timedelta(days=self.days), deadline)
+        report = RetentionReport(dropped, deleted, sessions, others)
+        if dropped or deleted or sessions or others:
             log.info("retention: %s", report)
             _checkpoint(store)
         return report
@@ -135,6 +140,19 @@ def _old_sessions(store: SqlStore, before: datetime, deadline: float) -> int:
     return _batched(
         store, table, sa.and_(table.c.closed_at.is_not(None), table.c.closed_at < cutoff), None, deadline
     )
+
+
+def _old_rows(store: SqlStore, before: datetime, deadline: float) -> int:
+    """Rows older than ``before`` in every table that declares its age column (``RETENTION_COLUMN``)."""
+    done, before = 0, before.astimezone(UTC)
+    for table in list(store.metadata.tables.values()):
+        name = table.info.get(RETENTION_COLUMN)
+        if name is None:
+            continue
+        column = table.c[name]
+        cutoff = before if getattr(column.type, "timezone", False) else before.replace(tzinfo=None)
+        done += _batched(store, table, column < cutoff, None, deadline)
+    return done
 
 
 def _checkpoint(store: SqlStore) -> None:

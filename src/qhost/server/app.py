@@ -80,7 +80,8 @@ def create_app(
     engine = engine if engine is not None else _make_engine(settings)
     engine.start()
     Retention(settings.retention_days, settings.retention_params_days).install(engine)
-    app.extensions["qhost"] = QhostContext(settings, engine, catalog)
+    app.extensions["qhost"] = context = QhostContext(settings, engine, catalog)
+    context.deployments  # noqa: B018 - its table now, so that retention finds it before the first upload
     app.extensions["qhost_imports"] = imports
     app.before_request(_await_imports)
     register_error_handlers(app)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select
 
+from qhost.engine.retention import RETENTION_COLUMN
 from qhost.errors import NotFound
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def _table(metadata: MetaData) -> Table:
         Column("owner", String(256), nullable=False, default=""),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("programs", Text, nullable=False),
+        info={RETENTION_COLUMN: "created_at"},  # gone after QHOST_RETENTION_DAYS, like finished jobs
     )
 
 
