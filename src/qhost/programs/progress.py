@@ -7,7 +7,8 @@ listens through a ``Throttle``, so a program may report as often as it likes:
 - nothing is passed on during a job's first ``interval_s`` (0.1 s): a job that ends sooner never costs a
   store write;
 - after that, at most one report per ``interval_s`` (10 per second per job); a report that arrives
-  sooner is held and passed on when the interval is over (by a timer thread), unless a newer one came;
+  sooner is held and passed on when the interval is over (by the process's one ``DEFERRED`` thread),
+  unless a newer one came;
 - ``finish()`` (the job completed) passes on ``done = total`` once, if anything was passed on before;
   ``close()`` (the job ended any way) stops the timer.
 
@@ -22,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from qhost.programs.deferred import DEFERRED, Handle
 
 __all__ = ["DEFAULT_INTERVAL_S", "UNITS", "Sink", "Throttle", "listening", "report"]
 
@@ -90,7 +93,7 @@ class Throttle:
         self._last = clock()  # the job's start counts as a pass: nothing during the first interval
         self._sent: tuple[int, int, str] | None = None
         self._latest: tuple[int, int, str] | None = None
-        self._timer: threading.Timer | None = None
+        self._timer: Handle | None = None
         self._closed = False
 
     @property
@@ -107,9 +110,7 @@ class Throttle:
             if wait <= 0:
                 self._pass(self._latest)
             elif self._timer is None:
-                self._timer = threading.Timer(wait, self._flush)
-                self._timer.daemon = True
-                self._timer.start()
+                self._timer = DEFERRED.call_later(wait, self._flush)
 
     def finish(self) -> None:
         """The job completed: pass on ``done = total`` if anything was passed on and it is not there yet."""
