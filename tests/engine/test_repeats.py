@@ -126,3 +126,14 @@ def test_a_dispatcher_that_cannot_claim_logs_one_traceback_and_recovers(
     assert len(calls) > 20
     assert [r.exc_info is not None for r in dispatcher] == [True, False]
     assert dispatcher[1].getMessage() == "dispatcher: error while claiming jobs: working again"
+
+
+def test_a_chore_names_its_function_only_when_it_fails() -> None:
+    class HalfBuilt:
+        def __call__(self) -> None:
+            return None
+
+        def __repr__(self) -> str:
+            raise AttributeError("not built yet")  # as an engine's repr before its __init__ is done
+
+    run_due([Chore(HalfBuilt(), 0.0)])  # created and run: its repr is never needed

@@ -25,10 +25,17 @@ class Chore:
     fn: Callable[[], object]
     every_s: float
     last: float = 0.0
-    failures: RepeatingFailure = field(init=False, repr=False)
+    failures: RepeatingFailure | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.failures = RepeatingFailure(log, f"dispatcher: housekeeping {self.fn!r} failed")
+    def failed(self) -> None:
+        """Log the exception being handled (see ``RepeatingFailure``); ``fn`` is named only now."""
+        if self.failures is None:  # not at creation: a bound method's repr is its object's, maybe half-built
+            self.failures = RepeatingFailure(log, f"dispatcher: housekeeping {self.fn!r} failed")
+        self.failures.failed()
+
+    def succeeded(self) -> None:
+        if self.failures is not None:
+            self.failures.succeeded()
 
 
 def run_due(chores: Iterable[Chore]) -> None:
@@ -39,6 +46,6 @@ def run_due(chores: Iterable[Chore]) -> None:
         try:
             chore.fn()
         except Exception:
-            chore.failures.failed()
+            chore.failed()
         else:
-            chore.failures.succeeded()
+            chore.succeeded()
