@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -56,3 +57,30 @@ def test_held_reports_of_many_jobs_share_one_thread() -> None:
         throttle(0, 3, "pubs")  # within the first interval: held
     assert threading.active_count() - before <= 1
     until(lambda: len(sent) == 20, timeout=5)
+
+
+def test_a_forked_child_starts_afresh() -> None:
+    import os
+    import signal
+
+    from qhost.programs.deferred import DEFERRED
+
+    parent = DEFERRED.call_later(30.0, lambda: None)  # the parent's: waiting, its thread running
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: nothing of the parent's waiting, and a call of its own still runs
+        done = threading.Event()
+        DEFERRED.call_later(0.0, done.set)
+        os.write(write, b"%d%d" % (all(h is not parent for *_, h in DEFERRED._due), done.wait(5)))
+        os._exit(0)
+    os.close(write)
+    deadline, ended = time.monotonic() + 10, False
+    while not ended and time.monotonic() < deadline:
+        ended = os.waitpid(pid, os.WNOHANG) != (0, 0)
+        time.sleep(0.01)
+    if not ended:  # a child stuck on the parent's state: fail, don't hang
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    parent.cancel()
+    assert os.read(read, 2) == b"11"

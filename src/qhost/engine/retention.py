@@ -50,7 +50,8 @@ MAX_SECONDS = 2.0
 EXPIRED_PARAMS = "{}"
 """What a job's ``inputs`` become once its params are dropped."""
 RETENTION_COLUMN = "qhost_retention_column"
-"""``Table.info`` key: the column whose time makes a row old (its rows go after ``days``, like jobs)."""
+"""``Table.info`` key: the column whose time makes a row old (its rows go after ``days``, like jobs; the
+table needs an ``id`` primary key, by which the rows are deleted in batches)."""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 The progress ``Throttle`` holds a report that comes too soon and passes it on when its interval is
 over. Every Sampler job reports ``0/N`` as it starts, so with a timer thread per held report each job
 of a worker started and stopped a thread (~0.1 ms, and a thread switch) only to cancel it when the job
-ended a few milliseconds later. Here one daemon thread, started on first use (again after a fork),
-sleeps until the earliest call is due; a cancelled call is dropped when its time comes.
+ended a few milliseconds later. Here one daemon thread, started on first use, sleeps until the earliest
+call is due; a cancelled call is dropped when its time comes. A forked child starts afresh (the parent's
+calls are the parent's; its lock may have been held by another thread at the fork).
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ class Deferred:
         self._due: list[tuple[float, int, Handle]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def call_later(self, delay_s: float, fn: Callable[[], object]) -> Handle:
         """Call ``fn()`` on the background thread once ``delay_s`` seconds have passed."""
@@ -54,10 +54,15 @@ class Deferred:
             self._cv.notify()
         return handle
 
+    def forget(self) -> None:
+        """Drop every waiting call and the thread (in a forked child, where neither is ours)."""
+        self._cv = threading.Condition()
+        self._due = []
+        self._thread = None
+
     def _ensure_thread(self) -> None:
-        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             return
-        self._pid = os.getpid()
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
@@ -82,3 +87,5 @@ class Deferred:
 
 DEFERRED = Deferred()
 """The process's deferred calls (progress flushes)."""
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=DEFERRED.forget)
