@@ -153,10 +153,27 @@ def test_set_tags_and_delete(store: SqlStore) -> None:
 
 
 def test_other_tables_can_join_the_same_database(store: SqlStore, db_url: str) -> None:
-    sa.Table("sessions", store.metadata, sa.Column("id", sa.String(64), primary_key=True))
-    store.create_tables()
+    table = store.define_table("sessions", sa.Column("id", sa.String(64), primary_key=True))
+    assert store.define_table("sessions") is table and store.table("sessions") is table
     store.create_tables()
     assert sa.inspect(SqlStore(db_url).sql).has_table("sessions")
+    assert {t.name for t in store.tables()} == {"jobs", "job_progress", "sessions"}
+
+
+def test_a_table_is_seen_only_once_whole(store: SqlStore) -> None:
+    """SQLAlchemy adds a ``Table`` to its ``MetaData`` before its columns: housekeeping on the dispatcher
+    thread, reading tables while a door defines its own, must never meet a half-built one."""
+    last = sa.Column("closed_at", sa.DateTime)
+    during: list[tuple[bool, sa.Table | None, list[str]]] = []
+
+    def attached(column: sa.Column[object], table: sa.Table) -> None:
+        names = [t.name for t in store.tables()]
+        during.append(("half" in store.metadata.tables, store.table("half"), names))
+
+    sa.event.listen(last, "after_parent_attach", attached)
+    table = store.define_table("half", sa.Column("id", sa.Integer, primary_key=True), last)
+    assert during == [(True, None, ["jobs", "job_progress"])]
+    assert store.table("half") is table and table in store.tables()
 
 
 def test_jobs_survive_reopening_the_file(store: SqlStore, db_url: str) -> None:

@@ -110,7 +110,7 @@ def test_settings_from_environment() -> None:
 def test_old_qrisp_deployments_go_with_old_jobs(store: SqlStore) -> None:
     from qhost.server.deployments import DeploymentStore
 
-    deployments = DeploymentStore(store.sql, store.metadata)
+    deployments = DeploymentStore(store)
     old, fresh = deployments.create(("OPENQASM 2.0;",)), deployments.create(("OPENQASM 2.0;",))
     month_ago = datetime.now(UTC) - 31 * DAY
     with store.transaction() as conn:
@@ -131,7 +131,7 @@ def test_a_server_puts_deployments_under_retention_before_any_upload(tmp_path: P
 
     app = create_app(Settings(data_dir=tmp_path, worker_mode="thread", process_workers=1))
     try:
-        tables = app.extensions["qhost"].engine.store.metadata.tables.values()
+        tables = app.extensions["qhost"].engine.store.tables()
         assert [t.name for t in tables if RETENTION_COLUMN in t.info] == ["qrisp_deployments"]
     finally:
         app.extensions["qhost"].close()

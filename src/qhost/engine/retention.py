@@ -134,7 +134,7 @@ def _batched(
 
 
 def _old_sessions(store: SqlStore, before: datetime, deadline: float) -> int:
-    table = store.metadata.tables.get("ibm_sessions")
+    table = store.table("ibm_sessions")
     if table is None:
         return 0
     cutoff = before.astimezone(UTC).replace(tzinfo=None)  # sessions store naive UTC times
@@ -146,7 +146,7 @@ def _old_sessions(store: SqlStore, before: datetime, deadline: float) -> int:
 def _old_rows(store: SqlStore, before: datetime, deadline: float) -> int:
     """Rows older than ``before`` in every table that declares its age column (``RETENTION_COLUMN``)."""
     done, before = 0, before.astimezone(UTC)
-    for table in list(store.metadata.tables.values()):
+    for table in store.tables():
         name = table.info.get(RETENTION_COLUMN)
         if name is None:
             continue

@@ -53,18 +53,14 @@ class RunInfo:
 
 def runs_table(store: SqlStore) -> sa.Table:
     """The ``job_runs`` table on the store's metadata (created when missing)."""
-    if _TABLE not in store.metadata.tables:
-        sa.Table(
-            _TABLE,
-            store.metadata,
-            sa.Column("job_id", sa.String(64), primary_key=True),
-            sa.Column("worker", sa.String(255), nullable=False),
-            sa.Column("host", sa.String(255), nullable=False),
-            sa.Column("pid", sa.Integer, nullable=False),
-            sa.Column("gpu", sa.String(32)),
-        )
-        store.create_tables()
-    return store.metadata.tables[_TABLE]
+    return store.define_table(
+        _TABLE,
+        sa.Column("job_id", sa.String(64), primary_key=True),
+        sa.Column("worker", sa.String(255), nullable=False),
+        sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
+        sa.Column("gpu", sa.String(32)),
+    )
 
 
 @functools.lru_cache(maxsize=16)

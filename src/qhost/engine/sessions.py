@@ -26,6 +26,7 @@ from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, Ses
 
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
+    from qhost.engine.store import SqlStore
 
 __all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MAX_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
 
@@ -81,12 +82,9 @@ def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
-def _table(metadata: sa.MetaData) -> sa.Table:
-    if _TABLE in metadata.tables:
-        return metadata.tables[_TABLE]
-    return sa.Table(
+def _table(store: SqlStore) -> sa.Table:
+    return store.define_table(
         _TABLE,
-        metadata,
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("owner", sa.String(128), nullable=False, index=True),
         sa.Column("backend", sa.String(128), nullable=False),
@@ -103,9 +101,8 @@ class SessionManager:
 
     def __init__(self, engine: JobEngine) -> None:
         self.engine = engine
-        self.table = _table(engine.store.metadata)
+        self.table = _table(engine.store)
         self._broken: set[str] = set()  # sessions whose rows the sweep could not read (logged once)
-        engine.store.create_tables()
         engine.every(EXPIRY_SWEEP_S, self.expire_due)
 
     def expire_due(self) -> list[str]:

@@ -5,8 +5,10 @@ SQLAlchemy URL works too. Every status change is a conditional ``UPDATE … WHER
 so that two threads or processes can never move one job along two paths; ``rowcount == 0`` raises
 ``InvalidJobTransition`` naming the job and its current status.
 
-Other parts of qhost may add their own tables to the same database: define them on ``store.metadata``
-and call ``store.create_tables()`` again (``CREATE TABLE IF NOT EXISTS`` semantics, safe to repeat).
+Other parts of qhost add their own tables to the same database with ``store.define_table(name, *columns)``:
+defined once per store, created in the database if missing, and seen by other threads (``table``,
+``tables``: housekeeping runs on the dispatcher thread) only once whole — SQLAlchemy puts a ``Table`` in
+its ``MetaData`` before adding its columns, so ``metadata.tables`` may hold a half-built one.
 Use ``store.transaction()`` for writes so SQLite takes its write lock up front (``BEGIN IMMEDIATE``).
 
 The per-job verbs (``insert_job``, ``claim_next``, ``finish``, ``get``, ``count``) are written once over a
@@ -29,7 +31,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Index,
     MetaData,
+    Table,
     and_,
     func,
     or_,
@@ -37,6 +41,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.schema import SchemaItem
 
 from qhost.engine.progress_table import ProgressTable, define_progress
 from qhost.engine.schema import (
@@ -99,7 +104,7 @@ class SqlStore:
 
     Attributes:
         sql: the SQLAlchemy ``Engine``.
-        metadata: the ``MetaData`` holding ``jobs``; add tables to it and call ``create_tables()``.
+        metadata: the ``MetaData`` holding ``jobs``; add tables with ``define_table``.
         jobs: the ``jobs`` table.
     """
 
@@ -112,6 +117,7 @@ class SqlStore:
             threading.Lock() if self.sql.dialect.name == "sqlite" else nullcontext()
         )
         self.metadata = MetaData()
+        self._ddl_lock = threading.RLock()  # one thread at a time defines or creates tables
         self.jobs = define_jobs(self.metadata)
         self._stmt = Statements(self.jobs)
         self.progress = define_progress(self.metadata)
@@ -122,9 +128,42 @@ class SqlStore:
         self._fast = None if database is None else FastSqlite(database, SQLITE_BUSY_MS, self._write_lock)
         self._hot: Any = self._fast or AlchemyHotPath(self._stmt, self.transaction, self.reading)
         self.create_tables()
+        self._whole: dict[str, Table] = {t.name: t for t in (self.jobs, self.progress)}
 
     def __repr__(self) -> str:
         return f"SqlStore({self.sql.url.render_as_string(hide_password=True)!r})"
+
+    def define_table(self, name: str, *items: SchemaItem, **kw: Any) -> Table:
+        """The table ``name`` of this store: the first call defines it with ``items`` (columns, indexes;
+        ``kw`` as for ``sa.Table``) and creates it in the database if missing; later calls, from any
+        thread, return the same ``Table``. Other threads see it in ``table``/``tables`` once it exists."""
+        found = self._whole.get(name)
+        if found is not None:
+            return found
+        with self._ddl_lock:
+            found = self._whole.get(name)
+            if found is None:
+                found = Table(name, self.metadata, *items, **kw)
+                self.create_tables()
+                self._whole = {**self._whole, name: found}  # a new dict: readers never see one mid-change
+            return found
+
+    def add_index(self, table: Table, name: str, *columns: str) -> None:
+        """Index ``table`` on ``columns`` as ``name``, in the database too, unless it has that index.
+
+        ``create_tables`` makes indexes only with a new table: existing databases get later ones here.
+        """
+        with self._ddl_lock:
+            if name not in {index.name for index in table.indexes}:
+                Index(name, *(table.c[c] for c in columns)).create(self.sql, checkfirst=True)
+
+    def table(self, name: str) -> Table | None:
+        """The table ``name`` if it is defined (``define_table``) and created, else ``None``."""
+        return self._whole.get(name)
+
+    def tables(self) -> builtins.list[Table]:
+        """Every table defined and created so far (a snapshot, safe from any thread)."""
+        return builtins.list(self._whole.values())
 
     def create_tables(self) -> None:
         """Create every table on ``metadata`` that does not exist yet (safe to call again).
@@ -132,12 +171,13 @@ class SqlStore:
         On PostgreSQL an advisory lock serialises processes doing this at once (a server and its workers
         starting together): concurrent ``CREATE TABLE`` of one name fails there instead of waiting.
         """
-        if self.sql.dialect.name != "postgresql":
-            self.metadata.create_all(self.sql, checkfirst=True)
-            return
-        with self.sql.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK_KEY})
-            self.metadata.create_all(conn, checkfirst=True)
+        with self._ddl_lock:
+            if self.sql.dialect.name != "postgresql":
+                self.metadata.create_all(self.sql, checkfirst=True)
+                return
+            with self.sql.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK_KEY})
+                self.metadata.create_all(conn, checkfirst=True)
 
     def close(self) -> None:
         """Close pooled connections (the store stays usable; new connections open on demand)."""

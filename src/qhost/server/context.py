@@ -51,7 +51,7 @@ class QhostContext:
             if self._deployments is None:
                 from qhost.server.deployments import DeploymentStore
 
-                self._deployments = DeploymentStore(self.engine.store.sql, self.engine.store.metadata)
+                self._deployments = DeploymentStore(self.engine.store)
             return self._deployments
 
     def qrisp_target(self, device_name: str = "") -> tuple[str, str | None]:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, select
+from sqlalchemy import Column, DateTime, String, Table, Text, insert, select
 
 from qhost.engine.retention import RETENTION_COLUMN
 from qhost.errors import NotFound
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from qhost.engine.store import SqlStore
 
 __all__ = ["Deployment", "DeploymentNotFound", "DeploymentStore"]
 
@@ -37,12 +37,9 @@ class Deployment:
     created_at: datetime
 
 
-def _table(metadata: MetaData) -> Table:
-    if TABLE in metadata.tables:
-        return metadata.tables[TABLE]
-    return Table(
+def _table(store: SqlStore) -> Table:
+    return store.define_table(
         TABLE,
-        metadata,
         Column("id", String(64), primary_key=True),
         Column("owner", String(256), nullable=False, default=""),
         Column("created_at", DateTime(timezone=True), nullable=False),
@@ -52,12 +49,11 @@ def _table(metadata: MetaData) -> Table:
 
 
 class DeploymentStore:
-    """Insert and fetch deployments. ``sql`` and ``metadata`` are the engine store's (``SqlStore``)."""
+    """Insert and fetch deployments in the engine's store (its table created there if missing)."""
 
-    def __init__(self, sql: Engine, metadata: MetaData) -> None:
-        self.sql = sql
-        self.table = _table(metadata)
-        self.table.create(sql, checkfirst=True)
+    def __init__(self, store: SqlStore) -> None:
+        self.sql = store.sql
+        self.table = _table(store)
 
     def create(self, programs: tuple[str, ...], owner: str = "") -> Deployment:
         deployment = Deployment(secrets.token_urlsafe(16), owner, programs, datetime.now(UTC))

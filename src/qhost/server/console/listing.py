@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Index, and_, func, select
+from sqlalchemy import and_, func, select
 
 from qhost.engine.status import JobStatus
 from qhost.errors import InputError
@@ -129,16 +129,12 @@ def ensure_indexes(store: SqlStore) -> None:
     """Add the read indexes of the console and ``/metrics`` to the jobs table (idempotent).
 
     ``(<filter column>, seq)`` for each workloads filter, and ``(status, backend)`` for the per-scrape
-    ``GROUP BY``. ``metadata.create_all`` creates indexes only with a new table, so existing databases
-    get them here.
+    ``GROUP BY``; existing databases get them too.
     """
-    t = store.jobs
-    have = {index.name for index in t.indexes}
     wanted = {f"ix_jobs_{c}_seq": (c, "seq") for c in ("owner", "backend", "program", "session_id")}
     wanted["ix_jobs_status_backend"] = ("status", "backend")
     for name, columns in wanted.items():
-        if name not in have:
-            Index(name, *(t.c[c] for c in columns)).create(store.sql, checkfirst=True)
+        store.add_index(store.jobs, name, *columns)
 
 
 def _conditions(t: Table, flt: Filters, scope: str | None) -> list[Any]:
@@ -219,7 +215,7 @@ def queue_lengths(store: SqlStore) -> dict[str, int]:
 
 def recent_sessions(store: SqlStore, scope: str | None, limit: int = 20) -> list[dict[str, Any]]:
     """The newest IBM sessions (``ibm_sessions``, present once the IBM door ran), for ``scope``."""
-    t = store.metadata.tables.get("ibm_sessions")
+    t = store.table("ibm_sessions")
     if t is None:
         return []
     query = select(t).order_by(t.c.created_at.desc()).limit(limit)
