@@ -7,7 +7,7 @@ and the decoding limits; no Flask, no engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qhost.errors import InputError, InvalidOption
@@ -26,7 +26,7 @@ class _Circuit:
 def _noise_learner(req: ibm.JobRequest, backend: str, num_qubits: int, has_device: bool) -> None:
     from qhost.protocols.ibm_noise_learner import decode_noise_learner_params
 
-    _, _, width = decode_noise_learner_params(req.params)
+    _, _, width = decode_noise_learner_params(req.params, max_qubits=num_qubits)
     if not has_device:
         raise InvalidOption(
             f"Noise learning needs a device with a coupling map and noise; {backend} is ideal: "
@@ -39,7 +39,11 @@ def _noise_learner(req: ibm.JobRequest, backend: str, num_qubits: int, has_devic
 def validate_request(
     req: ibm.JobRequest, backend: str, num_qubits: int, target: Any, limits: ibm.Limits
 ) -> None:
-    """Decode ``req.params`` for its program and check it fits ``backend`` (width, ISA when ``target``)."""
+    """Decode ``req.params`` for its program and check it fits ``backend`` (width, ISA when ``target``).
+
+    Every QPY circuit's declared width is checked against ``num_qubits`` before it is loaded.
+    """
+    limits = replace(limits, max_qubits=num_qubits)
     if req.program == "noise-learner":
         _noise_learner(req, backend, num_qubits, target is not None)
         return
