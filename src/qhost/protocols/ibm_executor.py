@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qhost.errors import InputError, InvalidOption, QhostError
-from qhost.protocols.ibm_runtime import Limits, _Budget, _check_qpy_version
+from qhost.protocols.ibm_decode import Limits, _Budget, _check_qpy_version
 from qhost.protocols.ibm_samplex import (
     MAX_ITEM_ELEMENTS,
     check_circuit_item,

@@ -14,7 +14,7 @@ import binascii
 from typing import Any
 
 from qhost.errors import InputError, InvalidCircuit
-from qhost.protocols.ibm_runtime import Limits, _Budget, _check_qpy_version
+from qhost.protocols.ibm_decode import Limits, _Budget, _check_qpy_version
 
 __all__ = ["MAX_LAYERS", "NOISE_LEARNER_SCHEMA", "decode_noise_learner_params"]
 
