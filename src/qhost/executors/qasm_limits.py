@@ -3,7 +3,8 @@
 Qiskit's OpenQASM 2 and 3 parsers build one ``Qubit`` object per declared qubit: an 87-byte job declaring
 ``qreg q[10000000];`` took 24 s and +2.9 GB before anything could refuse it. ``check_qasm`` reads only the
 register declarations (``qreg``/``creg``; OpenQASM 3 ``qubit[n]``/``bit[n]``, bare ``qubit``/``bit``, and
-physical qubits ``$n``) with one regular-expression pass (comments skipped), sums them, and refuses a total
+physical qubits ``$n``) with regular expressions (comments first replaced by a space, as the parsers read
+them), sums them, and refuses a total
 over the target's limit before anything is allocated. It also refuses every ``include`` but the two
 standard libraries (``qelib1.inc``, ``stdgates.inc``, which the parsers carry built in): an ``include`` of
 a server file would otherwise be read, and its first token echoed in the parser's error.
@@ -30,10 +31,10 @@ ALLOWED_INCLUDES = ("qelib1.inc", "stdgates.inc")
 """The only files an OpenQASM program may include (built into the parsers: nothing is read from disk)."""
 
 _MAX_DIGITS = 12
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 _TOKENS = re.compile(
     r"""
-    (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
-    | \b(?P<reg2>qreg|creg)\s+[A-Za-z_]\w*\s*\[\s*(?P<size2>[^\]]*?)\s*\]
+    \b(?P<reg2>qreg|creg)\b\s*[^\s;\[]*\s*(?:\[\s*(?P<size2>[^\]]*?)\s*\])?
     | \b(?P<reg3>qubit|bit)\b\s*(?:\[\s*(?P<size3>[^\]]*?)\s*\])?
     | \$(?P<physical>\d+)
     | \b(?P<include>include)\b\s*(?:"(?P<file>[^"\n]*)")?
@@ -64,12 +65,12 @@ def check_qasm(text: str, max_qubits: int = MAX_DECLARED_QUBITS, *, target: str 
     match = _VERSION.match(text)
     qasm2 = match is not None and match.group(1) == "2"
     qubits = clbits = 0
-    for token in _TOKENS.finditer(text):
+    for token in _TOKENS.finditer(_COMMENTS.sub(" ", text)):  # a comment separates tokens, like a space
         group = token.group
         if group("include"):
             _check_include(group("file"))
         elif group("reg2"):
-            size = _size(group("size2"), group("reg2"))
+            size = 1 if group("size2") is None else _size(group("size2"), group("reg2"))
             if group("reg2") == "qreg":
                 qubits += size
             else:
