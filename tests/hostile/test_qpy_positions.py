@@ -103,7 +103,7 @@ def test_pubs_are_counted_before_any_is_decoded(server: Server) -> None:
 def test_width_is_checked_against_the_backend_before_loading(server: Server) -> None:
     resp = _post(server, _params([[_forged(num_qubits=6), None, 10]]))
     assert resp.status_code == 400, resp.text
-    assert "declares 6 qubits; the limit is 5" in resp.text  # the header, not the loaded circuit
+    assert "declares 6 qubits but backend fake_manila@aer has 5 (the limit per circuit" in resp.text
 
 
 def test_the_request_total_of_declared_bits_is_capped(server: Server) -> None:

@@ -62,6 +62,7 @@ class Limits:
         max_pubs: largest number of pubs per job.
         max_qubits: qubits one circuit may declare (the backend's width, set per request).
         max_request_bits: qubits + clbits all circuits of one request may declare together.
+        backend: the backend ``max_qubits`` belongs to (named in messages), or ``""``.
     """
 
     max_decompressed_bytes: int = 64 * 1024 * 1024
@@ -69,6 +70,7 @@ class Limits:
     max_pubs: int = 1000
     max_qubits: int = MAX_QPY_QUBITS
     max_request_bits: int = MAX_REQUEST_BITS
+    backend: str = ""
 
 
 class _Budget:
@@ -132,7 +134,11 @@ def _check_qpy_version(raw: bytes, budget: _Budget | None = None, *, one_circuit
             f"reads QPY up to version {QPY_VERSION}; upgrade the server's qiskit or send an older QPY version"
         )
     limits = (budget or _Budget(0)).limits
-    qpy_limits = QpyLimits(max_qubits=limits.max_qubits, max_programs=1 if one_circuit else limits.max_pubs)
+    qpy_limits = QpyLimits(
+        max_qubits=limits.max_qubits,
+        max_programs=1 if one_circuit else limits.max_pubs,
+        backend=limits.backend,
+    )
     declared = check_qpy_sizes(raw, qpy_limits)
     if budget is not None:
         budget.declare(declared)

@@ -50,7 +50,7 @@ def validate_request(
     Every QPY circuit's declared width is checked against ``num_qubits`` before it is loaded. Returns
     the input summary (``{"circuits": [rows], "count", "options", "not_applied"}``).
     """
-    limits = replace(limits, max_qubits=num_qubits)
+    limits = replace(limits, max_qubits=num_qubits, backend=backend)
     if req.program == "noise-learner":
         _noise_learner(req, backend, num_qubits, target is not None)
         return {}

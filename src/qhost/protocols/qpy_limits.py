@@ -59,11 +59,13 @@ class QpyLimits:
         max_qubits: qubits per circuit (the target backend's width where it is known).
         max_programs: circuits per payload.
         max_clbits: clbits per circuit (also, with ``max_qubits``, the cap on one register's size).
+        backend: the backend ``max_qubits`` is the width of (named in the message), or ``""``.
     """
 
     max_qubits: int = MAX_QPY_QUBITS
     max_programs: int = 10_000
     max_clbits: int = MAX_QPY_QUBITS
+    backend: str = ""
 
 
 def check_qpy_sizes(raw: bytes, limits: QpyLimits | None = None) -> int:
@@ -106,11 +108,16 @@ def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> int:
     else:
         fields = reader.unpack(_CIRCUIT_V12 if version >= 12 else _CIRCUIT_V2, "circuit header")
         name_size, _kind, phase_size, qubits, clbits, metadata_size, registers, instructions = fields[:8]
+    if qubits > limits.max_qubits and limits.backend:
+        raise CircuitTooLarge(
+            f"QPY circuit declares {qubits:,} qubits but backend {limits.backend} has {limits.max_qubits:,} "
+            "(the limit per circuit, checked before loading)"
+        )
     for what, count, limit in (("qubits", qubits, limits.max_qubits), ("clbits", clbits, limits.max_clbits)):
         if count > limit:
             raise CircuitTooLarge(
-                f"QPY circuit declares {count:,} {what}; the limit is {limit:,} per circuit (the backend's "
-                "width for qubits; checked before loading)"
+                f"QPY circuit declares {count:,} {what}; the limit is {limit:,} per circuit (checked before "
+                "loading)"
             )
     reader.skip(name_size, "circuit name")
     reader.skip(phase_size, "global phase")
