@@ -7,12 +7,17 @@ import resource
 
 
 def hog(backend: str | None, inputs: str) -> str:
-    """Touch ``mib`` MiB of memory, page by page (a job that outgrows its worker's address-space cap)."""
+    """Allocate ``mib`` MiB at once: a job that outgrows its worker's address-space cap.
+
+    Without a cap it allocates nothing and says so (a worker with no cap would really take the memory,
+    which on a shared test machine must not happen).
+    """
     mib = int(json.loads(inputs)["mib"])
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return json.dumps({"uncapped": True})
     block = bytearray(mib << 20)
-    for offset in range(0, len(block), 4096):
-        block[offset] = 1
-    return json.dumps({"touched_mib": mib})
+    return json.dumps({"allocated_mib": len(block) >> 20})
 
 
 def address_space_limit(backend: str | None, inputs: str) -> str:
