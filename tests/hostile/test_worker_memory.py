@@ -95,3 +95,11 @@ def test_off_means_no_cap_and_auto_shares_the_machine() -> None:
     assert worker_memory_mb(0, 4) is None
     assert worker_memory_mb(2048, 4) == 2048
     assert worker_memory_mb(None, 1) == auto_worker_memory_mb(1) > auto_worker_memory_mb(4)
+
+
+def test_qhost_worker_sizes_its_job_processes_the_same_way() -> None:
+    from qhost.cli_distributed import _memory_limit
+
+    assert _memory_limit(None, 2) == auto_worker_memory_mb(2)  # default: auto over `-n` processes
+    assert _memory_limit("off", 2) is None
+    assert _memory_limit("3000", 2) == 3000
