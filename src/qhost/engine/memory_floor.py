@@ -9,7 +9,8 @@ picks a victim, which may be the server itself.
 ``Settings.worker_memory_mb`` (``QHOST_WORKER_MEMORY_MB``, ``--worker-memory-mb``): ``None``/``auto``
 (default) sizes the cap as below, a number of MiB sets it, ``0``/``off`` removes it.
 
-The automatic size: three quarters of physical memory shared among the worker processes of this
+The automatic size: three quarters of physical memory (or of the container's cgroup memory limit, when
+that is smaller) shared among the worker processes of this
 machine (``workers``), plus ``address_space_overhead_mb()`` per worker. Shared, so that all workers at
 their caps at once still leave a quarter of the machine to the server and the system; the overhead,
 because ``RLIMIT_AS`` counts address space a warm worker reserves but never touches (shared libraries,
@@ -35,12 +36,26 @@ MIN_WORKER_MEMORY_MB = 1024
 """The smallest automatic share of memory per worker, in MiB (on top of the overhead)."""
 
 
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+"""Where a container's memory limit is (cgroup v2, then v1): a container sees the host's physical memory."""
+
+
 def physical_memory_mb() -> int:
-    """This machine's physical memory in MiB."""
+    """This machine's physical memory in MiB, or the container's memory limit when that is smaller."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") >> 20
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 0
+        total = 0
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path, encoding="ascii") as handle:
+                text = handle.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            total = int(text)
+        break
+    return total >> 20
 
 
 def address_space_overhead_mb() -> int:

@@ -116,13 +116,13 @@ def _stored(program: str, inputs: str, stored: Any) -> InputSummary:
     if not isinstance(stored, dict) or not isinstance(stored.get("circuits"), list):
         return InputSummary(note=f"program {program!r}: no summary was stored at submit", size=len(inputs))
     rows = [row for row in stored["circuits"] if isinstance(row, dict)]
-    options = stored.get("options") if isinstance(stored.get("options"), dict) else {}
-    not_applied = stored.get("not_applied") if isinstance(stored.get("not_applied"), list) else []
-    count = stored.get("count") if isinstance(stored.get("count"), int) else len(rows)
+    raw_options, raw_not_applied, raw_count = (stored.get(k) for k in ("options", "not_applied", "count"))
+    options: dict[str, Any] = dict(raw_options) if isinstance(raw_options, dict) else {}
+    not_applied = [str(name) for name in raw_not_applied] if isinstance(raw_not_applied, list) else []
+    count = raw_count if isinstance(raw_count, int) and not isinstance(raw_count, bool) else len(rows)
     if program in ("counts", "run_func"):  # the token is never shown; the seed is the job's own
-        data = _qasm_options(inputs)
-        options = {**data, **options}
-    return InputSummary(rows, dict(options), list(not_applied), size=len(inputs), count=count)
+        options = {**_qasm_options(inputs), **options}
+    return InputSummary(rows, options, not_applied, size=len(inputs), count=count)
 
 
 def _qasm_options(inputs: str) -> dict[str, Any]:
