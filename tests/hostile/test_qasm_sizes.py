@@ -33,14 +33,15 @@ def _job_count(server: Server) -> int:
     return int(engine.list_jobs(limit=1)[1])
 
 
-def test_hundred_million_qubits_refused_fast_and_small(server: Server) -> None:
-    assert _job(server, BELL_QASM).status_code == 201  # the door is warm
+@pytest.mark.parametrize("target", [{}, {"deviceName": "ideal@aer"}], ids=["run_func", "ideal@aer"])
+def test_hundred_million_qubits_refused_fast_and_small(server: Server, target: dict[str, str]) -> None:
+    assert _job(server, BELL_QASM, **target).status_code == 201  # the door is warm
     jobs_before = _job_count(server)
     best = float("inf")
     for _ in range(3):  # the best of three: one scheduling hiccup on a loaded machine is not the door
         with PeakGrowth() as probe:
             start = time.perf_counter()
-            resp = _job(server, HUGE)
+            resp = _job(server, HUGE, **target)
             best = min(best, time.perf_counter() - start)
         growth = probe.growth
         assert resp.status_code == 400, resp.text
