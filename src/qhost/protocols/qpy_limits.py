@@ -34,7 +34,7 @@ from qhost.protocols.json_input import check_depth
 __all__ = ["MAX_QPY_QUBITS", "QpyLimits", "check_qpy_sizes"]
 
 MAX_QPY_QUBITS = 100_000
-"""Most qubits (and clbits) a QPY circuit may declare; the backend's own limit is checked later."""
+"""Most qubits (and clbits) a QPY circuit may declare when no backend width is given (``QpyLimits``)."""
 
 _FILE_HEADER = struct.Struct("!6sBBBBQ")
 _FILE_HEADER_V10 = struct.Struct("!6sBBBBQc")
