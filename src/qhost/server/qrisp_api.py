@@ -68,7 +68,7 @@ def create_job() -> tuple[Response, int]:
     owner = _owner(ctx, _bearer() or req.token)
     programs = req.programs or ctx.deployments.get(req.deployment_id or "", owner).programs
     program, backend = ctx.qrisp_target(req.device_name)
-    sizes = check_qasm(programs[0], ctx.qubit_limit(backend), target=backend or "run_func")
+    sizes = check_qasm(programs[0], ctx.qubit_limit(backend), target=backend or "")
     record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or "", (program, backend), sizes))
     wait = _wait_seconds(ctx)
     if wait:

@@ -173,7 +173,7 @@ class ThriftHandler:
         owner = self._owner(token)
         shots = self._shots(shots)
         # includes and declared widths, before any parser (or a run_func) sees the text
-        sizes = check_qasm(qasm, self.ctx.qubit_limit(backend), target=backend or "run_func")
+        sizes = check_qasm(qasm, self.ctx.qubit_limit(backend), target=backend or "")
         forwarded = "" if self.ctx.settings.auth_enabled else token
         inputs = job_inputs(program, qasm, shots, forwarded)
         meta: dict[str, object] = {"door": "thrift", "summary": qasm_summary(sizes, shots)}
