@@ -100,6 +100,12 @@ def main() -> None:
     default=None,
     help="Serve GET /metrics (Prometheus) [env QHOST_METRICS_ENABLED; default on].",
 )
+@click.option(
+    "--worker-memory-mb",
+    default=None,
+    help="Address-space cap of each worker process in MiB, 'auto' or 'off' [env QHOST_WORKER_MEMORY_MB; "
+    "default auto: 3/4 of memory shared by the workers, plus overhead].",
+)
 @click.option("--thrift-port", type=int, default=None, help="Also serve the Thrift door on this port.")
 @click.option(
     "--qrisp-port",

@@ -25,6 +25,13 @@ def register(main: click.Group) -> None:
     main.add_command(jobs)
 
 
+def _memory_limit(raw: str | None, processes: int) -> int | None:
+    """MiB of the job processes' address-space cap (``qhost.engine.memory_floor``); None: no cap."""
+    from qhost.engine.memory_floor import worker_memory_mb
+
+    return worker_memory_mb(Settings().replace(worker_memory_mb=raw).worker_memory_mb, processes)
+
+
 @click.command()
 @click.option(
     "--broker",
@@ -53,7 +60,15 @@ def register(main: click.Group) -> None:
 @click.option(
     "--heartbeat", type=float, default=None, help="Seconds between a running job's heartbeats [default 10]."
 )
-@click.option("--memory-limit-mb", type=int, default=None, help="Address-space cap per job process.")
+@click.option(
+    "--worker-memory-mb",
+    "--memory-limit-mb",
+    "memory_limit_mb",
+    default=None,
+    envvar="QHOST_WORKER_MEMORY_MB",
+    help="Address-space cap of each job process in MiB, 'auto' (default: 3/4 of memory shared by the "
+    "processes, plus overhead) or 'off' [env QHOST_WORKER_MEMORY_MB].",
+)
 @click.option(
     "--ignore-version-mismatch", is_flag=True, help="Only warn when qhost/qiskit differ from the server's."
 )
@@ -87,7 +102,7 @@ def worker(**opts: Any) -> None:
             database_url=opts["database_url"],
             queues=tuple(q.strip() for value in opts["queues"] for q in value.split(",") if q.strip()),
             heartbeat_s=opts["heartbeat"] or DEFAULT_HEARTBEAT_S,
-            memory_limit_mb=opts["memory_limit_mb"],
+            memory_limit_mb=_memory_limit(opts["memory_limit_mb"], len(gpus) if gpus else opts["count"]),
             log_level=opts["log_level"].upper(),
         )
         configs = worker_configs(base, opts["count"], gpus)

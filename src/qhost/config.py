@@ -150,6 +150,9 @@ class Settings:
         console_secret: key signing console session cookies (``None``: one generated per data dir).
         metrics_token: bearer token ``GET /metrics`` requires (``None``: open).
         metrics_enabled: serve ``GET /metrics`` at all.
+        worker_memory_mb: address-space cap (``RLIMIT_AS``) of each worker process, in MiB; ``None``
+            (``auto``, the default) sizes it from the machine (``qhost.engine.memory_floor``); ``0``
+            (``off``) runs workers without a cap.
     """
 
     host: str = DEFAULT_HOST
@@ -182,6 +185,7 @@ class Settings:
     console_secret: str | None = None
     metrics_token: str | None = None
     metrics_enabled: bool = True
+    worker_memory_mb: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -268,6 +272,8 @@ def _convert(key: str, value: Any) -> Any:
             if key == "job_timeout" and number is not None and number < 1:
                 raise ValueError("must be at least 1 second (leave it unset for no limit)")
             return number
+        if key == "worker_memory_mb":
+            return _memory_mb(value)
         if key == "max_wait":
             return float(value)
         if key in ("retention_days", "retention_params_days"):
@@ -289,6 +295,19 @@ def _convert(key: str, value: Any) -> Any:
         return value
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"Invalid value {value!r} for setting {key!r}: {exc}") from None
+
+
+def _memory_mb(value: Any) -> int | None:
+    """``auto``/None → None (sized from the machine), ``off`` → 0 (no cap), else MiB (at least 0)."""
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "auto"):
+        return None
+    if text == "off":
+        return 0
+    number = int(text)
+    if number < 0:
+        raise ValueError("must be 'auto', 'off' (or 0) or a number of MiB")
+    return number
 
 
 def _as_bool(value: Any) -> bool:

@@ -57,14 +57,36 @@ def test_paging_walks_fifty_at_a_time(app: Any) -> None:
 
 
 def test_job_page_shows_timeline_inputs_and_counts_histogram(aer_app: Any) -> None:
-    job = _run(aer_app, counts_spec(shots=300, program="counts"))
-    page = aer_app.test_client().get(f"/console/jobs/{job.id}").text
+    """A Qrisp-door job: the inputs row is what the door's register scan stored (nothing is parsed here)."""
+    from console_helpers import BELL
+
+    client = aer_app.test_client()
+    body = {"programs": [{"quantumCircuit": BELL}], "shots": 300, "deviceName": "ideal@aer"}
+    job_id = client.post("/jobs", json=body).get_json()["id"]
+    engine = aer_app.extensions["qhost"].engine
+    job = engine.wait(job_id, timeout=60)
+    page = client.get(f"/console/jobs/{job.id}").text
     assert "Created" in page and "Started" in page and "Completed" in page
-    rows = re.findall(r"<tr><td>0</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", page)
-    assert rows == [("2", "3", "4", "300")]  # qubits, depth, gates (h, cx, 2 measures), shots
+    rows = re.findall(r"<tr><td>0</td><td>(\d+)</td><td>(.+?)</td><td>(.+?)</td><td>(\d+)</td>", page)
+    assert rows == [("2", "–", "–", "300")]  # qubits, depth and gates (not parsed), shots
     counts = json.loads(job.result)["counts"]
     bars = re.findall(r"<title>([01]+): (\d+)</title>", page)
     assert {k: int(v) for k, v in bars} == counts and sum(counts.values()) == 300
+
+
+def test_job_page_never_parses_a_circuit(app: Any, monkeypatch: Any) -> None:
+    """The web process shows the summary stored at submit; it does not parse the stored QASM or QPY."""
+    import qhost.executors.circuits as circuits
+    import qhost.protocols.ibm_runtime as ibm
+
+    def refuse(*_args: Any) -> Any:
+        raise AssertionError("the console parsed a circuit")
+
+    job = _run(app, counts_spec())
+    monkeypatch.setattr(circuits, "parse_qasm", refuse)
+    monkeypatch.setattr(ibm, "decode_params", refuse)
+    page = app.test_client().get(f"/console/jobs/{job.id}").text
+    assert "no summary was stored at submit" in page  # submitted straight to the engine: nothing to show
 
 
 def test_failed_job_shows_its_error(app: Any) -> None:
@@ -84,14 +106,23 @@ def test_estimator_values_are_drawn_with_error_bars(aer_app: Any) -> None:
     qc.cx(0, 1)
     params = {"pubs": [(qc, [{"ZZ": 1.0}, {"XX": 1.0}, {"ZI": 1.0}])], "version": 2,
               "options": {"simulator": {"seed_simulator": 3}}}  # fmt: skip
-    spec = JobSpec(program="estimator", inputs=json.dumps(params, cls=RuntimeEncoder), backend="ideal@aer")
-    job = _run(aer_app, spec)
+    client = aer_app.test_client()
+    body = {"program_id": "estimator", "backend": "ideal@aer", "params": params}
+    answer = client.post(
+        "/api/v1/jobs",
+        data=json.dumps(body, cls=RuntimeEncoder),
+        headers={"Content-Type": "application/json", "IBM-API-Version": "2026-04-15"},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    job = aer_app.extensions["qhost"].engine.wait(answer.get_json()["id"], timeout=60)
     assert job.status.value == "completed", job.error
-    page = aer_app.test_client().get(f"/console/jobs/{job.id}").text
+    page = client.get(f"/console/jobs/{job.id}").text
     points = re.findall(r"<title>(\d+): ([-\d.e]+) ± ([-\d.e]+)</title>", page)
     values = [float(v) for _, v, _ in points]
     assert len(points) == 3 and abs(values[0] - 1) < 0.1 and abs(values[1] - 1) < 0.1 and abs(values[2]) < 0.1
-    assert "simulator.seed_simulator" in page
+    assert "simulator.seed_simulator" in page  # the options, from the summary the IBM door stored
+    rows = re.findall(r"<tr><td>0</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", page)
+    assert rows == [("2", "2", "2")]  # qubits, depth, gates of the decoded pub (at submit)
 
 
 def test_cancel_button_cancels_a_queued_job(app: Any) -> None:

@@ -55,10 +55,20 @@ def freeze_heap() -> None:
 
 
 def _limit_memory(limit_bytes: int | None) -> None:
-    if limit_bytes:
-        import resource
+    """Cap this process's address space (``qhost.engine.memory_floor``) before it imports anything.
 
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    The executors' own estimate gets the cap less the unused address space a warm worker maps
+    (``QHOST_MAX_MEMORY_MB``, unless set), so a circuit that cannot fit is refused before it runs.
+    """
+    if not limit_bytes:
+        return
+    import resource
+
+    from qhost.engine.memory_floor import MIN_WORKER_MEMORY_MB, address_space_overhead_mb
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    usable = max(MIN_WORKER_MEMORY_MB // 4, (limit_bytes >> 20) - address_space_overhead_mb())
+    os.environ.setdefault("QHOST_MAX_MEMORY_MB", str(usable))
 
 
 def ready(backend: str | None, inputs: str) -> str:

@@ -191,6 +191,9 @@ class _Worker(Slot):
             return
         if answer is None:
             reason = describe_exit(self._reap())
+            if self._pool.memory_limit_bytes and "memory" not in reason:  # a C library may abort instead
+                cap = self._pool.memory_limit_bytes >> 20
+                reason += f"; if it ran out of memory, the worker's address-space cap is {cap} MiB"
             log.warning("job %s: %s", task.job_id, reason)
             self._pool.on_done(task.job_id, False, reason)
             self._replace(reaped=True)

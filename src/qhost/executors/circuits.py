@@ -4,6 +4,9 @@
 Qrisp's per-object composite gates such as ``gate pt2cx_140236381578448 …`` load), and falls back to
 OpenQASM 3 (``qiskit.qasm3.loads``, needs ``qiskit-qasm3-import``) when the text is not OpenQASM 2.
 Parse errors become :class:`~qhost.errors.InvalidCircuit` carrying the parser's ``line,col`` message.
+Before either parser runs, :func:`qhost.executors.qasm_limits.check_qasm` refuses includes other than
+``qelib1.inc``/``stdgates.inc`` and declared registers over ``MAX_DECLARED_QUBITS`` (the doors check the
+target backend's own width at submit); the parsers get no include path, so no file is ever read.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from qhost.errors import InvalidCircuit, QhostError
 from qhost.executors.errors import map_executor_errors
+from qhost.executors.qasm_limits import check_qasm
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,10 +70,13 @@ def parse_qasm(text: object) -> QuantumCircuit:
     """Parse OpenQASM 2 (legacy qelib1 gates) or, failing that, OpenQASM 3.
 
     Raises:
-        InvalidCircuit: not a string, empty, or the parser's error (with line and column).
+        InvalidCircuit: not a string, empty, an include other than the standard libraries, or the
+            parser's error (with line and column).
+        CircuitTooLarge: registers declaring more than ``MAX_DECLARED_QUBITS`` (checked before parsing).
     """
     if not isinstance(text, str) or not text.strip():
         raise InvalidCircuit("qasm must be a non-empty OpenQASM 2 or 3 string")
+    check_qasm(text)
     match = _VERSION.match(text)
     version = match.group(1) if match else None
     if version == "3":
@@ -90,7 +97,7 @@ def _load2(text: str) -> QuantumCircuit:
 
     try:
         with map_executor_errors():
-            return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+            return qasm2.loads(text, include_path=(), custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
     except QhostError as exc:  # any parser failure is the user's input
         raise InvalidCircuit(f"Invalid OpenQASM 2: {exc.message.strip(chr(34))}") from None
 

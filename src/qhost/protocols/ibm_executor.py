@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qhost.errors import InputError, InvalidOption, QhostError
-from qhost.protocols.ibm_runtime import Limits, _Budget, _check_qpy_version
+from qhost.protocols.ibm_decode import Limits, _Budget, _check_qpy_version
 from qhost.protocols.ibm_samplex import (
     MAX_ITEM_ELEMENTS,
     check_circuit_item,
@@ -64,7 +64,8 @@ def _precheck(params: dict[str, Any], budget: _Budget) -> None:
     circuits = program.get("circuits") or {}
     if not isinstance(circuits, dict) or "b64_data" not in circuits:
         raise InputError("executor quantum_program.circuits must carry compressed QPY ('b64_data')")
-    _check_qpy_version(_inflate_b64(circuits["b64_data"], budget, "quantum_program.circuits QPY"))
+    qpy = _inflate_b64(circuits["b64_data"], budget, "quantum_program.circuits QPY")
+    _check_qpy_version(qpy, budget)  # every circuit's declared sizes, before pydantic loads them
     items = program.get("items") or []
     if not isinstance(items, list):
         raise InputError("executor quantum_program.items must be a list")
@@ -92,7 +93,7 @@ def decode_executor_params(params: dict[str, Any], limits: Limits | None = None)
             f"Unsupported executor schema_version {params.get('schema_version')!r}; "
             f"valid: ['{SCHEMA_VERSION}']"
         )
-    _precheck(params, _Budget(limits.max_decompressed_bytes))
+    _precheck(params, _Budget(limits.max_decompressed_bytes, limits))
     try:
         model = ParamsModel.model_validate(params)
     except Exception as exc:  # pydantic ValidationError, QPY errors from its validators

@@ -14,7 +14,7 @@ import binascii
 from typing import Any
 
 from qhost.errors import InputError, InvalidCircuit
-from qhost.protocols.ibm_runtime import _check_qpy_version
+from qhost.protocols.ibm_decode import Limits, _Budget, _check_qpy_version
 
 __all__ = ["MAX_LAYERS", "NOISE_LEARNER_SCHEMA", "decode_noise_learner_params"]
 
@@ -24,8 +24,12 @@ MAX_LAYERS = 64
 """Most layers one noise-learner job may learn."""
 
 
-def decode_noise_learner_params(params: dict[str, Any]) -> tuple[list[Any], Any, int]:
+def decode_noise_learner_params(
+    params: dict[str, Any], *, max_qubits: int | None = None
+) -> tuple[list[Any], Any, int]:
     """``(instructions, options, width)`` of a noise-learner job, checked (``width``: qubits spanned).
+
+    ``max_qubits``: the backend's width, checked against the QPY header before the circuit is loaded.
 
     Raises:
         InputError: another schema version, a malformed model, or more than ``MAX_LAYERS`` layers.
@@ -46,7 +50,8 @@ def decode_noise_learner_params(params: dict[str, Any]) -> tuple[list[Any], Any,
         raw = base64.b64decode(instructions["circuit_b64"], validate=True)
     except (binascii.Error, ValueError):
         raise InputError("Broken noise-learner instructions: not valid base64") from None
-    _check_qpy_version(raw)
+    limits = Limits() if max_qubits is None else Limits(max_qubits=max_qubits)
+    _check_qpy_version(raw, _Budget(0, limits), one_circuit=True)  # declared sizes before loading
     try:
         model = ParamsModel.model_validate(params)
         circuit = model.instructions.to_quantum_circuit()

@@ -1,8 +1,7 @@
 """IBM Qiskit Runtime wire format: pure translation, no I/O.
 
-Request side: the ``IBM-API-Version`` check, the ``POST /jobs`` body → :class:`JobRequest`, and a
-*safe* decoder for ``params`` (only the ``__type__`` tags the primitives need, every compressed blob
-inflated with a hard cap before it is fully decompressed, QPY versions checked before loading), then
+Request side: the ``IBM-API-Version`` check, the ``POST /jobs`` body → :class:`JobRequest`, the *safe*
+decoder for ``params`` (``qhost.protocols.ibm_decode``, re-exported: ``decode_params``, ``Limits``), then
 ``SamplerPub``/``EstimatorPub`` coercion with shots/precision resolved and validation against the
 device (qubit count, ISA). Response side: job, session, backend and error records in IBM's field
 names and title-case statuses. The HTTP blueprint and the worker-side programs both call these.
@@ -10,25 +9,13 @@ names and title-case statuses. The HTTP blueprint and the worker-side programs b
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
-
-from qhost.errors import (
-    CircuitTooLarge,
-    InputError,
-    InvalidCircuit,
-    InvalidOption,
-    PayloadTooLarge,
-    QhostError,
-)
+from qhost.errors import CircuitTooLarge, InputError, InvalidCircuit, InvalidOption, QhostError
+from qhost.protocols.ibm_decode import Limits, decode_params
 from qhost.protocols.ibm_records import (
     IBM_STATUS,
     INSTANCE_CRN,
@@ -43,8 +30,6 @@ from qhost.protocols.ibm_records import (
     status_json,
     usage_json,
 )
-from qhost.protocols.npy_limits import check_npy_sizes
-from qhost.protocols.qpy_limits import check_qpy_sizes
 
 __all__ = [
     "API_VERSION_MAX",
@@ -96,37 +81,8 @@ REFUSED_PROGRAMS = {
     ),
 }
 """IBM programs refused at submit, with what to use instead."""
-ALLOWED_TYPES = frozenset(
-    {
-        "QuantumCircuit",
-        "ndarray",
-        "NoiseModel",
-        "complex",
-        "Parameter",
-        "ObservablesArray",
-        "BindingsArray",
-        "set",
-    }
-)
-"""``__type__`` tags accepted in ``params``; anything else is refused before RuntimeDecoder sees it."""
 NOT_SIMULATED = ("twirling", "dynamical_decoupling", "resilience", "resilience_level", "execution")
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_QPY_MAGIC = b"QISKIT"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps applied while decoding untrusted params.
-
-    Attributes:
-        max_decompressed_bytes: total bytes all zlib blobs of one request may inflate to.
-        max_shots: largest shots per pub.
-        max_pubs: largest number of pubs per job.
-    """
-
-    max_decompressed_bytes: int = 64 * 1024 * 1024
-    max_shots: int = 1_000_000
-    max_pubs: int = 1000
 
 
 @dataclass(frozen=True)
@@ -202,122 +158,6 @@ def parse_job_request(body: object) -> JobRequest:
         private,
         calibration_id,
     )
-
-
-class _Budget:
-    """Bytes left for inflating blobs in one request."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.left = limit
-
-    def inflate(self, data: bytes, what: str) -> bytes:
-        """Decompress ``data`` without ever producing more than the remaining budget."""
-        inflater = zlib.decompressobj()
-        try:
-            out = inflater.decompress(data, self.left + 1)
-        except zlib.error as exc:
-            raise InputError(f"Broken {what} payload: not valid zlib data ({exc})") from None
-        if len(out) > self.left or inflater.unconsumed_tail:
-            raise PayloadTooLarge(
-                f"{what} payload inflates beyond the limit of {self.limit} bytes per request"
-            )
-        if not inflater.eof:
-            raise InputError(f"Broken {what} payload: truncated zlib data")
-        self.left -= len(out)
-        return out
-
-
-def _b64(text: object, what: str) -> bytes:
-    if not isinstance(text, str):
-        raise InputError(f"{what} __value__ must be a base64 string")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InputError(f"Broken {what} payload: not valid base64") from None
-
-
-def _check_qpy_version(raw: bytes) -> None:
-    import qiskit
-    from qiskit.qpy import QPY_VERSION
-
-    if len(raw) < 7 or raw[:6] != _QPY_MAGIC:
-        raise InvalidCircuit("Broken QPY payload: missing the QISKIT header")
-    if raw[6] > QPY_VERSION:
-        raise InvalidCircuit(
-            f"Circuit QPY version {raw[6]} is newer than this server reads: qiskit {qiskit.__version__} "
-            f"reads QPY up to version {QPY_VERSION}; upgrade the server's qiskit or send an older QPY version"
-        )
-    check_qpy_sizes(raw)  # declared qubits/instructions/lengths, before qpy.load allocates for them
-
-
-def _load_circuit(value: object, budget: _Budget) -> Any:
-    from qiskit import qpy
-
-    raw = budget.inflate(_b64(value, "QuantumCircuit"), "QuantumCircuit")
-    _check_qpy_version(raw)
-    try:
-        circuits = qpy.load(io.BytesIO(raw))
-    except Exception as exc:  # qpy raises many types on corrupt input; all are the user's error
-        raise InvalidCircuit(f"Broken QPY payload: {type(exc).__name__}: {exc}") from None
-    if len(circuits) != 1:
-        raise InvalidCircuit(f"Expected one circuit per QPY payload, got {len(circuits)}")
-    return circuits[0]
-
-
-def _load_ndarray(value: object, budget: _Budget) -> Any:
-    if isinstance(value, (int, float, list)):
-        return np.array(value)
-    raw = budget.inflate(_b64(value, "ndarray"), "ndarray")
-    check_npy_sizes(raw)  # the declared shape against the bytes present, before np.load allocates it
-    try:
-        return np.load(io.BytesIO(raw), allow_pickle=False)
-    except Exception as exc:  # numpy raises ValueError/OSError/EOFError on corrupt input
-        raise InputError(f"Broken ndarray payload: {type(exc).__name__}: {exc}") from None
-
-
-def _decode_node(node: dict[str, Any], budget: _Budget) -> Any:
-    kind = node.get("__type__")
-    if kind not in ALLOWED_TYPES:
-        raise InputError(f"Unsupported __type__ {kind!r} in params; allowed: {sorted(ALLOWED_TYPES)}")
-    value = node.get("__value__")
-    if kind == "QuantumCircuit":
-        return _load_circuit(value, budget)
-    if kind == "ndarray":
-        return _load_ndarray(value, budget)
-    from qiskit_ibm_runtime import RuntimeDecoder
-
-    try:
-        return RuntimeDecoder().object_hook(node)
-    except QhostError:
-        raise
-    except Exception as exc:  # foreign decoder errors on user data → a 400
-        raise InputError(f"Cannot decode {kind} in params: {type(exc).__name__}: {exc}") from None
-
-
-def _walk(obj: Any, budget: _Budget, depth: int = 0) -> Any:
-    if depth > 64:
-        raise InputError("params nest deeper than 64 levels")
-    if isinstance(obj, list):
-        return [_walk(item, budget, depth + 1) for item in obj]
-    if not isinstance(obj, dict):
-        return obj
-    if "__type__" in obj:
-        if obj.get("__type__") in ("QuantumCircuit", "ndarray"):
-            return _decode_node(obj, budget)
-        inner = {k: (_walk(v, budget, depth + 1) if k == "__value__" else v) for k, v in obj.items()}
-        return _decode_node(inner, budget)
-    return {key: _walk(value, budget, depth + 1) for key, value in obj.items()}
-
-
-def decode_params(params: dict[str, Any], limits: Limits | None = None) -> dict[str, Any]:
-    """Decode raw params JSON into Python objects, safely (see module docstring)."""
-    limits = limits or Limits()
-    decoded = _walk(params, _Budget(limits.max_decompressed_bytes))
-    options = decoded.get("options")
-    if options is not None and not isinstance(options, dict):
-        raise InvalidOption("params.options must be an object")
-    return decoded
 
 
 def _positive(value: Any, name: str, kind: type) -> Any:

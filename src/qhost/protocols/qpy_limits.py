@@ -8,6 +8,14 @@ those headers with ``struct`` and refuses, in microseconds, any size over ``QpyL
 payload's bytes cannot possibly hold (every instruction, register and string costs bytes), so only
 payloads whose declared sizes are plausible reach ``qpy.load``.
 
+Every circuit of a payload is checked. From version 16 the file holds a table of circuit offsets, so each
+header is read directly. Below 16 a circuit's end is known only by reading its instructions, and from
+version 13 qiskit reads QPY with a Rust reader that consumes the whole stream, so nothing can check the
+second circuit's header before it is loaded: a payload of several circuits below version 16 is refused
+(qiskit-ibm-runtime >= 0.50 needs qiskit >= 2.3, which writes version 17 for its executor's multi-circuit
+payloads; the primitives send one circuit per payload). ``check_qpy_sizes`` returns the qubits + clbits
+declared in all, for a per-request total.
+
 Layout (QPY versions 1 – 18): ``FILE_HEADER`` (``!6sBBBBQ``, v10+: one more byte), a type key byte (v5+),
 a table of program offsets (v16+, ``!Q`` each), then per circuit ``CIRCUIT_HEADER`` (v1: ``!HdIIQIQ``;
 v2 – v11: ``!H1cHIIQIQ``; v12+: ``!H1cHIIQIQI``), its name, global phase and metadata, then the registers
@@ -26,7 +34,7 @@ from qhost.protocols.json_input import check_depth
 __all__ = ["MAX_QPY_QUBITS", "QpyLimits", "check_qpy_sizes"]
 
 MAX_QPY_QUBITS = 100_000
-"""Most qubits (and clbits) a QPY circuit may declare; the backend's own limit is checked later."""
+"""Most qubits (and clbits) a QPY circuit may declare when no backend width is given (``QpyLimits``)."""
 
 _FILE_HEADER = struct.Struct("!6sBBBBQ")
 _FILE_HEADER_V10 = struct.Struct("!6sBBBBQc")
@@ -48,20 +56,27 @@ class QpyLimits:
     """Caps on what one QPY payload may declare.
 
     Attributes:
-        max_qubits: qubits per circuit (also the cap on clbits and on one register's size).
+        max_qubits: qubits per circuit (the target backend's width where it is known).
         max_programs: circuits per payload.
+        max_clbits: clbits per circuit (also, with ``max_qubits``, the cap on one register's size).
+        backend: the backend ``max_qubits`` is the width of (named in the message), or ``""``.
     """
 
     max_qubits: int = MAX_QPY_QUBITS
     max_programs: int = 10_000
+    max_clbits: int = MAX_QPY_QUBITS
+    backend: str = ""
 
 
-def check_qpy_sizes(raw: bytes, limits: QpyLimits | None = None) -> None:
+def check_qpy_sizes(raw: bytes, limits: QpyLimits | None = None) -> int:
     """Refuse a QPY payload whose headers declare more than ``limits`` or more than its bytes can hold.
 
+    Returns the qubits and clbits declared by all the payload's circuits, together.
+
     Raises:
-        CircuitTooLarge: a circuit declares more qubits/clbits than ``limits.max_qubits``.
-        InvalidCircuit: a declared count or length cannot fit in the payload (truncated or forged).
+        CircuitTooLarge: a circuit declares more qubits/clbits than ``limits`` allow.
+        InvalidCircuit: a declared count or length cannot fit in the payload (truncated or forged), or
+            several circuits in a payload below QPY 16.
     """
     limits = limits or QpyLimits()
     reader = _Reader(raw)
@@ -75,13 +90,16 @@ def check_qpy_sizes(raw: bytes, limits: QpyLimits | None = None) -> None:
         reader.skip(1, "type key")
     if version >= 16:
         offsets = [reader.unpack(_OFFSET, "circuit table")[0] for _ in range(programs)]
-        for offset in offsets:
-            _check_circuit(_Reader(raw, offset), version, limits)
-    elif programs:
-        _check_circuit(reader, version, limits)  # later circuits start where this one's data ends
+        return sum(_check_circuit(_Reader(raw, offset), version, limits) for offset in offsets)
+    if programs > 1:
+        raise InvalidCircuit(
+            f"QPY version {version} payload of {programs} circuits: below version 16 a payload may hold "
+            "one circuit only (send one payload per circuit, or write QPY 16 or newer: qiskit >= 2.2)"
+        )
+    return _check_circuit(reader, version, limits) if programs else 0
 
 
-def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> None:
+def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> int:
     if version < 2:
         name_size, _phase, qubits, clbits, metadata_size, registers, instructions = reader.unpack(
             _CIRCUIT_V1, "circuit header"
@@ -90,10 +108,16 @@ def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> None:
     else:
         fields = reader.unpack(_CIRCUIT_V12 if version >= 12 else _CIRCUIT_V2, "circuit header")
         name_size, _kind, phase_size, qubits, clbits, metadata_size, registers, instructions = fields[:8]
-    for what, count in (("qubits", qubits), ("clbits", clbits)):
-        if count > limits.max_qubits:
+    if qubits > limits.max_qubits and limits.backend:
+        raise CircuitTooLarge(
+            f"QPY circuit declares {qubits:,} qubits but backend {limits.backend} has {limits.max_qubits:,} "
+            "(the limit per circuit, checked before loading)"
+        )
+    for what, count, limit in (("qubits", qubits, limits.max_qubits), ("clbits", clbits, limits.max_clbits)):
+        if count > limit:
             raise CircuitTooLarge(
-                f"QPY circuit declares {count:,} {what}; the limit is {limits.max_qubits:,} per circuit"
+                f"QPY circuit declares {count:,} {what}; the limit is {limit:,} per circuit (checked before "
+                "loading)"
             )
     reader.skip(name_size, "circuit name")
     reader.skip(phase_size, "global phase")
@@ -107,6 +131,7 @@ def _check_circuit(reader: _Reader, version: int, limits: QpyLimits) -> None:
         reader.need(instructions * _MIN_INSTRUCTION_BYTES, f"{instructions:,} instructions")
     elif instructions > len(reader.raw):
         reader.need(instructions, f"{instructions:,} instructions")
+    return int(qubits) + int(clbits)
 
 
 def _check_registers(
@@ -116,8 +141,9 @@ def _check_registers(
     for _ in range(count):
         fields = reader.unpack(layout, "register")
         size, reg_name_size = fields[2], fields[3]
-        if size > limits.max_qubits:
-            raise CircuitTooLarge(f"QPY register declares {size:,} bits; the limit is {limits.max_qubits:,}")
+        cap = max(limits.max_qubits, limits.max_clbits)
+        if size > cap:
+            raise CircuitTooLarge(f"QPY register declares {size:,} bits; the limit is {cap:,}")
         reader.skip(reg_name_size, "register name")
         contiguous = version >= 18 and fields[5] == b"\x01"  # only its start index follows
         reader.skip((1 if contiguous else size) * index_bytes, "register bits")

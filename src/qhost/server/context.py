@@ -35,6 +35,7 @@ class QhostContext:
         self._deployments: DeploymentStore | None = None
         self._lock = threading.Lock()
         self.doors: dict[str, bool] = {"qrisp": True, "ibm_runtime": False, "thrift": False}
+        self._qubit_limits: dict[str, int] = {}
 
     @property
     def catalog(self) -> Catalog:
@@ -70,6 +71,29 @@ class QhostContext:
         if run_func is not None:
             return "run_func", None
         return "counts", self.settings.qrisp_backend
+
+    def qubit_limit(self, backend: str | None) -> int:
+        """Most qubits a job for ``backend`` may declare: a device's width, else ``MAX_DECLARED_QUBITS``.
+
+        ``None`` (a plain ``run_func``) and ideal backends get ``MAX_DECLARED_QUBITS`` (the widest ideal
+        method); a name the catalog cannot resolve also gets it (the job then fails with the reason).
+        """
+        from qhost.executors.qasm_limits import MAX_DECLARED_QUBITS
+
+        if backend is None:
+            return MAX_DECLARED_QUBITS
+        limit = self._qubit_limits.get(backend)
+        if limit is None:
+            from qhost.catalog import parse_name
+            from qhost.errors import QhostError
+
+            try:
+                device = self.catalog.device(parse_name(backend)[0])
+                limit = MAX_DECLARED_QUBITS if device.is_ideal else device.num_qubits
+            except QhostError:
+                limit = MAX_DECLARED_QUBITS
+            self._qubit_limits[backend] = limit
+        return limit
 
     def _default_executor(self) -> str:
         return self.settings.qrisp_backend.partition("@")[2] or "aer"

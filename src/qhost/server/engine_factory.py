@@ -51,6 +51,8 @@ def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngin
     from qhost.engine import JobEngine, SqlStore
 
     if not settings.broker_url:
+        from qhost.engine.memory_floor import worker_memory_mb
+
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return JobEngine(
             SqlStore(settings.store_url),
@@ -59,6 +61,7 @@ def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngin
             max_queued=settings.max_queued,
             run_func=run_func,
             worker_mode=settings.worker_mode,
+            memory_limit_mb=worker_memory_mb(settings.worker_memory_mb, settings.process_workers),
         )
     if not settings.database_url:
         raise ConfigurationError(

@@ -11,6 +11,9 @@ Views stay thin: decode with ``qhost.protocols.qrisp``, call the engine, encode.
 
 QASM is not parsed here: parsing is the executor's job, and a malformed circuit becomes a failed job whose GET
 says why (Qrisp's client then raises with that text; a 4xx at submit would surface as ``KeyError: 'id'``).
+Only what costs the server memory is refused at submit (400), before anything is parsed: includes other than
+the standard libraries and registers wider than the target (``qhost.executors.qasm_limits``, a regex scan).
+The sizes found are kept in the job's ``meta["summary"]`` for the console, which never parses a circuit.
 ``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll).
 """
 
@@ -22,6 +25,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from qhost.engine.progress_view import job_progress
 from qhost.errors import AuthError, InputError, QhostError
+from qhost.executors.qasm_limits import QasmSizes, check_qasm, qasm_summary
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
 from qhost.server.auth import key_matches, owner_of_key
@@ -49,6 +53,8 @@ def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
 def create_deployment() -> tuple[Response, int]:
     ctx = _ctx()
     programs = proto.parse_deployment(_json_body())
+    for program in programs:
+        check_qasm(program)  # the target is known only per job: the widest any backend accepts
     owner = _owner(ctx, _bearer() or None, required=False)
     deployment = ctx.deployments.create(programs, owner or "")
     return jsonify(proto.deployment_response(deployment.id, programs, deployment.created_at)), 201
@@ -61,7 +67,9 @@ def create_job() -> tuple[Response, int]:
     req = proto.parse_job(_json_body(), max_shots=ctx.settings.max_shots)
     owner = _owner(ctx, _bearer() or req.token)
     programs = req.programs or ctx.deployments.get(req.deployment_id or "", owner).programs
-    record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or ""))
+    program, backend = ctx.qrisp_target(req.device_name)
+    sizes = check_qasm(programs[0], ctx.qubit_limit(backend), target=backend or "")
+    record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or "", (program, backend), sizes))
     wait = _wait_seconds(ctx)
     if wait:
         record = ctx.engine.wait(record.id, wait, owner=owner)
@@ -100,12 +108,23 @@ def _document(record: JobRecord) -> tuple[Response, int]:
     return jsonify(doc), status
 
 
-def _spec(ctx: QhostContext, req: proto.JobRequest, qasm: str, owner: str) -> Any:
+def _spec(
+    ctx: QhostContext,
+    req: proto.JobRequest,
+    qasm: str,
+    owner: str,
+    target: tuple[str, str | None],
+    sizes: QasmSizes,
+) -> Any:
     from qhost.engine.spec import JobSpec
 
-    program, backend = ctx.qrisp_target(req.device_name)
+    program, backend = target
     token = "" if ctx.settings.auth_enabled else req.token
-    meta: dict[str, object] = {"door": "qrisp", "deployment": req.deployment_id}
+    meta: dict[str, object] = {
+        "door": "qrisp",
+        "deployment": req.deployment_id,
+        "summary": qasm_summary(sizes, req.shots),
+    }
     inputs = proto.job_inputs(program, qasm, req.shots, token)
     return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner, meta=meta)
 

@@ -255,7 +255,10 @@ def _submit(body: Any, key: str) -> Any:
     if req.calibration_id is not None:
         records.check_calibration(entry.name, _device(entry).props_json(), req.calibration_id)
     inputs = json.dumps(req.params, separators=(",", ":"))
-    _state().validated.check(req.program, entry.name, inputs, lambda: _validate(req, entry))
+    summary = _state().validated.check(req.program, entry.name, inputs, lambda: _validate(req, entry))
+    meta: dict[str, object] = {"summary": summary} if summary else {}
+    if req.private:
+        meta["private"] = True
     spec = JobSpec(
         program=req.program,
         inputs=inputs,
@@ -265,7 +268,7 @@ def _submit(body: Any, key: str) -> Any:
         serial_key=session.serial_key if session is not None else None,
         tags=req.tags,
         idempotency_key=key,
-        meta={"private": True} if req.private else {},
+        meta=meta,
     )
     return _ctx().engine.submit(spec)
 
@@ -279,11 +282,12 @@ def _session_for(req: ibm.JobRequest) -> Any:
     return session
 
 
-def _validate(req: ibm.JobRequest, entry: Any) -> None:
+def _validate(req: ibm.JobRequest, entry: Any) -> dict[str, Any]:
+    """Decode and check the params; returns the input summary the console shows (kept in the job's meta)."""
     from qhost.protocols.ibm_validate import validate_request
 
     # the calibration (disk-cached per install) answers the ISA check: no Target is built per device
-    validate_request(req, entry.name, entry.num_qubits, _device(entry).isa_target(), _state().limits)
+    return validate_request(req, entry.name, entry.num_qubits, _device(entry).isa_target(), _state().limits)
 
 
 def _job(job_id: str) -> Any:

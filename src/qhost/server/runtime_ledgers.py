@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["IDEMPOTENCY_WINDOW", "VALIDATED_CACHE_SIZE", "IdempotencyLedger", "ValidatedParams"]
 
@@ -69,16 +70,20 @@ class ValidatedParams:
 
     def __init__(self, size: int = VALIDATED_CACHE_SIZE) -> None:
         self.size = size
-        self._seen: dict[tuple[str, str, bytes], None] = {}
+        self._seen: dict[tuple[str, str, bytes], Any] = {}
         self._lock = threading.Lock()
 
-    def check(self, program: str, backend: str, inputs: str, validate: Callable[[], None]) -> None:
-        """Run ``validate`` unless these exact params passed it before for this program and backend."""
+    def check(self, program: str, backend: str, inputs: str, validate: Callable[[], Any]) -> Any:
+        """Run ``validate`` unless these exact params passed it before for this program and backend.
+
+        Returns what ``validate`` returned (the input summary), remembered with the success.
+        """
         key = (program, backend, hashlib.sha256(inputs.encode()).digest())
         if key in self._seen:
-            return
-        validate()
+            return self._seen[key]
+        value = validate()
         with self._lock:
             if len(self._seen) >= self.size:
                 self._seen.pop(next(iter(self._seen)))
-            self._seen[key] = None
+            self._seen[key] = value
+        return value

@@ -30,6 +30,7 @@ from qhost.engine.recovery import LOST_REASON, RESTART_REASON
 from qhost.engine.spec import JobSpec
 from qhost.engine.status import JobStatus
 from qhost.errors import AuthError, ExecutorError, InvalidOption, JobFailed, QhostError
+from qhost.executors.qasm_limits import check_qasm, qasm_summary
 from qhost.protocols import thrift as proto
 from qhost.protocols.qrisp import job_inputs
 from qhost.thrift.gen import ttypes
@@ -171,11 +172,12 @@ class ThriftHandler:
     ) -> JobRecord:
         owner = self._owner(token)
         shots = self._shots(shots)
+        # includes and declared widths, before any parser (or a run_func) sees the text
+        sizes = check_qasm(qasm, self.ctx.qubit_limit(backend), target=backend or "")
         forwarded = "" if self.ctx.settings.auth_enabled else token
         inputs = job_inputs(program, qasm, shots, forwarded)
-        spec = JobSpec(
-            program=program, inputs=inputs, backend=backend, owner=owner or "", meta={"door": "thrift"}
-        )
+        meta: dict[str, object] = {"door": "thrift", "summary": qasm_summary(sizes, shots)}
+        spec = JobSpec(program=program, inputs=inputs, backend=backend, owner=owner or "", meta=meta)
         return self.ctx.engine.submit(spec)
 
     def _shots(self, shots: int | None) -> int | None:

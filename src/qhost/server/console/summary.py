@@ -1,6 +1,9 @@
 """What the job page shows about a job's inputs and result, decoded once per job and cached.
 
 Inputs: circuits, qubits, depth, shots (or precision), options set and options a simulator does not apply.
+They come from the job's ``meta["summary"]``, written by the front door at submit from what it checked
+there (the QASM register scan, the decoded IBM pubs): the web process never parses a circuit. A job
+without one (submitted by an older server, or straight to the engine) says so.
 Results: a counts histogram (counts, run_func and sampler jobs) or expectation values with their standard
 deviations (estimator jobs). Inputs and results never change once stored, so summaries are cached by job
 id. Decoding is bounded: texts over ``MAX_DECODE_BYTES`` are not decoded (the page says so), and a
@@ -49,6 +52,7 @@ class InputSummary:
     not_applied: list[str] = field(default_factory=list)
     note: str = ""
     size: int = 0
+    count: int = 0
 
 
 @dataclass
@@ -81,9 +85,9 @@ class _Cache:
 _cache = _Cache()
 
 
-def inputs_of(job_id: str, program: str, inputs: str) -> InputSummary:
-    """The summary of a job's inputs (cached by job id)."""
-    return _cache.get(("in", job_id), lambda: _safe(_summarise, InputSummary, program, inputs))
+def inputs_of(job_id: str, program: str, inputs: str, meta: dict[str, Any] | None = None) -> InputSummary:
+    """The summary of a job's inputs, from ``meta["summary"]`` stored at submit (cached by job id)."""
+    return _cache.get(("in", job_id), lambda: _stored(program, inputs, (meta or {}).get("summary")))
 
 
 def result_of(job_id: str, program: str, result: str | None) -> ResultView:
@@ -108,64 +112,29 @@ def _safe(fn: Callable[[str, str], Any], kind: type, program: str, text: str) ->
 # -- inputs -------------------------------------------------------------------------------------------
 
 
-def _summarise(program: str, text: str) -> InputSummary:
-    if program in ("counts", "run_func"):
-        return _qasm_inputs(json.loads(text))
-    if program in ("sampler", "estimator"):
-        return _primitive_inputs(program, json.loads(text))
-    if program == "executor":
-        return _executor_inputs(json.loads(text))
-    return InputSummary(note=f"program {program!r}: inputs are not summarised")
+def _stored(program: str, inputs: str, stored: Any) -> InputSummary:
+    if not isinstance(stored, dict) or not isinstance(stored.get("circuits"), list):
+        return InputSummary(note=f"program {program!r}: no summary was stored at submit", size=len(inputs))
+    rows = [row for row in stored["circuits"] if isinstance(row, dict)]
+    raw_options, raw_not_applied, raw_count = (stored.get(k) for k in ("options", "not_applied", "count"))
+    options: dict[str, Any] = dict(raw_options) if isinstance(raw_options, dict) else {}
+    not_applied = [str(name) for name in raw_not_applied] if isinstance(raw_not_applied, list) else []
+    count = raw_count if isinstance(raw_count, int) and not isinstance(raw_count, bool) else len(rows)
+    if program in ("counts", "run_func"):  # the token is never shown; the seed is the job's own
+        options = {**_qasm_options(inputs), **options}
+    return InputSummary(rows, options, not_applied, size=len(inputs), count=count)
 
 
-def _circuit_row(circuit: Any, **extra: Any) -> dict[str, Any]:
-    return {"qubits": circuit.num_qubits, "depth": circuit.depth(), "gates": circuit.size(), **extra}
-
-
-def _qasm_inputs(data: dict[str, Any]) -> InputSummary:
-    from qhost.executors.circuits import parse_qasm
-
-    options = {k: data[k] for k in ("seed", "token") if data.get(k) not in (None, "")}
-    circuit = parse_qasm(data.get("qasm"))
-    return InputSummary([_circuit_row(circuit, shots=data.get("shots"))], options)
-
-
-def _primitive_inputs(program: str, params: dict[str, Any]) -> InputSummary:
-    from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_options
-
-    decoded = decode_params(params)
-    rows = []
-    for pub in coerce_pubs(program, decoded):
-        extra = {"shots": pub.shots} if program == "sampler" else {"precision": pub.precision}
-        rows.append(_circuit_row(pub.circuit, shape=list(pub.shape), **extra))
-    options = _flatten(decoded.get("options") or {})
-    return InputSummary(rows, options, not_applied_options(decoded))
-
-
-def _executor_inputs(params: dict[str, Any]) -> InputSummary:
-    from qhost.protocols.ibm_executor import decode_executor_params, item_pubs
-
-    rows = [
-        _circuit_row(p.circuit, shots=p.shots, shape=list(p.shape))
-        for p in item_pubs(decode_executor_params(params))
-    ]
-    return InputSummary(rows)
-
-
-def _flatten(options: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"simulator": {"seed_simulator": 7}}`` -> ``{"simulator.seed_simulator": 7}`` (objects: type)."""
-    out: dict[str, Any] = {}
-    for key, value in options.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, name + "."))
-        elif isinstance(value, (str, int, float, bool)) or value is None:
-            out[name] = value
-        elif isinstance(value, list) and len(value) <= 8:
-            out[name] = ", ".join(str(v) for v in value)
-        else:
-            out[name] = f"<{type(value).__name__}>"
-    return out
+def _qasm_options(inputs: str) -> dict[str, Any]:
+    """The seed of a counts job (its inputs are a small JSON object; the QASM in it is not parsed)."""
+    if len(inputs) > MAX_DECODE_BYTES:
+        return {}
+    try:
+        data = json.loads(inputs)
+    except ValueError:
+        return {}
+    seed = data.get("seed") if isinstance(data, dict) else None
+    return {"seed": seed} if seed is not None else {}
 
 
 # -- results ------------------------------------------------------------------------------------------

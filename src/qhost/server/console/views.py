@@ -227,7 +227,7 @@ def _worker_of(rec: Any) -> dict[str, Any] | None:
 @console_bp.get("/jobs/<job_id>")
 def job(job_id: str) -> str:
     rec = _job(job_id)
-    inputs = summary.inputs_of(rec.id, rec.spec.program, rec.spec.inputs)
+    inputs = summary.inputs_of(rec.id, rec.spec.program, rec.spec.inputs, rec.spec.meta)
     result = (
         summary.result_of(rec.id, rec.spec.program, rec.result) if rec.status is JobStatus.COMPLETED else None
     )
