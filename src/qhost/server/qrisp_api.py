@@ -11,7 +11,8 @@ Views stay thin: decode with ``qhost.protocols.qrisp``, call the engine, encode.
 
 QASM is not parsed here: parsing is the executor's job, and a malformed circuit becomes a failed job whose GET
 says why (Qrisp's client then raises with that text; a 4xx at submit would surface as ``KeyError: 'id'``).
-``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll).
+``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll), when
+one of the engine's hold slots is free (``qhost.server.holds``); else it answers at once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
 from qhost.server.auth import key_matches, owner_of_key
 from qhost.server.errors import log_server_error
+from qhost.server.holds import held_wait
 
 if TYPE_CHECKING:
     from flask import Response
@@ -64,7 +66,7 @@ def create_job() -> tuple[Response, int]:
     record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or ""))
     wait = _wait_seconds(ctx)
     if wait:
-        record = ctx.engine.wait(record.id, wait, owner=owner)
+        record = held_wait(ctx.engine, ctx.settings, record.id, wait, owner)
         if record.status.is_final:
             return _document(record)
     return jsonify(proto.job_created_response(record)), 201
@@ -78,7 +80,7 @@ def get_job(job_id: str) -> tuple[Response, int]:
     token = body.get("token") if isinstance(body, dict) and isinstance(body.get("token"), str) else None
     owner = _owner(ctx, _bearer() or token)
     wait = _wait_seconds(ctx)
-    record = ctx.engine.wait(job_id, wait, owner=owner) if wait else ctx.engine.get(job_id, owner=owner)
+    record = held_wait(ctx.engine, ctx.settings, job_id, wait, owner)
     return _document(record)
 
 
