@@ -116,7 +116,7 @@ def configure_sessions(app: Flask, settings: Settings, logins: ConsoleLogins) ->
 
 def no_framing(response: Response) -> Response:
     """Console answers may not be shown in a frame of another page (clickjacking)."""
-    if request.blueprint == "console":
+    if request.path.startswith(CONSOLE_PATH):
         response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
         response.headers["X-Frame-Options"] = "DENY"
     return response
