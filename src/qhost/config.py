@@ -9,7 +9,8 @@ Layering, lowest first:
    (a ``QHOST_`` variable wins over its ``QRS_`` twin);
 3. values passed explicitly (CLI flags, ``create_app(test_config=...)``).
 
-List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``) are comma separated.
+List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``, ``QHOST_ALLOWED_HOSTS`` …) are comma
+separated.
 """
 
 from __future__ import annotations

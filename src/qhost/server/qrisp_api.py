@@ -153,7 +153,7 @@ def _wait_seconds(ctx: QhostContext) -> float:
 
 
 def _json_body() -> Any:
-    """The request body as JSON, whatever the Content-Type (Qrisp sends application/json).
+    """The request body as JSON (``qhost.server.browser`` has checked it is sent as ``application/json``).
 
     Raises:
         InputError: the body is empty or not valid JSON.
