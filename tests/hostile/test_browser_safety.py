@@ -127,6 +127,9 @@ def test_no_cors_headers_unless_configured(served, tmp_path: Path) -> None:  # t
         assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_allowed_host_star_turns_the_check_off(tmp_path: Path) -> None:
+def test_allowed_host_flag_and_star(tmp_path: Path) -> None:
+    with qhost_serve(tmp_path, "--allowed-host", "sim.lab.example") as srv:
+        assert _raw(srv.port, "sim.lab.example:8000")[0] == 200
+        assert _raw(srv.port, "other.lab.example")[0] == 421
     with qhost_serve(tmp_path, env={"QHOST_ALLOWED_HOSTS": "*"}) as srv:
         assert _raw(srv.port, "behind-a-proxy.internal")[0] == 200

@@ -4,7 +4,7 @@ The signed session cookie alone cannot be taken back: a copy of it stayed valid 
 logout too. Each sign-in is therefore a row (a random id, the owner, admin or not, when it ends); the
 cookie carries the id, and a request is signed in only while its row exists and has not ended. Logout
 deletes the row; a server started without a key deletes the rows of that key's owner; rows that ended
-are deleted at start and by retention.
+are deleted at start and at each sign-in.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Column, DateTime, String, Table, delete, insert, select
-
-from qhost.engine.retention import RETENTION_COLUMN
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -34,7 +32,6 @@ def _table(store: SqlStore) -> Table:
         Column("owner", String(256), nullable=False),
         Column("admin", Boolean, nullable=False),
         Column("ends_at", DateTime(timezone=True), nullable=False),
-        info={RETENTION_COLUMN: "ends_at"},
     )
 
 
@@ -48,8 +45,10 @@ class ConsoleLogins:
     def start(self, owner: str, admin: bool, lifetime: timedelta) -> str:
         """A new sign-in of ``owner`` that ends after ``lifetime``; returns its id."""
         login_id = secrets.token_urlsafe(24)
-        row = {"id": login_id, "owner": owner, "admin": admin, "ends_at": datetime.now(UTC) + lifetime}
+        now = datetime.now(UTC)
+        row = {"id": login_id, "owner": owner, "admin": admin, "ends_at": now + lifetime}
         with self.sql.begin() as conn:
+            conn.execute(delete(self.table).where(self.table.c.ends_at <= now))
             conn.execute(insert(self.table).values(**row))
         return login_id
 
