@@ -152,13 +152,15 @@ def _thrift_reply(sock: socket.socket) -> bytes:
     return _answer(sock)
 
 
-def test_thrift_caps_what_it_buffers_over_all_connections(tmp_path: Path) -> None:
+def test_thrift_caps_what_it_buffers_over_all_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from qhost.client.thrift_client import ThriftBackendClient
 
+    monkeypatch.setenv("QHOST_THRIFT_MAX_BUFFERED_BYTES", str(LIMIT))
     server = BackendServer(
-        lambda qasm, shots, token: {"0": 1}, port=0, thrift_port=0, data_dir=tmp_path,
-        thrift_max_buffered_bytes=LIMIT,
-    ).start()  # fmt: skip
+        lambda qasm, shots, token: {"0": 1}, port=0, thrift_port=0, data_dir=tmp_path
+    ).start()
     try:
         port = int(server.thrift_port or 0)
         first = socket.create_connection(("127.0.0.1", port), timeout=15)
@@ -175,7 +177,7 @@ def test_thrift_caps_what_it_buffers_over_all_connections(tmp_path: Path) -> Non
         server.stop()
 
 
-def test_blocking_thrift_calls_are_capped(tmp_path: Path) -> None:
+def test_blocking_thrift_calls_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from qhost.client.thrift_client import ThriftBackendClient
     from qhost.errors import ServerError
 
@@ -185,7 +187,8 @@ def test_blocking_thrift_calls_are_capped(tmp_path: Path) -> None:
         release.wait(60)
         return {"0": 1}
 
-    server = BackendServer(slow, port=0, thrift_port=0, data_dir=tmp_path, thrift_max_block=1.0).start()
+    monkeypatch.setenv("QHOST_THRIFT_MAX_BLOCK", "1")
+    server = BackendServer(slow, port=0, thrift_port=0, data_dir=tmp_path).start()
     try:
         with ThriftBackendClient("127.0.0.1", int(server.thrift_port or 0), run_timeout=3600) as client:
             with pytest.raises(ServerError, match="QHOST_THRIFT_MAX_BLOCK"):
