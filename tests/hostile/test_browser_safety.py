@@ -26,9 +26,8 @@ JOB = json.dumps({"programs": [{"quantumCircuit": BELL}], "shots": 10})
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     data_dir = tmp_path_factory.mktemp("browser-safety")
-    with qhost_serve(
-        data_dir, "--allowed-host", "qhost.example.org", "--allowed-host", ".lab.example"
-    ) as srv:
+    names = {"QHOST_ALLOWED_HOSTS": "qhost.example.org,.lab.example"}  # (the flag is tested below)
+    with qhost_serve(data_dir, env=names) as srv:
         yield srv
 
 
