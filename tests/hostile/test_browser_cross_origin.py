@@ -123,10 +123,10 @@ def test_a_page_on_another_origin_cannot_submit_a_job(served: Any, attacker: str
     outcomes = browser.execute_script("return window.outcomes")
     assert "form:loaded" in outcomes, outcomes
     assert "json-cors:error:TypeError: Failed to fetch" in outcomes, outcomes  # the preflight was refused
+    assert served.job_count() == before
     log = (served.data_dir / "serve.log").read_text()
     assert log.count("qrisp POST /jobs 415") >= 2, log[-3000:]  # the no-cors fetch and the form arrived
     assert "ibm POST /api/v1/jobs 415" in log, log[-3000:]
-    assert served.job_count() == before
 
 
 def test_a_rebinding_page_cannot_read_the_server(served: Any, browser: Any) -> None:
