@@ -106,6 +106,43 @@ def main() -> None:
     help="Address-space cap of each worker process in MiB, 'auto' or 'off' [env QHOST_WORKER_MEMORY_MB; "
     "default auto: 3/4 of memory shared by the workers, plus overhead].",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Host name the HTTP doors answer to besides IP addresses and localhost (repeatable; "
+    "'.example.org' for its subdomains, '*' for any) [env QHOST_ALLOWED_HOSTS, comma-separated].",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="Origin allowed to read the HTTP doors' answers (CORS; repeatable, '*' for any) "
+    "[env QHOST_CORS_ORIGINS; default none].",
+)
+@click.option(
+    "--trusted-proxy",
+    default=None,
+    help="Address of a reverse proxy whose X-Forwarded-Proto/-For are honoured [env QHOST_TRUSTED_PROXY].",
+)
+@click.option(
+    "--console-session-hours",
+    type=float,
+    default=None,
+    help="Lifetime of a console sign-in in hours [env QHOST_CONSOLE_SESSION_HOURS; default 12].",
+)
+@click.option(
+    "--max-holds",
+    type=int,
+    default=None,
+    help="Long-polls held at once over every door [env QHOST_MAX_HOLDS; default 8].",
+)
+@click.option(
+    "--thrift-max-block",
+    type=float,
+    default=None,
+    help="Longest blocking Thrift run/run_qasm in seconds [env QHOST_THRIFT_MAX_BLOCK; default 600].",
+)
 @click.option("--thrift-port", type=int, default=None, help="Also serve the Thrift door on this port.")
 @click.option(
     "--qrisp-port",
@@ -119,6 +156,8 @@ def serve(**flags: Any) -> None:
     """Serve the Qrisp REST door (plus the IBM Runtime and Thrift doors when present) until SIGTERM/SIGINT."""
     flags["api_keys"] = flags["api_keys"] or None
     flags["admin_keys"] = flags["admin_keys"] or None
+    flags["allowed_hosts"] = flags["allowed_hosts"] or None
+    flags["cors_origins"] = flags["cors_origins"] or None
     qrisp_ports = _qrisp_ports(flags.pop("qrisp_ports"))
     settings = _settings(flags)
     configure_logging(settings.log_level)

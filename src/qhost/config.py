@@ -9,7 +9,8 @@ Layering, lowest first:
    (a ``QHOST_`` variable wins over its ``QRS_`` twin);
 3. values passed explicitly (CLI flags, ``create_app(test_config=...)``).
 
-List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``) are comma separated.
+List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``, ``QHOST_ALLOWED_HOSTS`` …) are comma
+separated.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_HTTP_MAX_CONNECTIONS",
     "DEFAULT_HTTP_THREADS",
+    "DEFAULT_CONSOLE_SESSION_HOURS",
+    "DEFAULT_MAX_HOLDS",
+    "DEFAULT_THRIFT_MAX_BLOCK",
+    "DEFAULT_THRIFT_MAX_BUFFERED_BYTES",
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_DECOMPRESSED_BYTES",
@@ -104,6 +109,19 @@ DEFAULT_RETENTION_DAYS = 30.0
 DEFAULT_RETENTION_PARAMS_DAYS = 7.0
 """Days a finished job keeps its params (circuits, options); then only its result and metadata remain."""
 
+DEFAULT_MAX_HOLDS = 8
+"""Long-polls held at once over every door (Qrisp ``?wait=``, IBM status holds, Thrift ``result(timeout)``);
+a poll that finds them all taken answers at once with the job's current state."""
+
+DEFAULT_THRIFT_MAX_BLOCK = 600.0
+"""Longest a blocking Thrift ``run``/``run_qasm`` waits for its job, in seconds (then it is cancelled)."""
+
+DEFAULT_THRIFT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024
+"""Bytes of unanswered Thrift requests buffered over all connections (beyond each one's first 64 KiB)."""
+
+DEFAULT_CONSOLE_SESSION_HOURS = 12.0
+"""Lifetime of a console sign-in (the session cookie's ``Max-Age`` and its server-side expiry), in hours."""
+
 LEGACY_ENV: dict[str, str] = {
     "QRS_HOST": "host",
     "QRS_PORT": "port",
@@ -153,6 +171,14 @@ class Settings:
         worker_memory_mb: address-space cap (``RLIMIT_AS``) of each worker process, in MiB; ``None``
             (``auto``, the default) sizes it from the machine (``qhost.engine.memory_floor``); ``0``
             (``off``) runs workers without a cap.
+        allowed_hosts: ``Host`` names accepted besides IP literals and ``localhost`` (``*``: any; 421 else).
+        cors_origins: origins allowed to read the HTTP doors' answers (CORS); empty: no CORS headers.
+        trusted_proxy: address of a reverse proxy (or ``*``) whose ``X-Forwarded-Proto``/``-For`` are honoured
+            (HTTPS behind it gives the console cookie ``Secure``); ``None``: such headers are dropped.
+        max_holds: long-polls held at once over every door.
+        thrift_max_block: longest wait of a blocking Thrift ``run``/``run_qasm``, in seconds.
+        thrift_max_buffered_bytes: bytes of unanswered Thrift requests buffered over all connections.
+        console_session_hours: lifetime of a console sign-in, in hours.
     """
 
     host: str = DEFAULT_HOST
@@ -186,6 +212,13 @@ class Settings:
     metrics_token: str | None = None
     metrics_enabled: bool = True
     worker_memory_mb: int | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    trusted_proxy: str | None = None
+    max_holds: int = DEFAULT_MAX_HOLDS
+    thrift_max_block: float = DEFAULT_THRIFT_MAX_BLOCK
+    thrift_max_buffered_bytes: int = DEFAULT_THRIFT_MAX_BUFFERED_BYTES
+    console_session_hours: float = DEFAULT_CONSOLE_SESSION_HOURS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -254,9 +287,19 @@ _INTS = {
     "http_max_connections",
     "thrift_threads",
     "thrift_max_connections",
+    "max_holds",
+    "thrift_max_buffered_bytes",
 }
-_AT_LEAST_ONE = {"http_threads", "http_max_connections", "thrift_threads", "thrift_max_connections"}
-_LISTS = {"executors", "api_keys", "admin_keys"}
+_AT_LEAST_ONE = {
+    "http_threads",
+    "http_max_connections",
+    "thrift_threads",
+    "thrift_max_connections",
+    "max_holds",
+    "thrift_max_buffered_bytes",
+}
+_POSITIVE_FLOATS = {"thrift_max_block", "console_session_hours"}
+_LISTS = {"executors", "api_keys", "admin_keys", "allowed_hosts", "cors_origins"}
 _BOOLS = {"metrics_enabled"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -276,6 +319,10 @@ def _convert(key: str, value: Any) -> Any:
             return _memory_mb(value)
         if key == "max_wait":
             return float(value)
+        if key in _POSITIVE_FLOATS:
+            if not float(value) > 0:
+                raise ValueError("must be a positive number")
+            return float(value)
         if key in ("retention_days", "retention_params_days"):
             if float(value) < 0:
                 raise ValueError("must be 0 (keep forever) or a positive number of days")
@@ -286,7 +333,7 @@ def _convert(key: str, value: Any) -> Any:
             return _as_tuple(value)
         if key in _BOOLS:
             return _as_bool(value)
-        if key in ("console_secret", "metrics_token"):
+        if key in ("console_secret", "metrics_token", "trusted_proxy"):
             return None if value in (None, "") else str(value)
         if key == "log_level":
             return str(value).upper()

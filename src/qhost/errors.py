@@ -12,6 +12,8 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     │   ├── InvalidCircuit             unparsable QASM/QPY, unsupported gate, bad qubit refs
     │   ├── InvalidOption              unknown option or value out of range (shots, precision …)
     │   ├── PayloadTooLarge (413)      body, blob or decompressed size over its limit
+    │   ├── UnsupportedMediaType (415) a JSON endpoint's body sent without ``Content-Type: application/json``
+    │   ├── MisdirectedRequest (421)   a ``Host`` header the server does not answer to (DNS rebinding)
     │   └── CircuitTooLarge            qubits beyond the method's / device memory limit
     ├── AuthError (401)                unknown or missing API key
     ├── NotFound (404)
@@ -48,6 +50,7 @@ __all__ = [
     "InvalidOption",
     "JobFailed",
     "JobNotFound",
+    "MisdirectedRequest",
     "NotFound",
     "PayloadTooLarge",
     "QhostError",
@@ -59,6 +62,7 @@ __all__ = [
     "StoreFull",
     "TransportError",
     "UnknownBackend",
+    "UnsupportedMediaType",
 ]
 
 
@@ -96,6 +100,16 @@ class InvalidOption(InputError):
 class PayloadTooLarge(InputError):
     status = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(InputError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class MisdirectedRequest(InputError):
+    status = 421
+    code = "misdirected_request"
 
 
 class CircuitTooLarge(InputError):

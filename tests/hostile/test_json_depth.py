@@ -37,4 +37,5 @@ def test_deep_json_identity_token_is_400(server: Server) -> None:
 
 def test_deep_objects_too(server: Server) -> None:
     body = b'{"a":' * 5000 + b"1" + b"}" * 5000
-    _assert_depth_400(server.post("/jobs", data=body, headers={"Authorization": f"Bearer {KEY}"}))
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}  # else 415 first
+    _assert_depth_400(server.post("/jobs", data=body, headers=headers))

@@ -24,8 +24,10 @@ def _assert_still_serves(client: FlaskClient, run_job: Callable[..., Any]) -> No
 
 
 def test_non_json_body_is_400_json(client: FlaskClient, run_job: Callable[..., Any]) -> None:
-    answer = client.post("/deployments", data=b"<html>", content_type="text/html")
+    answer = client.post("/deployments", data=b"<html>", content_type="application/json")
     assert (answer.status_code, answer.json["error"]) == (400, "invalid_input")
+    answer = client.post("/deployments", data=b"<html>", content_type="text/html")  # not even said to be JSON
+    assert (answer.status_code, answer.json["error"]) == (415, "unsupported_media_type")
     _assert_still_serves(client, run_job)
 
 

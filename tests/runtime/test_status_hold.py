@@ -15,7 +15,7 @@ MANILA = "fake_manila@aer"
 
 @pytest.fixture
 def held_app(tmp_path: Any) -> Iterator[Any]:
-    """Four HTTP threads (so one hold slot) and a 3 s hold."""
+    """One hold slot (``max_holds``, shared by every door) and a 3 s hold."""
     from qhost.config import Settings
     from qhost.server.app import create_app
 
@@ -25,6 +25,7 @@ def held_app(tmp_path: Any) -> Iterator[Any]:
         process_workers=1,
         executors=("aer",),
         http_threads=4,
+        max_holds=1,
     )
     app = create_app(settings, test_config={"TESTING": True, "IBM_STATUS_HOLD_SECONDS": 3.0})
     yield app

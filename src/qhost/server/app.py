@@ -20,6 +20,7 @@ from qhost.config import Settings
 from qhost.engine.retention import Retention
 from qhost.protocols.json_input import check_depth
 from qhost.server.access_log import install_access_log
+from qhost.server.browser import install_browser_guard
 from qhost.server.console import register_console
 from qhost.server.context import QhostContext, qhost_version
 from qhost.server.errors import register_error_handlers
@@ -83,9 +84,10 @@ def create_app(
     app.extensions["qhost"] = context = QhostContext(settings, engine, catalog)
     context.deployments  # noqa: B018 - its table now, so that retention finds it before the first upload
     app.extensions["qhost_imports"] = imports
-    app.before_request(_await_imports)
     register_error_handlers(app)
     install_access_log(app)
+    install_browser_guard(app)  # Host and Content-Type checks before anything else looks at a request
+    app.before_request(_await_imports)
     app.add_url_rule("/", "status", _status)
     app.add_url_rule("/version", "version", _version)
     app.register_blueprint(qrisp_bp)

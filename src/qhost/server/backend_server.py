@@ -189,16 +189,29 @@ def waitress_options(settings: Settings) -> dict[str, Any]:
     waitress reads each request in full before a thread sees it (a slow client holds a connection, never a
     thread); with its default 100 connections, 100 stalled clients still closed the door for everyone for
     two minutes, hence ``http_max_connections`` (1000) and a 30 s ``channel_timeout`` checked every 5 s.
+
+    ``max_request_body_size`` is the server's body limit (``max_body_bytes``): waitress refuses a larger body
+    (413) from its ``Content-Length`` before reading it, or while a chunked one arrives, instead of spooling
+    up to its own default of 1 GiB to a temporary file for Flask to refuse. Proxy headers
+    (``X-Forwarded-Proto``, ``-For``) are honoured only from ``trusted_proxy`` and dropped otherwise.
     """
     _raise_open_files_limit(settings.http_max_connections + settings.thrift_max_connections + 256)
-    return {
+    options: dict[str, Any] = {
         "threads": settings.http_threads,
         "connection_limit": settings.http_max_connections,
         "channel_timeout": HTTP_CHANNEL_TIMEOUT,
         "cleanup_interval": 5,
         "ident": "qhost",
         "clear_untrusted_proxy_headers": True,
+        "max_request_body_size": settings.max_body_bytes,
     }
+    if settings.trusted_proxy:
+        options.update(
+            trusted_proxy=settings.trusted_proxy,
+            trusted_proxy_count=1,
+            trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"},
+        )
+    return options
 
 
 RESPONSE_FLUSH_BYTES = 64 * 1024

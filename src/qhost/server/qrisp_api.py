@@ -14,7 +14,8 @@ says why (Qrisp's client then raises with that text; a 4xx at submit would surfa
 Only what costs the server memory is refused at submit (400), before anything is parsed: includes other than
 the standard libraries and registers wider than the target (``qhost.executors.qasm_limits``, a regex scan).
 The sizes found are kept in the job's ``meta["summary"]`` for the console, which never parses a circuit.
-``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll).
+``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll), when
+one of the engine's hold slots is free (``qhost.server.holds``); else it answers at once.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
 from qhost.server.auth import key_matches, owner_of_key
 from qhost.server.errors import log_server_error
+from qhost.server.holds import held_wait
 
 if TYPE_CHECKING:
     from flask import Response
@@ -72,7 +74,7 @@ def create_job() -> tuple[Response, int]:
     record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or "", (program, backend), sizes))
     wait = _wait_seconds(ctx)
     if wait:
-        record = ctx.engine.wait(record.id, wait, owner=owner)
+        record = held_wait(ctx.engine, ctx.settings, record.id, wait, owner)
         if record.status.is_final:
             return _document(record)
     return jsonify(proto.job_created_response(record)), 201
@@ -86,7 +88,7 @@ def get_job(job_id: str) -> tuple[Response, int]:
     token = body.get("token") if isinstance(body, dict) and isinstance(body.get("token"), str) else None
     owner = _owner(ctx, _bearer() or token)
     wait = _wait_seconds(ctx)
-    record = ctx.engine.wait(job_id, wait, owner=owner) if wait else ctx.engine.get(job_id, owner=owner)
+    record = held_wait(ctx.engine, ctx.settings, job_id, wait, owner)
     return _document(record)
 
 
@@ -170,7 +172,7 @@ def _wait_seconds(ctx: QhostContext) -> float:
 
 
 def _json_body() -> Any:
-    """The request body as JSON, whatever the Content-Type (Qrisp sends application/json).
+    """The request body as JSON (``qhost.server.browser`` has checked it is sent as ``application/json``).
 
     Raises:
         InputError: the body is empty or not valid JSON.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from qhost.protocols import ibm_runtime as ibm
 from qhost.protocols import json_input
 from qhost.server.auth import Authenticator, iam_bp, load_secret
 from qhost.server.errors import log_server_error
+from qhost.server.holds import held_wait
 from qhost.server.runtime_ledgers import IDEMPOTENCY_WINDOW, IdempotencyLedger, ValidatedParams
 
 if TYPE_CHECKING:
@@ -57,12 +57,9 @@ STATUS_HOLD_SECONDS = 0.5
 
 The stock client polls every 0.5 s (0.1 s in a session), so without this a 10 ms job takes 0.5 s end to
 end, and a 200 ms job pays a whole extra poll. Override with the Flask config key
-``IBM_STATUS_HOLD_SECONDS`` (0 turns it off). At most a quarter of the HTTP threads hold at once
-(:data:`HOLD_SHARE`); a poll that finds them all holding answers at once, so held polls never starve
-other requests."""
-
-HOLD_SHARE = 4
-"""One HTTP thread in this many may hold a status poll."""
+``IBM_STATUS_HOLD_SECONDS`` (0 turns it off). Holds take a slot of the cap every door shares
+(``Settings.max_holds``, :mod:`qhost.server.holds`); a poll that finds them all taken answers at once, so
+held polls never starve other requests."""
 
 
 @dataclass
@@ -72,7 +69,6 @@ class RuntimeState:
     auth: Authenticator
     sessions: SessionManager
     limits: ibm.Limits
-    holds: threading.BoundedSemaphore
     ledger: IdempotencyLedger = field(default_factory=IdempotencyLedger)
     validated: ValidatedParams = field(default_factory=ValidatedParams)
 
@@ -93,7 +89,6 @@ def register_runtime(app: Flask) -> None:
         auth=Authenticator(settings.api_keys, load_secret(settings.data_dir)),
         sessions=SessionManager(ctx.engine),
         limits=ibm.Limits(settings.max_decompressed_bytes, settings.max_shots),
-        holds=threading.BoundedSemaphore(max(1, settings.http_threads // HOLD_SHARE)),
     )
     app.register_blueprint(runtime_bp, url_prefix="/api/v1")
     app.register_blueprint(runtime_bp, url_prefix="/experimental/api/v1", name="ibm_runtime_experimental")
@@ -314,13 +309,9 @@ def get_job(job_id: str) -> Response:
 def _held(rec: Any) -> Any:
     """``rec`` again after waiting up to the status hold for it to finish, when a hold slot is free."""
     hold = float(current_app.config.get("IBM_STATUS_HOLD_SECONDS", STATUS_HOLD_SECONDS))
-    holds = _state().holds
-    if hold <= 0 or not holds.acquire(blocking=False):
+    if hold <= 0:
         return rec
-    try:
-        return _ctx().engine.wait(rec.id, timeout=hold, owner=_owner())
-    finally:
-        holds.release()
+    return held_wait(_ctx().engine, _ctx().settings, rec.id, hold, _owner())
 
 
 @runtime_bp.get("/jobs")

@@ -1,5 +1,5 @@
 """The Thrift door: Qrisp's Thrift ``BackendService`` (qrisp 0.1 – 0.4.10) plus qhost's job methods.
-A front door: may import engine, protocols, server.auth and errors.
+A front door: may import engine, protocols, server.auth, server.holds, server.access_log and errors.
 
 - ``qhost.thrift``: the IDL beside this file; ``gen/`` is generated from it (``scripts/gen_thrift.sh``).
 - ``handler.ThriftHandler``: the service, on the same engine as the REST doors.
@@ -70,7 +70,8 @@ def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **o
         port: TCP port (0 = a free one; read ``.port``).
         options: ``ThriftServer`` options (``threads``, ``max_connections``, ``idle_timeout``,
             ``request_timeout``, ``limits``; ``threads`` and ``max_connections`` default to
-            ``settings.thrift_threads`` / ``settings.thrift_max_connections``, and the default
+            ``settings.thrift_threads`` / ``settings.thrift_max_connections``, ``max_buffered_bytes`` to
+            ``settings.thrift_max_buffered_bytes``, and the default
             ``limits`` take the message and string sizes from ``settings.max_body_bytes``) and
             ``ThriftHandler`` options (``name``, ``run_timeout``, ``circuit_limits``).
 
@@ -86,6 +87,7 @@ def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **o
         handler_opts["limits"] = options.pop("circuit_limits")
     options.setdefault("threads", ctx.settings.thrift_threads)
     options.setdefault("max_connections", ctx.settings.thrift_max_connections)
+    options.setdefault("max_buffered_bytes", ctx.settings.thrift_max_buffered_bytes)
     if "limits" not in options:
         size = ctx.settings.max_body_bytes
         options["limits"] = WireLimits(max_message_bytes=size, max_string_bytes=size)

@@ -7,12 +7,21 @@ only then does a worker thread get the connection. Attempts on a partial message
 decoding costs at most about as much time as waiting (cheap ones at once, dear ones when the buffer
 doubled or after four times their cost), so a client trickling a large message cannot make the poller
 decode it over and over.
+
+What all connections buffer together is bounded by a ``BufferBudget``: each connection holds its first
+``FREE_BYTES`` (64 KiB, every ordinary call) without asking; bytes beyond that, from the first one received
+until the call is answered, are charged to the budget (``Settings.thrift_max_buffered_bytes``, 64 MiB). A
+connection whose next bytes do not fit is answered ``queue_full`` and closed; the others go on. The budget
+cannot wait for the caller's key: the ``token`` is an argument of the call, encoded after the circuit
+(argument 3 of ``run``, 4 of ``run_qasm``), so the server cannot know who is sending a large request before
+it has buffered it. The budget bounds what anyone (with or without a key) can make the server hold.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 import time
 from dataclasses import dataclass
 
@@ -24,7 +33,43 @@ from thrift.transport.TTransport import TBufferedTransport, TMemoryBuffer, TTran
 
 from qhost.thrift.gen import BackendService
 
-__all__ = ["Conn", "WireLimits", "in_protocol", "message_length", "socket_transport"]
+__all__ = [
+    "FREE_BYTES",
+    "BufferBudget",
+    "BudgetExceeded",
+    "Conn",
+    "WireLimits",
+    "in_protocol",
+    "message_length",
+    "socket_transport",
+]
+
+FREE_BYTES = 64 * 1024
+"""Bytes a connection may buffer without charging the shared budget."""
+
+
+class BudgetExceeded(Exception):
+    """The next bytes of a request do not fit in the server's buffer budget."""
+
+
+class BufferBudget:
+    """Bytes of unanswered requests buffered over all connections (beyond ``FREE_BYTES`` each)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if self.used + size > self.limit:
+                return False
+            self.used += size
+            return True
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.used -= size
 
 
 @dataclass(frozen=True)
@@ -79,9 +124,11 @@ def message_length(data: bytes, limits: WireLimits) -> int | None:
 class Conn:
     """One client connection: the bytes read so far, and the Thrift output stack kept from call to call."""
 
-    def __init__(self, sock: socket.socket, limits: WireLimits) -> None:
+    def __init__(self, sock: socket.socket, limits: WireLimits, budget: BufferBudget | None = None) -> None:
         self.sock = sock
         self.limits = limits
+        self.budget = budget or BufferBudget(1 << 62)
+        self.charged = 0  # bytes of this connection counted in the budget
         self.oprot = TBinaryProtocolAccelerated(TBufferedTransport(socket_transport(sock)))
         self.idle_since = time.monotonic()
         self.buf = bytearray()
@@ -103,6 +150,12 @@ class Conn:
                 return False
             if not self.buf:
                 self.started = time.monotonic()
+            if not self._charge(len(self.buf) + len(chunk) + len(self.message or b"")):
+                self.error = BudgetExceeded(
+                    f"queue_full: the server holds {self.budget.limit} bytes of unanswered Thrift requests "
+                    "(QHOST_THRIFT_MAX_BUFFERED_BYTES); retry later"
+                )
+                return True
             self.buf += chunk
             if len(self.buf) > self.limits.max_message_bytes:
                 return True  # enough to refuse it; the rest is drained when the refusal is sent
@@ -147,7 +200,23 @@ class Conn:
             return True
         return now - self._tried_at >= 4 * self._tried_cost
 
+    def _charge(self, held: int) -> bool:
+        """Charge the budget for ``held`` bytes in all (beyond ``FREE_BYTES``); False when they do not fit."""
+        wanted = max(0, held - FREE_BYTES)
+        if wanted > self.charged:
+            if not self.budget.take(wanted - self.charged):
+                return False
+        elif wanted < self.charged:
+            self.budget.give(self.charged - wanted)
+        self.charged = wanted
+        return True
+
+    def answered(self) -> None:
+        """The call is answered: what it buffered leaves the budget (the next request's bytes stay)."""
+        self._charge(len(self.buf))
+
     def close(self) -> None:
+        self._charge(0)
         with contextlib.suppress(OSError):
             self.sock.close()
 

@@ -33,6 +33,7 @@ from qhost.errors import AuthError, ExecutorError, InvalidOption, JobFailed, Qho
 from qhost.executors.qasm_limits import check_qasm, qasm_summary
 from qhost.protocols import thrift as proto
 from qhost.protocols.qrisp import job_inputs
+from qhost.server.holds import hold_cap
 from qhost.thrift.gen import ttypes
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ __all__ = ["CALL", "DEFAULT_RUN_TIMEOUT", "ThriftHandler", "backend_error"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RUN_TIMEOUT = 3600.0
-"""Longest a blocking ``run``/``run_qasm`` waits for its job, in seconds (then the job is cancelled)."""
+DEFAULT_RUN_TIMEOUT = 600.0
+"""Longest a blocking ``run``/``run_qasm`` waits for its job, in seconds (then the job is cancelled), when the
+handler is built without settings (``Settings.thrift_max_block``, ``QHOST_THRIFT_MAX_BLOCK``, otherwise)."""
 
 _POLL = 0.25
 """Slice of a blocking wait, in seconds, so ``stop()`` never waits for a long job."""
@@ -67,7 +69,8 @@ class ThriftHandler:
         ctx: the server's context: ``settings``, ``engine``, ``catalog``, ``qrisp_target(device)``.
         name: the name ``ping`` reports.
         limits: size limits for circuit structs.
-        run_timeout: longest wait of a blocking call, in seconds.
+        run_timeout: longest wait of a blocking call, in seconds (default ``settings.thrift_max_block``); a
+            ``run_qasm`` timeout above it is refused.
         stopping: set when the server stops; blocking waits end early with ``ExecutorError``.
     """
 
@@ -77,13 +80,14 @@ class ThriftHandler:
         *,
         name: str = "qhost",
         limits: proto.Limits | None = None,
-        run_timeout: float = DEFAULT_RUN_TIMEOUT,
+        run_timeout: float | None = None,
         stopping: threading.Event | None = None,
     ) -> None:
         self.ctx = ctx
         self.name = name
         self.limits = limits or proto.Limits()
-        self.run_timeout = run_timeout
+        default = getattr(getattr(ctx, "settings", None), "thrift_max_block", DEFAULT_RUN_TIMEOUT)
+        self.run_timeout = float(run_timeout if run_timeout is not None else default)
         self.stopping = stopping or threading.Event()
 
     # ------------------------------------------------------------------ Qrisp's methods
@@ -129,9 +133,9 @@ class ThriftHandler:
         with _errors(typed=True):
             owner = self._owner(token)
             record = self.ctx.engine.get(job_id or "", owner=owner)
-            wait = self._timeout(timeout, self.ctx.settings.max_wait) if timeout else 0.0
+            wait = _result_wait(timeout, self.ctx.settings.max_wait)
             if wait and not record.status.is_final:
-                record = self._poll(record.id, wait, owner)
+                record = self._held_poll(record.id, wait, owner)
             if record.status in (JobStatus.FAILED, JobStatus.CANCELLED):
                 raise _job_failed(record)
             if record.status != JobStatus.COMPLETED:
@@ -214,6 +218,16 @@ class ThriftHandler:
             raise ExecutorError(f"Job {record.id} was cancelled: {why}")
         return done
 
+    def _held_poll(self, job_id: str, timeout: float, owner: str | None) -> JobRecord:
+        """``_poll`` when a slot of the long-poll cap every door shares is free; else the job as it is."""
+        cap = hold_cap(self.ctx.engine, self.ctx.settings)
+        if not cap.try_take():
+            return self.ctx.engine.get(job_id, owner=owner)  # type: ignore[no-any-return]
+        try:
+            return self._poll(job_id, timeout, owner)
+        finally:
+            cap.give()
+
     def _poll(self, job_id: str, timeout: float, owner: str | None) -> JobRecord:
         deadline = time.monotonic() + timeout
         while True:
@@ -231,13 +245,24 @@ class ThriftHandler:
     def _counts(self, record: JobRecord) -> dict[str, Any]:
         return proto.counts_from_result(record.spec.program, record.result or "{}")
 
-    @staticmethod
-    def _timeout(value: float | None, default: float) -> float:
+    def _timeout(self, value: float | None, default: float) -> float:
         if value is None or value == 0:
             return default
-        if not 0 < value <= 86_400:
-            raise InvalidOption(f"timeout must be between 0 and 86400 seconds, got {value!r}")
+        if not 0 < value <= self.run_timeout:
+            raise InvalidOption(
+                f"timeout must be between 0 and {self.run_timeout:g} seconds (the server's "
+                f"QHOST_THRIFT_MAX_BLOCK), got {value!r}; for longer jobs use submit + result"
+            )
         return float(value)
+
+
+def _result_wait(value: float | None, max_wait: float) -> float:
+    """Seconds ``result(timeout)`` may hold: 0 for none, at most the server's ``max_wait``."""
+    if not value:
+        return 0.0
+    if not 0 < value <= 86_400:
+        raise InvalidOption(f"timeout must be between 0 and 86400 seconds, got {value!r}")
+    return min(float(value), max_wait)
 
 
 def _job_info(record: JobRecord) -> ttypes.JobInfo:

@@ -19,6 +19,9 @@ Bounds and limits:
 - ``idle_timeout`` (1 h) closes a connection idle between calls; ``request_timeout`` (30 s) is the
   deadline for one request message to arrive in full, counted from its first byte (a client trickling a
   byte every few seconds is dropped at the deadline, not kept alive by each byte);
+- ``max_buffered_bytes`` (64 MiB): bytes of unanswered requests buffered over all connections beyond each
+  one's first 64 KiB (``framing.BufferBudget``); a connection that would go over is answered
+  ``queue_full`` and closed;
 - ``WireLimits``: bytes per request message, bytes per string, elements per list/map. A request that
   breaks a limit or is not Thrift at all (garbage, wrong protocol) is answered with a
   ``TApplicationException(PROTOCOL_ERROR, …)`` naming the problem, and that connection is closed; the
@@ -42,7 +45,15 @@ from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.TTransport import TBufferedTransport, TTransportException
 
 from qhost.server.access_log import log_access
-from qhost.thrift.framing import Conn, WireLimits, in_protocol, message_length, socket_transport
+from qhost.thrift.framing import (
+    BudgetExceeded,
+    BufferBudget,
+    Conn,
+    WireLimits,
+    in_protocol,
+    message_length,
+    socket_transport,
+)
 from qhost.thrift.gen import BackendService, ttypes
 from qhost.thrift.handler import CALL
 
@@ -106,6 +117,7 @@ class ThriftServer:
         idle_timeout: seconds a connection may stay idle between calls before it is closed.
         request_timeout: seconds a started request may pause between bytes before it is dropped.
         limits: per-request wire limits.
+        max_buffered_bytes: bytes of unanswered requests buffered over all connections (see ``framing``).
     """
 
     def __init__(
@@ -119,8 +131,10 @@ class ThriftServer:
         idle_timeout: float = 3600.0,
         request_timeout: float = 30.0,
         limits: WireLimits | None = None,
+        max_buffered_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.processor = Processor(handler)
+        self.budget = BufferBudget(max_buffered_bytes)
         self.host, self.port = host, port
         self.threads, self.max_connections = threads, max_connections
         self.idle_timeout, self.request_timeout = idle_timeout, request_timeout
@@ -266,7 +280,7 @@ class ThriftServer:
                 self._refuse(sock)
                 continue
             sock.setblocking(False)
-            conn = Conn(sock, self.limits)
+            conn = Conn(sock, self.limits, self.budget)
             with self._lock:
                 self._conns.add(conn)
             self._sel.register(sock, selectors.EVENT_READ, conn)
@@ -311,6 +325,7 @@ class ThriftServer:
             if conn is None:
                 return
             if self._serve(conn) and not self._stopping.is_set():
+                conn.answered()
                 self._returned.put(conn)
                 self._wake()
             else:
@@ -369,6 +384,8 @@ def _method(message: bytes) -> str:
 
 
 def _bad_request(exc: Exception) -> str:
+    if isinstance(exc, BudgetExceeded):
+        return str(exc)
     if isinstance(exc, TProtocolException) and exc.type == TProtocolException.SIZE_LIMIT:
         return f"payload_too_large: {exc.message}"
     if isinstance(exc, OverflowError):  # the C decoder's string/container limit

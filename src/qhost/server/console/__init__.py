@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qhost.server.console.access import configure_sessions
+from qhost.server.console.access import configure_sessions, no_framing
 from qhost.server.console.listing import ensure_indexes
 from qhost.server.console.views import console_bp
 
@@ -29,7 +29,10 @@ __all__ = ["console_bp", "register_console"]
 
 def register_console(app: Flask) -> None:
     """Mount the console on ``app`` (needs ``app.extensions["qhost"]``)."""
+    from qhost.server.console.logins import ConsoleLogins
+
     ctx = app.extensions["qhost"]
-    configure_sessions(app, ctx.settings)
+    configure_sessions(app, ctx.settings, ConsoleLogins(ctx.engine.store))
+    app.after_request(no_framing)
     ensure_indexes(ctx.engine.store)
     app.register_blueprint(console_bp)

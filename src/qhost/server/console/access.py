@@ -8,12 +8,19 @@ whose signature does not verify is ignored (the user is asked to log in again); 
 server no longer accepts is dropped. Every POST must carry the session's CSRF token (form field
 ``csrf_token`` or header ``X-CSRF-Token``). Without keys, everybody is an admin and POSTs still need the
 token (so a foreign page cannot make a visitor's browser cancel jobs).
+
+Session hygiene: a sign-in lasts ``Settings.console_session_hours`` (12 h): the cookie's ``Max-Age``, the
+age its signature is accepted for, and the end of its server-side row (``logins.ConsoleLogins``), so logout
+and a key's removal end every copy of the cookie. The cookie is ``Secure`` when the request came over HTTPS
+(directly, or per ``X-Forwarded-Proto`` from ``Settings.trusted_proxy``). Console answers forbid framing
+(``Content-Security-Policy: frame-ancestors 'none'``, ``X-Frame-Options: DENY``): no clickjacking.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import Flask, Request, current_app, request, session
@@ -21,8 +28,11 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from qhost.errors import AuthError, QhostError
 from qhost.server.auth import key_matches, load_secret, owner_of_key
+from qhost.server.console.logins import ConsoleLogins
 
 if TYPE_CHECKING:
+    from flask import Response
+
     from qhost.config import Settings
 
 __all__ = [
@@ -36,6 +46,7 @@ __all__ = [
     "csrf_token",
     "login",
     "logout",
+    "no_framing",
     "viewer",
 ]
 
@@ -44,6 +55,7 @@ COOKIE_NAME = "qhost_console"
 CONSOLE_PATH = "/console"
 """Where the console lives: the session cookie's path, and the only requests that open a session."""
 _SECRET_FILE = "console_secret"
+_LOGINS = "qhost_console_logins"
 
 
 class CsrfError(QhostError):
@@ -79,8 +91,12 @@ class ConsoleSessions(SecureCookieSessionInterface):
             return None  # Flask then uses make_null_session(): empty, and never saved
         return super().open_session(app, request)
 
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """``Secure`` when this request came over HTTPS (waitress sets the scheme from a trusted proxy)."""
+        return bool(request.is_secure) or super().get_cookie_secure(app)
 
-def configure_sessions(app: Flask, settings: Settings) -> None:
+
+def configure_sessions(app: Flask, settings: Settings, logins: ConsoleLogins) -> None:
     """Give ``app`` a session secret (settings, else one kept in the data dir) and the cookie settings."""
     app.session_interface = ConsoleSessions()
     if not app.secret_key:
@@ -91,7 +107,23 @@ def configure_sessions(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_PATH=CONSOLE_PATH,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console_session_hours),
     )
+    app.extensions[_LOGINS] = logins
+    keys = {(k, False) for k in settings.api_keys} | {(k, True) for k in settings.admin_keys}
+    logins.prune(owner_of_key(k) for k, _admin in keys)
+
+
+def no_framing(response: Response) -> Response:
+    """Console answers may not be shown in a frame of another page (clickjacking)."""
+    if request.path.startswith(CONSOLE_PATH):
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _logins() -> ConsoleLogins:
+    return current_app.extensions[_LOGINS]  # type: ignore[no-any-return]
 
 
 def _settings() -> Settings:
@@ -103,12 +135,14 @@ def viewer() -> Viewer | None:
     settings = _settings()
     if not settings.console_auth_enabled:
         return Viewer(owner="", admin=True, signed_in=False)
-    owner, admin = session.get("owner"), session.get("admin")
-    if not isinstance(owner, str) or not isinstance(admin, bool):
+    owner, admin, login_id = session.get("owner"), session.get("admin"), session.get("login")
+    if not isinstance(owner, str) or not isinstance(admin, bool) or not isinstance(login_id, str):
         return None
     keys = settings.admin_keys if admin else settings.api_keys
-    if owner not in {owner_of_key(k) for k in keys}:  # a key removed since the cookie was issued
+    known = owner in {owner_of_key(k) for k in keys}  # a key removed since the cookie was issued
+    if not known or not _logins().valid(login_id, owner, admin):  # or logged out, or ended
         session.pop("owner", None)
+        session.pop("login", None)
         return None
     return Viewer(owner=owner, admin=admin, signed_in=True)
 
@@ -125,13 +159,25 @@ def login(key: str) -> Viewer:
     user = key_matches(key, settings.api_keys)
     if not (admin or user):
         raise AuthError("Unknown API key; use a key the server was started with (--api-key or --admin-key)")
+    _end_login()
     session.clear()
-    session.update(owner=owner_of_key(key), admin=admin, csrf=secrets.token_urlsafe(24))
-    return Viewer(owner_of_key(key), admin, True)
+    owner = owner_of_key(key)
+    login_id = _logins().start(owner, admin, current_app.permanent_session_lifetime)
+    session.update(owner=owner, admin=admin, login=login_id, csrf=secrets.token_urlsafe(24))
+    session.permanent = True
+    return Viewer(owner, admin, True)
 
 
 def logout() -> None:
+    """End this sign-in server-side (every copy of its cookie), then clear the cookie."""
+    _end_login()
     session.clear()
+
+
+def _end_login() -> None:
+    login_id = session.get("login")
+    if isinstance(login_id, str):
+        _logins().end(login_id)
 
 
 def csrf_token() -> str:
@@ -139,6 +185,7 @@ def csrf_token() -> str:
     token = session.get("csrf")
     if not isinstance(token, str) or not token:
         token = session["csrf"] = secrets.token_urlsafe(24)
+        session.permanent = True  # its cookie, too, ends after console_session_hours
     return token
 
 
