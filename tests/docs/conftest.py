@@ -158,3 +158,13 @@ def block_runs(
             runs[block.where] = job
     yield runs
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def run_block(doc_server: DocServer) -> Any:
+    """``run_block(argv, block, workdir, **env)``: one block against the module's server, now."""
+
+    def run(argv: list[str], block: Any, workdir: Path, **env: str) -> tuple[int, str]:
+        return run_script(argv, doc_server.script(block), workdir, user_env(**env), BLOCK_TIMEOUT_S)
+
+    return run

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from qhost.catalog import Catalog, CatalogEntry, parse_name
+from qhost.catalog import Catalog, CatalogEntry, noise_free_refusal, parse_name
 from qhost.config import Settings
 from qhost.errors import ConfigurationError, ExecutorUnavailable
 
@@ -26,7 +26,11 @@ class WorkerCatalog(Catalog):
     """The catalog of a distributed server: every served executor counts as available here."""
 
     def entries(self) -> list[CatalogEntry]:
-        return [replace(entry, available=True, reason="") for entry in super().entries()]
+        rows = []
+        for entry in super().entries():
+            refusal = noise_free_refusal(entry.device, entry.executor)  # no worker could run it either
+            rows.append(replace(entry, available=not refusal, reason=refusal))
+        return rows
 
     def resolve(self, name: str) -> CatalogEntry:
         try:

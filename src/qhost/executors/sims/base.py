@@ -63,6 +63,7 @@ class CountsOnlyExecutor(Executor):
         "max_shots": Option(int, 0, "per-executor shots cap; 0 = the server-wide QHOST_MAX_SHOTS"),
     }
     package: ClassVar[str] = ""
+    NOISE_FREE_ONLY: ClassVar[bool] = True
     """The PyPI package the simulator comes from (named in messages; imported by ``availability``)."""
 
     @classmethod
