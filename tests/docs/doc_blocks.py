@@ -31,7 +31,7 @@ from pathlib import Path
 __all__ = ["REPO", "Block", "collect", "doc_files", "substitute"]
 
 REPO = Path(__file__).resolve().parents[2]
-FENCE = re.compile(r"^```([\w+-]*)\s*$")
+FENCE = re.compile(r"^( *)```([\w+-]*)\s*$")  # indented fences: blocks inside list items
 MARKER = re.compile(r"^<!--\s*(not-run|fragment|continues|qrisp)\s*:?\s*(.*?)\s*-->$")
 PYTHON = {"python", "py"}
 SHELL = {"bash", "sh", "shell"}
@@ -97,12 +97,13 @@ def _blocks_of(path: Path) -> list[Block]:
         if opening is None:
             i += 1
             continue
-        end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("```")), None)
+        indent = opening.group(1)
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith(f"{indent}```")), None)
         if end is None:
             raise ValueError(f"{rel}:{i + 1}: code fence never closed")
-        code = "\n".join(lines[i + 1 : end]) + "\n"
+        code = "\n".join(ln.removeprefix(indent) for ln in lines[i + 1 : end]) + "\n"
         marker, note = _marker_before(lines, i)
-        block = Block(rel, i + 1, opening.group(1).lower(), code, marker, note)
+        block = Block(rel, i + 1, opening.group(2).lower(), code, marker, note)
         if marker == "continues":
             if not last_python:
                 raise ValueError(f"{rel}:{i + 1}: `continues` but no python block before it")
