@@ -60,7 +60,7 @@ def parse_name(name: object) -> tuple[str, str]:
 
 
 def noise_free_refusal(device: str, executor: str) -> str:
-    """Why ``device@executor`` cannot run although both exist (a noise-free simulator, a noisy device), or ``""``."""
+    """Why ``device@executor`` cannot run though both exist (noise-free simulator, noisy device), or ""."""
     if device == IDEAL:
         return ""
     try:

@@ -36,7 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendServer]:
 
 
 def _load_doc_blocks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("qhost_doc_blocks", Path(__file__).with_name("doc_blocks.py"))
+    path = Path(__file__).with_name("doc_blocks.py")
+    spec = importlib.util.spec_from_file_location("qhost_doc_blocks", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -111,8 +112,10 @@ def doc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocServer]:
         log.close()
 
 
-def run_script(argv: list[str], code: str, workdir: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
-    """Write ``code`` to ``workdir``, run ``argv + [file]`` there; ``(exit status or -1 on timeout, output)``."""
+def run_script(
+    argv: list[str], code: str, workdir: Path, env: dict[str, str], timeout: float
+) -> tuple[int, str]:
+    """Write ``code`` to ``workdir``, run ``argv + [file]`` there: (exit status or -1 on timeout, output)."""
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / ("example.sh" if argv[0] == "bash" else "example.py")
     script.write_text(code, encoding="utf-8")
@@ -147,15 +150,15 @@ def all_doc_blocks() -> list[Any]:
 def block_runs(
     doc_server: DocServer, all_doc_blocks: list[Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Future[tuple[int, str]]]]:
-    """Every python and shell block started on a pool of three: ``file:line`` → future ``(status, output)``."""
+    """Every python and shell block started on a pool of three: ``file:line`` → future (status, output)."""
     pool = ThreadPoolExecutor(max_workers=3)
     runs = {}
     for block in all_doc_blocks:
         if block.kind in ("python", "shell"):
             argv = ["bash", "-euo", "pipefail"] if block.kind == "shell" else [sys.executable]
             workdir = tmp_path_factory.mktemp("block")
-            job = pool.submit(run_script, argv, doc_server.script(block), workdir, user_env(), BLOCK_TIMEOUT_S)
-            runs[block.where] = job
+            code = doc_server.script(block)
+            runs[block.where] = pool.submit(run_script, argv, code, workdir, user_env(), BLOCK_TIMEOUT_S)
     yield runs
     pool.shutdown(wait=True, cancel_futures=True)
 

@@ -29,4 +29,5 @@ def test_every_marker_names_its_reason_and_every_fence_its_language(all_doc_bloc
     blocks = all_doc_blocks
     assert [b.where for b in blocks if b.marker in ("not-run", "fragment", "qrisp") and not b.note] == []
     assert [b.where for b in blocks if not b.lang] == []
-    assert [b.where for b in blocks if b.marker in ("continues", "qrisp") and b.lang not in ("python", "py")] == []
+    python_only = ("continues", "qrisp")
+    assert [b.where for b in blocks if b.marker in python_only and b.lang not in ("python", "py")] == []
