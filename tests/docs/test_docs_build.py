@@ -19,7 +19,7 @@ DOCS = REPO / "interface_docs"
 
 @pytest.mark.slow
 def test_mkdocs_build_strict(tmp_path):
-    pytest.importorskip("mkdocs", reason="needs mkdocs (pip install 'qhost[docs]')")
+    pytest.importorskip("mkdocs", reason="needs mkdocs (pip install -e '.[docs]')")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
         cwd=REPO, capture_output=True, text=True, timeout=300,

@@ -73,7 +73,7 @@ def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngin
         from qhost.engine.rq_engine import make_rq_engine
     except ImportError as exc:
         raise ConfigurationError(
-            f"Distributed mode needs the 'distributed' extra (pip install 'qhost[distributed]'): {exc}"
+            f"Distributed mode needs the 'distributed' extra (pip install -e '.[distributed]'): {exc}"
         ) from None
     from qhost.engine.rq_launcher import check_database
 

@@ -73,7 +73,7 @@ class CountsOnlyExecutor(Executor):
         try:
             importlib.import_module(cls.package)
         except ImportError as exc:
-            return Availability(False, f"needs {cls.package} ({exc}); install with pip install 'qhost[sims]'")
+            return Availability(False, f"needs {cls.package} ({exc}); install with pip install -e '.[sims]'")
         return Availability(True)
 
     def counts(
