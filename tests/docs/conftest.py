@@ -137,7 +137,7 @@ def run_script(
     return status, out
 
 
-BLOCK_TIMEOUT_S = 150
+BLOCK_TIMEOUT_S = 90  # the slowest block takes ~30 s on a loaded 2-core machine; a hang fails here
 
 
 @pytest.fixture(scope="module")
