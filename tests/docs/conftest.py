@@ -137,7 +137,7 @@ def run_script(
     return status, out
 
 
-BLOCK_TIMEOUT_S = 90  # the slowest block takes ~30 s on a loaded 2-core machine; a hang fails here
+BLOCK_TIMEOUT_S = 90  # per block: a hanging example fails its test instead of hanging the suite
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +171,9 @@ def run_block(doc_server: DocServer) -> Any:
         return run_script(argv, doc_server.script(block), workdir, user_env(**env), BLOCK_TIMEOUT_S)
 
     return run
+
+
+@pytest.fixture
+def script_runner() -> Any:
+    """``run_script`` itself, for the runner's own tests."""
+    return run_script

@@ -7,6 +7,8 @@ against one real ``qhost serve`` for the module. They run three at a time; each 
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +33,21 @@ def test_every_marker_names_its_reason_and_every_fence_its_language(all_doc_bloc
     assert [b.where for b in blocks if not b.lang] == []
     python_only = ("continues", "qrisp")
     assert [b.where for b in blocks if b.marker in python_only and b.lang not in ("python", "py")] == []
+
+
+def test_the_runner_reports_a_failing_script(script_runner: Any, tmp_path: Path) -> None:
+    status, output = script_runner([sys.executable], "raise SystemExit('broken example')\n", tmp_path, {}, 60)
+    assert (status, output.strip()) == (1, "broken example")
+
+
+def test_the_runner_kills_a_hanging_script_and_its_children(script_runner: Any, tmp_path: Path) -> None:
+    code = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '600'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    status, output = script_runner([sys.executable], code, tmp_path, dict(os.environ), 3)
+    assert status == -1 and "timed out after 3 s" in output
+    child = int(output.split()[0])
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
