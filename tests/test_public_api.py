@@ -12,6 +12,7 @@ EXPECTED = [
     "BackendClient",
     "BackendServer",
     "ClientError",
+    "ConfigurationError",
     "Executor",
     "ExecutorError",
     "ExecutorRunFunc",

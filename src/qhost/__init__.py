@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from qhost.engine.status import JobStatus as JobStatus
     from qhost.errors import AuthError as AuthError
     from qhost.errors import ClientError as ClientError
+    from qhost.errors import ConfigurationError as ConfigurationError
     from qhost.errors import ExecutorError as ExecutorError
     from qhost.errors import InputError as InputError
     from qhost.errors import QhostError as QhostError
@@ -38,6 +39,7 @@ __all__ = [
     "BackendClient",
     "BackendServer",
     "ClientError",
+    "ConfigurationError",
     "Executor",
     "ExecutorError",
     "ExecutorRunFunc",

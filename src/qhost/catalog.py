@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from qhost.devices import IDEAL, Device, fake_device_classes, load_json
 from qhost.errors import ExecutorUnavailable, InvalidOption, UnknownBackend
-from qhost.executors import EXECUTORS, executor_availability
+from qhost.executors import EXECUTORS, executor_availability, executor_class
 
 __all__ = [
     "IDEAL",
@@ -34,10 +34,11 @@ __all__ = [
     "default_catalog",
     "fake_device_classes",
     "ideal_num_qubits",
+    "noise_free_refusal",
     "parse_name",
 ]
 
-LIST_HINT = "list valid names with `qhost backends` or GET /backends"
+LIST_HINT = "list valid names with `qhost backends`, GET /api/v1/backends (HTTP doors) or backends() (Thrift)"
 
 
 def parse_name(name: object) -> tuple[str, str]:
@@ -56,6 +57,22 @@ def parse_name(name: object) -> tuple[str, str]:
             f"(e.g. 'fake_manila@aer'); {LIST_HINT}"
         )
     return device, executor
+
+
+def noise_free_refusal(device: str, executor: str) -> str:
+    """Why ``device@executor`` cannot run though both exist (noise-free simulator, noisy device), or ""."""
+    if device == IDEAL:
+        return ""
+    try:
+        noise_free = executor_class(executor).NOISE_FREE_ONLY
+    except Exception:  # a broken optional executor: its availability says why
+        return ""
+    if not noise_free:
+        return ""
+    return (
+        f"executor {executor!r} simulates noise-free circuits only; use 'ideal@{executor}', "
+        f"or '{device}@aer' for the noisy device {device!r}"
+    )
 
 
 def ideal_num_qubits() -> int:
@@ -134,14 +151,15 @@ class Catalog:
             device = self.device(device_name)
             for executor in self.executors:
                 ok = status[executor]
+                refusal = noise_free_refusal(device_name, executor) if ok.ok else ""
                 rows.append(
                     CatalogEntry(
                         f"{device_name}@{executor}",
                         device_name,
                         executor,
                         device.num_qubits,
-                        ok.ok,
-                        ok.reason,
+                        ok.ok and not refusal,
+                        ok.reason or refusal,
                     )
                 )
         return rows
@@ -150,7 +168,8 @@ class Catalog:
         """The entry called ``name``.
 
         Raises:
-            InvalidOption / UnknownBackend: malformed or unknown name (the message says how to list).
+            InvalidOption / UnknownBackend: malformed or unknown name (the message says how to list), or
+                a noise-free executor on a noisy device (the message names what to use instead).
             ExecutorUnavailable: the backend exists but its executor cannot run here (says why).
         """
         device_name, executor = parse_name(name)
@@ -163,6 +182,9 @@ class Catalog:
             device = self.device(device_name)
         except UnknownBackend as exc:
             raise UnknownBackend(f"Unknown backend {name!r}: {exc.message}") from None
+        refusal = noise_free_refusal(device_name, executor)
+        if refusal:
+            raise InvalidOption(f"Backend {name!r} is unavailable: {refusal}")
         status = executor_availability(executor)
         if not status.ok:
             raise ExecutorUnavailable(f"Backend {name!r} is unavailable: {status.reason}")

@@ -91,7 +91,7 @@ def worker(**opts: Any) -> None:
         )
         from qhost.engine.rq_worker import DEFAULT_HEARTBEAT_S, WorkerConfig
     except ImportError as exc:
-        raise click.ClickException(f"qhost worker needs pip install 'qhost[distributed]': {exc}") from None
+        raise click.ClickException(f"qhost worker needs pip install -e '.[distributed]': {exc}") from None
     gpus = [g.strip() for g in (opts["gpus"] or "").split(",") if g.strip()] or None
     try:
         conn = broker_connection(opts["broker_url"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ DOCS = REPO / "interface_docs"
 
 @pytest.mark.slow
 def test_mkdocs_build_strict(tmp_path):
-    pytest.importorskip("mkdocs", reason="needs mkdocs (pip install 'qhost[docs]')")
+    pytest.importorskip("mkdocs", reason="needs mkdocs (pip install -e '.[docs]')")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
         cwd=REPO, capture_output=True, text=True, timeout=300,
@@ -31,6 +32,13 @@ def test_every_doc_page_is_in_the_nav():
     nav = (REPO / "mkdocs.yml").read_text()
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
     assert {page for page in pages if page not in nav} == set()
+
+
+def test_the_docs_home_links_every_page():
+    home = (DOCS / "index.md").read_text()
+    linked = set(re.findall(r"\]\(([^)#]+\.md)", home))
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")} - {"index.md"}
+    assert sorted(pages - linked) == []
 
 
 def test_every_setting_is_documented():

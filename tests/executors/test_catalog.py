@@ -8,7 +8,7 @@ import pytest
 import qiskit_ibm_runtime.fake_provider as fake_provider
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
-from qhost.catalog import Catalog, parse_name
+from qhost.catalog import Catalog, noise_free_refusal, parse_name
 from qhost.errors import ExecutorUnavailable, InvalidOption, UnknownBackend
 from qhost.executors import EXECUTORS, executor_availability, register_executor
 
@@ -28,8 +28,21 @@ def test_entries_are_every_fake_device_times_every_executor_plus_ideal(catalog):
 
 def test_available_entries_match_executor_availability(catalog):
     for entry in catalog.entries():
-        assert entry.available == executor_availability(entry.executor).ok
+        refusal = noise_free_refusal(entry.device, entry.executor)
+        assert entry.available == (executor_availability(entry.executor).ok and not refusal)
         assert entry.available or entry.reason
+
+
+@pytest.mark.parametrize("executor", ["ddsim", "qulacs", "stim"])
+def test_a_noise_free_executor_on_a_noisy_device_is_listed_unavailable_and_refused(executor):
+    pytest.importorskip({"ddsim": "mqt.ddsim"}.get(executor, executor), reason="pip install -e '.[sims]'")
+    by_name = {entry.name: entry for entry in Catalog(executors=[executor, "aer"]).entries()}
+    assert by_name[f"ideal@{executor}"].available
+    noisy = by_name[f"fake_manila@{executor}"]
+    assert not noisy.available
+    assert f"'ideal@{executor}'" in noisy.reason and "'fake_manila@aer'" in noisy.reason
+    with pytest.raises(InvalidOption, match=f"'fake_manila@{executor}' is unavailable: .*noise-free"):
+        Catalog(executors=[executor]).resolve(f"fake_manila@{executor}")
 
 
 def test_entries_include_ideal_aer_and_manila_qubits(catalog):
@@ -46,7 +59,7 @@ def test_listing_does_not_build_fake_backends(catalog):
 
 def test_unknown_backend_says_how_to_list(catalog):
     with pytest.raises(
-        UnknownBackend, match=r"Unknown backend 'fake_nowhere@aer'.*qhost backends.*GET /backends"
+        UnknownBackend, match=r"Unknown backend 'fake_nowhere@aer'.*qhost backends.*GET /api/v1/backends"
     ):
         catalog.resolve("fake_nowhere@aer")
 

@@ -24,6 +24,13 @@ def test_backends_lists_ideal_aer_as_available() -> None:
     assert line.split()[2:] == ["aer", "yes"]
 
 
+def test_backends_lists_a_noisy_device_on_a_noise_free_executor_as_unavailable() -> None:
+    pytest.importorskip("mqt.ddsim", reason="pip install -e '.[sims]'")
+    result = CliRunner().invoke(main, ["backends", "--executors", "ddsim"])
+    line = next(row for row in result.output.splitlines() if row.startswith("fake_manila@ddsim "))
+    assert line.split()[2:4] == ["ddsim", "no:"] and "use 'ideal@ddsim'" in line
+
+
 def test_backends_has_a_header() -> None:
     result = CliRunner().invoke(main, ["backends", "--executors", "aer"])
     assert result.output.splitlines()[0].split() == ["name", "qubits", "executor", "available"]

@@ -129,5 +129,5 @@ def test_cancel_of_a_finished_job_returns_false(client: BackendClient, bell_qasm
 def test_qrisp_adapter_without_qrisp_names_the_install_command() -> None:
     if importlib.util.find_spec("qrisp") is not None:
         pytest.skip("qrisp is installed here; the adapter is exercised by tests/interop/test_qrisp_09.py")
-    with pytest.raises(ImportError, match=r"pip install 'qhost\[qrisp\]'"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[qrisp\]'"):
         importlib.import_module("qhost.client.qrisp_adapter")

@@ -7,7 +7,7 @@ Qrisp 0.9 removed its network client; its ``Backend``/``Job`` API is what ``get_
     backend = QrispBackend("127.0.0.1", 8000)
     qv.get_measurement(backend=backend)
 
-Needs Qrisp >= 0.9 (``pip install 'qhost[qrisp]'``). For Qrisp <= 0.8 use ``BackendClient`` directly: it has
+Needs Qrisp >= 0.9 (``pip install -e '.[qrisp]'``). For Qrisp <= 0.8 use ``BackendClient`` directly: it has
 the ``run(qc, shots) -> dict`` those versions call.
 """
 
@@ -22,7 +22,7 @@ try:
 except ImportError as exc:  # qrisp missing, or a Qrisp older than 0.9 (no Job API)
     raise ImportError(
         "qhost.client.qrisp_adapter needs Qrisp >= 0.9 (qrisp.interface.Backend/Job); "
-        "install it with: pip install 'qhost[qrisp]'"
+        "install it with: pip install -e '.[qrisp]'"
     ) from exc
 
 from qhost.client.backend_client import BackendClient

@@ -47,7 +47,7 @@ EXECUTORS: dict[str, str] = {
 EXECUTOR_NAMES: tuple[str, ...] = tuple(EXECUTORS)
 """Names registered at import time (use ``tuple(EXECUTORS)`` to see later registrations)."""
 
-_INSTALL_HINTS = {"custatevec": "pip install 'qhost[gpu]'"}
+_INSTALL_HINTS = {"custatevec": "pip install -e '.[gpu]'"}
 _classes: dict[str, type[Executor]] = {}
 _instances: dict[str, Executor] = {}
 _lock = threading.Lock()

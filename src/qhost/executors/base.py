@@ -56,6 +56,8 @@ class Executor(ABC):
 
     name: ClassVar[str]
     OPTIONS: ClassVar[dict[str, Option]] = {}
+    #: True for simulators without noise: the catalog lists ``<noisy device>@<name>`` as unavailable.
+    NOISE_FREE_ONLY: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         self.options = self.resolve_options(options)

@@ -52,7 +52,7 @@ class BackendServer:
         port: TCP port (default 9010 like Qrisp; 0 picks a free one, see ``.port`` after ``start()``).
         data_dir: directory of the SQLite store (default: a temporary directory removed by ``stop()``).
         thrift_port: port of the Thrift door (``qhost.thrift``; 0 picks a free one, see ``.thrift_port``
-            after ``start()``); ``None`` = no Thrift door. Needs ``pip install 'qhost[thrift]'``.
+            after ``start()``); ``None`` = no Thrift door. Needs ``pip install -e '.[thrift]'``.
         settings: base settings (default ``Settings.from_env()``).
         **overrides: further ``Settings`` fields (``api_keys``, ``max_shots``, ``worker_mode`` …).
             With a plain ``run_func``, ``worker_mode`` defaults to ``"thread"`` (nothing is spawned);

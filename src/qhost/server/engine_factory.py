@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from qhost.catalog import Catalog, CatalogEntry, parse_name
+from qhost.catalog import Catalog, CatalogEntry, noise_free_refusal, parse_name
 from qhost.config import Settings
 from qhost.errors import ConfigurationError, ExecutorUnavailable
 
@@ -26,7 +26,11 @@ class WorkerCatalog(Catalog):
     """The catalog of a distributed server: every served executor counts as available here."""
 
     def entries(self) -> list[CatalogEntry]:
-        return [replace(entry, available=True, reason="") for entry in super().entries()]
+        rows = []
+        for entry in super().entries():
+            refusal = noise_free_refusal(entry.device, entry.executor)  # no worker could run it either
+            rows.append(replace(entry, available=not refusal, reason=refusal))
+        return rows
 
     def resolve(self, name: str) -> CatalogEntry:
         try:
@@ -72,7 +76,7 @@ def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngin
         from qhost.engine.rq_engine import make_rq_engine
     except ImportError as exc:
         raise ConfigurationError(
-            f"Distributed mode needs the 'distributed' extra (pip install 'qhost[distributed]'): {exc}"
+            f"Distributed mode needs the 'distributed' extra (pip install -e '.[distributed]'): {exc}"
         ) from None
     from qhost.engine.rq_launcher import check_database
 

@@ -6,7 +6,7 @@ A front door: may import engine, protocols, server.auth, server.holds, server.ac
 - ``server.ThriftServer``: bounded, stoppable, TBufferedTransport + TBinaryProtocol (Qrisp's defaults).
 - ``start_thrift_server(ctx, host, port)``: both, wired and started.
 
-The ``thrift`` package is optional (``pip install qhost[thrift]``): importing this package works without it;
+The ``thrift`` package is optional (``pip install -e '.[thrift]'``): importing this package works without it;
 ``start_thrift_server`` raises ``ConfigurationError`` naming the install command.
 
 Design notes:
@@ -57,7 +57,7 @@ def require_thrift() -> None:
         import thrift  # noqa: F401
     except ImportError:
         raise ConfigurationError(
-            "The Thrift door needs the 'thrift' package; install it with pip install 'qhost[thrift]'"
+            "The Thrift door needs the 'thrift' package; install it with pip install -e '.[thrift]'"
         ) from None
 
 

@@ -37,7 +37,7 @@ def test_availability_names_the_install_command_without_gpu_packages():
 
 def test_asking_for_the_executor_raises_executor_unavailable():
     assert executor_class("custatevec") is CuStateVecExecutor
-    with pytest.raises(ExecutorUnavailable, match=r"install with pip install 'qhost\[gpu\]'"):
+    with pytest.raises(ExecutorUnavailable, match=r"install with pip install -e '\.\[gpu\]'"):
         get_executor("custatevec")
 
 
@@ -45,7 +45,7 @@ def test_catalog_lists_custatevec_backends_as_unavailable_with_the_reason():
     from qhost.catalog import Catalog
 
     entries = [e for e in Catalog(executors=["custatevec"]).entries() if e.device == "fake_manila"]
-    assert entries and not entries[0].available and "qhost[gpu]" in entries[0].reason
+    assert entries and not entries[0].available and "'.[gpu]'" in entries[0].reason
 
 
 def test_state_too_large_for_free_memory_is_refused_with_the_limit():

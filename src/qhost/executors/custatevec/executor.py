@@ -68,7 +68,7 @@ __all__ = [
 
 INSTALL_HINT = (
     "cuStateVec executor requires cuquantum-python and CuPy with an NVIDIA GPU; "
-    "install with pip install 'qhost[gpu]'"
+    "install with pip install -e '.[gpu]'"
 )
 _PROBE = """
 import json, sys

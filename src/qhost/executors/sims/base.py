@@ -63,6 +63,7 @@ class CountsOnlyExecutor(Executor):
         "max_shots": Option(int, 0, "per-executor shots cap; 0 = the server-wide QHOST_MAX_SHOTS"),
     }
     package: ClassVar[str] = ""
+    NOISE_FREE_ONLY: ClassVar[bool] = True
     """The PyPI package the simulator comes from (named in messages; imported by ``availability``)."""
 
     @classmethod
@@ -72,7 +73,7 @@ class CountsOnlyExecutor(Executor):
         try:
             importlib.import_module(cls.package)
         except ImportError as exc:
-            return Availability(False, f"needs {cls.package} ({exc}); install with pip install 'qhost[sims]'")
+            return Availability(False, f"needs {cls.package} ({exc}); install with pip install -e '.[sims]'")
         return Availability(True)
 
     def counts(

@@ -1,4 +1,4 @@
-"""MQT DDSIM executor: decision-diagram simulation (``pip install 'qhost[sims]'`` or ``mqt.ddsim``).
+"""MQT DDSIM executor: decision-diagram simulation (``pip install -e '.[sims]'`` or ``mqt.ddsim``).
 
 Decision diagrams stay small for structured circuits (GHZ, QFT on basis states, arithmetic), so DDSIM
 often runs circuits far beyond a statevector's memory. It is noise-free; reset and mid-circuit measurement
@@ -44,7 +44,7 @@ class DdsimExecutor(CountsOnlyExecutor):
         try:
             _backend()
         except ImportError as exc:
-            return Availability(False, f"needs mqt.ddsim ({exc}); install with pip install 'qhost[sims]'")
+            return Availability(False, f"needs mqt.ddsim ({exc}); install with pip install -e '.[sims]'")
         return Availability(True)
 
     def _run_counts(self, circuit: QuantumCircuit, shots: int, seed: int | None) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Qulacs executor: a fast C++ statevector simulator (``pip install 'qhost[sims]'`` or ``qulacs``).
+"""Qulacs executor: a fast C++ statevector simulator (``pip install -e '.[sims]'`` or ``qulacs``).
 
 The circuit is lowered to ``u`` + ``cx`` and applied as dense-matrix and CNOT gates; the final state is
 sampled once per shot. Measurements must be terminal (no gate after a measurement on the same qubit) and

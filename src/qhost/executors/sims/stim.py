@@ -1,4 +1,4 @@
-"""Stim executor: Clifford (stabilizer) circuits at thousands of qubits (``pip install 'qhost[sims]'``).
+"""Stim executor: Clifford (stabilizer) circuits at thousands of qubits (``pip install -e '.[sims]'``).
 
 Gates must be Clifford (``h s sdg x y z sx sxdg cx cy cz swap iswap id``); measurement and reset may
 appear anywhere. Non-Clifford gates are refused with the gate's name: use ``aer`` or ``aer_mps`` then.

@@ -15,7 +15,7 @@ def gpu_skip_reason() -> str | None:
         handle = cusv.create()
         cusv.destroy(handle)
     except ImportError as exc:
-        return f"cuquantum-python / CuPy not installed ({exc}); pip install 'qhost[gpu]'"
+        return f"cuquantum-python / CuPy not installed ({exc}); pip install -e '.[gpu]'"
     except Exception as exc:  # driver missing, cuBLAS missing, no device …
         return f"cuStateVec unusable here: {type(exc).__name__}: {exc}"
     return None

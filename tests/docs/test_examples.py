@@ -1,0 +1,53 @@
+"""Every runnable block of README.md and interface_docs/ runs as written (rules: ``doc_blocks.py``).
+
+Python blocks run as scripts and shell blocks with ``bash -euo pipefail``, each in a fresh process with this
+venv's ``bin`` first on ``PATH``, a temp dir as cwd and a timeout (a hang fails, it does not hang the suite),
+against one real ``qhost serve`` for the module. They run three at a time; each test reports its own block.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+NOT_RUN_LIST = Path(__file__).with_name("not_run.txt")
+
+
+def test_block_runs_as_written(runnable_block: Any, block_runs: dict[str, Any]) -> None:
+    status, output = block_runs[runnable_block.where].result()
+    assert status == 0, f"{runnable_block.where} ({runnable_block.kind}) exited {status}:\n{output[-4000:]}"
+
+
+def test_blocks_that_do_not_run_are_the_reviewed_list(all_doc_blocks: list[Any]) -> None:
+    marked = [b.listing() for b in all_doc_blocks if b.marker in ("not-run", "fragment")]
+    print("\n".join(["blocks not run:", *marked]))
+    expected = [ln for ln in NOT_RUN_LIST.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert marked == expected, "update tests/docs/not_run.txt after reviewing the list printed above"
+
+
+def test_every_marker_names_its_reason_and_every_fence_its_language(all_doc_blocks: list[Any]) -> None:
+    blocks = all_doc_blocks
+    assert [b.where for b in blocks if b.marker in ("not-run", "fragment", "qrisp") and not b.note] == []
+    assert [b.where for b in blocks if not b.lang] == []
+    python_only = ("continues", "qrisp")
+    assert [b.where for b in blocks if b.marker in python_only and b.lang not in ("python", "py")] == []
+
+
+def test_the_runner_reports_a_failing_script(script_runner: Any, tmp_path: Path) -> None:
+    status, output = script_runner([sys.executable], "raise SystemExit('broken example')\n", tmp_path, {}, 60)
+    assert (status, output.strip()) == (1, "broken example")
+
+
+def test_the_runner_kills_a_hanging_script_and_its_children(script_runner: Any, tmp_path: Path) -> None:
+    code = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '600'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    status, output = script_runner([sys.executable], code, tmp_path, dict(os.environ), 3)
+    assert status == -1 and "timed out after 3 s" in output
+    child = int(output.split()[0])
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
