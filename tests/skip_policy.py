@@ -144,7 +144,7 @@ class SkipLog:
         text = (
             f"{len(self.skips)} tests skipped ({allowed} on the CI allow-list tests/skip_allowlist.txt): "
             f"{listed}. To run them all, run 'bash .ci/run' as root (installs the system packages, then "
-            f"runs this suite), or install them yourself: {apt_line()}; 'pytest -rs' lists each skip."
+            f"runs this suite), or install them: {apt_line()}. The SKIPPED lines above name each test."
         )
         lines = textwrap.wrap(text, 110, break_on_hyphens=False, break_long_words=False)
         if self.strict:
