@@ -22,21 +22,22 @@ CI_HINT = "or run 'bash .ci/run' as root"
 """How to get every system tool at once: ``.ci/run`` installs them with apt-get, then runs the suite."""
 
 
-def needs(tool: str, install: str) -> str:
+def needs(tool: str, install: str, *, ci: bool = True) -> str:
     """The skip reason for a missing ``tool``: ``"<tool> not found: <install> (or run 'bash .ci/run' as
-    root)"``."""
-    return f"{tool} not found: {install} ({CI_HINT})"
+    root)"`` (``ci=False`` for what ``.ci/run`` does not install, such as a GPU's packages)."""
+    return f"{tool} not found: {install}" + (f" ({CI_HINT})" if ci else "")
 
 
-def missing_tool(tool: str, install: str, *, found: bool | None = None) -> str | None:
+def missing_tool(tool: str, install: str, *, found: bool | None = None, ci: bool = True) -> str | None:
     """:func:`needs`' reason when ``tool`` is missing (``shutil.which``, or ``found`` if given), else None."""
     present = shutil.which(tool) is not None if found is None else found
-    return None if present else needs(tool, install)
+    return None if present else needs(tool, install, ci=ci)
 
 
-def skip_without(tool: str, install: str, *, found: bool | None = None) -> None:
-    """``pytest.skip`` with :func:`needs`' reason when ``tool`` is missing."""
-    reason = missing_tool(tool, install, found=found)
+def skip_without(tool: str, install: str, *, found: bool | None = None, ci: bool = True) -> None:
+    """``pytest.skip`` with :func:`needs`' reason when ``tool`` is missing (reported at the caller's line)."""
+    __tracebackhide__ = True
+    reason = missing_tool(tool, install, found=found, ci=ci)
     if reason is not None:
         pytest.skip(reason)
 
