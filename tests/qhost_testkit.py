@@ -6,6 +6,8 @@
   (``skip_policy``) groups skips by the part before the first ``:``, so keep the tool name first.
 - :func:`assert_split`: a measured distribution against the expected one (each outcome within a binomial
   band, nothing else), instead of checking only which outcomes appear.
+- :func:`run_on_port`: a circuit through one Qrisp port, with the backend that ran it (so a port routed to
+  the wrong simulator is seen, not only a port that answers).
 """
 
 from __future__ import annotations
@@ -13,10 +15,20 @@ from __future__ import annotations
 import math
 import shutil
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
-__all__ = ["CI_HINT", "assert_split", "bell", "ghz", "missing_tool", "needs", "skip_without"]
+__all__ = [
+    "CI_HINT",
+    "assert_split",
+    "bell_split",
+    "ghz_split",
+    "missing_tool",
+    "needs",
+    "run_on_port",
+    "skip_without",
+]
 
 CI_HINT = "or run 'bash .ci/run' as root"
 """How to get every system tool at once: ``.ci/run`` installs them with apt-get, then runs the suite."""
@@ -74,11 +86,28 @@ def assert_split(
         )
 
 
-def bell(outcomes: tuple[str, ...] = ("00", "11")) -> dict[str, float]:
+def bell_split(outcomes: tuple[str, ...] = ("00", "11")) -> dict[str, float]:
     """Equal probabilities over ``outcomes`` (Bell pair: 00/11; GHZ-n: 0…0/1…1)."""
     return {o: 1 / len(outcomes) for o in outcomes}
 
 
-def ghz(n: int) -> dict[str, float]:
+def ghz_split(n: int) -> dict[str, float]:
     """The ideal GHZ-``n`` distribution: half ``0``×n, half ``1``×n."""
-    return bell(("0" * n, "1" * n))
+    return bell_split(("0" * n, "1" * n))
+
+
+def run_on_port(port: int, circuit: Any, shots: int, host: str = "127.0.0.1") -> tuple[dict[str, Any], str]:
+    """``(counts, backend)``: ``circuit`` run through the Qrisp door on ``port`` (qhost's ``BackendClient``),
+    and the virtual backend the server ran the job on (the job's ``executedOn.name``)."""
+    import requests
+
+    from qhost.client.backend_client import BackendClient
+
+    client = BackendClient(host, port)
+    try:
+        job_id = client.submit(circuit, shots)
+        counts = client.result(job_id, timeout=300)
+    finally:
+        client.close()
+    doc = requests.get(f"http://{host}:{port}/jobs/{job_id}", timeout=30).json()
+    return counts, str(doc["executedOn"]["name"])
