@@ -1,5 +1,5 @@
-"""The skip policy itself (tests/skip_policy.py): the end-of-run summary, and under CI a skip not on the
-allow-list fails the run and is named, while an allowed one passes."""
+"""The skip policy itself (tests/support/skip_policy.py): the end-of-run summary, and under CI a skip not on
+the allow-list fails the run and is named, while an allowed one passes."""
 
 from __future__ import annotations
 

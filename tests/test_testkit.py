@@ -1,4 +1,4 @@
-"""The shared test helpers (tests/qhost_testkit.py): the distribution check and the skip wording."""
+"""The shared test helpers (tests/support/qhost_testkit.py): the distribution check and the skip wording."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Helpers shared by every test area (importable as ``qhost_testkit``: the root conftest puts ``tests/`` on
-``sys.path``).
+"""Helpers shared by every test area (importable as ``qhost_testkit``: the root conftest puts
+``tests/support/`` on ``sys.path``).
 
 - :func:`missing_tool` / :func:`skip_without`: one wording for every test that needs a tool this machine
   lacks: ``<tool> not found: <install command> (or run 'bash .ci/run' as root)``. The end-of-run summary

@@ -38,7 +38,7 @@ __all__ = [
     "strict_mode",
 ]
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 ALLOWLIST = TESTS / "skip_allowlist.txt"
 CI_RUN = TESTS.parent / ".ci" / "run"
 KINDS = ("marker", "id", "reason")
