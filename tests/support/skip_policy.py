@@ -142,8 +142,8 @@ class SkipLog:
         listed = "; ".join(f"{head} ({n})" for head, n in sorted(groups.items(), key=lambda g: -g[1]))
         others = len(self.unexpected())
         text = (
-            f"{len(self.skips)} tests skipped: {listed}. {len(self.skips) - others} of them are on the CI "
-            "allow-list (tests/skip_allowlist.txt: they need a GPU or are opt-in)."
+            f"{_n(len(self.skips), 'test')} skipped: {listed}. "
+            f"On the CI allow-list (tests/skip_allowlist.txt: GPU, opt-in): {len(self.skips) - others}."
         )
         if others:
             text += (
@@ -160,6 +160,10 @@ class SkipLog:
                 )
                 lines += [f"  unexpected skip: {s.nodeid}: {s.reason}" for s in bad]
         return lines
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 class SkipPolicy:
