@@ -16,7 +16,7 @@ from typing import Any
 
 import psutil
 import pytest
-from dist_helpers import HERE, Procs, runs, sleep_inputs, until, worker_env
+from dist_helpers import HERE, Procs, gone, runs, sleep_inputs, until, worker_env
 from dist_services import Redis
 
 from qhost.engine import JobSpec, JobStatus, SqlStore
@@ -33,7 +33,7 @@ def _sleep(engine: RqJobEngine, marker: Path, tag: str, seconds: float) -> Any:
 
 
 def _gone(pid: int) -> bool:
-    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    return gone(pid)  # no check-then-look race: a process vanishing mid-check is gone
 
 
 def test_kill_9_worker_mid_job(

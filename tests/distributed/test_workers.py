@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
-from dist_helpers import QHOST, Procs, runs, sleep_inputs, until, worker_env
+from dist_helpers import QHOST, Procs, gone, runs, sleep_inputs, until, worker_env
 from qhost_testkit import assert_split, bell_split
 
 from qhost.engine import JobSpec, JobStatus, SqlStore
@@ -141,7 +140,7 @@ def test_cancel_running_remote_job_kills_it_promptly(
     pid = runs(marker)[0][1]
     start = time.monotonic()
     assert engine.cancel(job.id).status is JobStatus.CANCELLED
-    until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", 20, "the kill")
+    until(lambda: gone(pid), 20, "the kill")
     assert time.monotonic() - start < 20  # killed, not left to finish its 60 s
     follow = _sleep(engine, marker, "next", 0.1)  # the worker goes on
     assert engine.wait(follow.id, 60).status is JobStatus.COMPLETED
