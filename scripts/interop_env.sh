@@ -7,7 +7,8 @@
 #
 # Venvs live under <repo>/.cache/venvs/<name> (ignored by git). A finished venv carries a marker file
 # `.qhost-ready` holding its requirements; an interrupted build, or one made for other requirements, is
-# thrown away and rebuilt. Prints the venv's python path per name.
+# thrown away and rebuilt. Prints the venv's python path per name. Requirements are exact versions (what
+# resolved on 2026-12-08), so a fresh build gets what the tests were written against; bump them on purpose.
 # Environment: QHOST_INTEROP_PYTHON picks the base interpreter (default: python3.11, then python3).
 set -euo pipefail
 
@@ -17,8 +18,8 @@ BASE_PY="${QHOST_INTEROP_PYTHON:-$(command -v python3.11 || command -v python3)}
 
 requirements() {
   case "$1" in
-    qrisp-0.8.2) echo "qrisp==0.8.2 qiskit-aer" ;;  # Aer: the benchmark's Qrisp server runs what ours runs
-    qrisp-0.9) echo "qrisp>=0.9,<0.10 requests>=2.31" ;;
+    qrisp-0.8.2) echo "qrisp==0.8.2 qiskit==2.6.2 qiskit-aer==0.18.2" ;;  # Aer: the benchmark's Qrisp server runs what ours runs
+    qrisp-0.9) echo "qrisp==0.9.10 qiskit==2.5.2 requests==2.34.2" ;;
     *) echo "unknown environment '$1'; valid: qrisp-0.8.2, qrisp-0.9, all" >&2; exit 2 ;;
   esac
 }

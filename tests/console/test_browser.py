@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from console_helpers import ADMIN, ALICE, BOB
+from qhost_testkit import missing_tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]
 
@@ -23,11 +24,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 MANILA = "fake_manila@aer"
 
-if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip(
-        "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
+_MISSING = missing_tool(
+    "chromium and chromedriver",
+    "apt-get install chromium chromium-driver",
+    found=CHROMIUM.exists() and CHROMEDRIVER.exists(),
+)
+if _MISSING:
+    pytest.skip(_MISSING, allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

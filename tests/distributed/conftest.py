@@ -1,7 +1,8 @@
 """Fixtures of the distributed-mode tests: a real Redis and a real PostgreSQL, workers as processes.
 
-Skipped (with the reason) only when ``redis-server`` or PostgreSQL is not installed; CI installs both
-(``.ci/run``). Every process a test starts is stopped by PID when the test ends.
+A test that needs a service this machine lacks is skipped with the reason (the services' ``start()`` skips;
+tests that need neither, such as configuration checks, run everywhere); CI installs both (``.ci/run``).
+Every process a test starts is stopped by PID when the test ends.
 """
 
 from __future__ import annotations
@@ -17,19 +18,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from dist_helpers import Procs  # noqa: E402
-from dist_services import Postgres, Redis, missing_binaries  # noqa: E402
-
-_MISSING = missing_binaries()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip this directory's tests, with the reason, where redis-server or PostgreSQL is not installed."""
-    if _MISSING is None:
-        return
-    skip = pytest.mark.skip(reason=f"distributed-mode tests need real services: {_MISSING}")
-    for item in items:
-        if HERE in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
+from dist_services import Postgres, Redis  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["HERE", "QHOST", "Procs", "runs", "sleep_inputs", "until", "worker_env"]
+__all__ = ["HERE", "QHOST", "Procs", "gone", "runs", "sleep_inputs", "until", "worker_env"]
 
 HERE = Path(__file__).resolve().parent
 QHOST = [sys.executable, "-m", "qhost"]
@@ -68,3 +68,13 @@ def until(check: Callable[[], object], timeout: float, what: str) -> object:
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (or is a zombie); one that vanishes while being looked at counts as gone."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

@@ -1,9 +1,13 @@
 """Real Redis and PostgreSQL servers for the distributed-mode tests, started and stopped by PID.
 
 Redis: ``redis-server`` on a free loopback port, ``appendonly yes`` (AOF, fsync every second), data in a
-temporary directory. PostgreSQL: the Debian binaries (``initdb``, ``postgres``); as root they refuse to
-run, so they run as the ``postgres`` user through ``runuser``; password (scram) authentication on a free
-loopback port, the socket directory inside the temporary directory.
+temporary directory. PostgreSQL: ``initdb``/``pg_ctl`` found on ``PATH``, in ``pg_config --bindir`` or
+under Debian's ``/usr/lib/postgresql/*/bin`` (newest first); as root they refuse to run, so they run as the
+``postgres`` user through ``runuser``; password (scram) authentication on a free loopback port, the socket
+directory inside the temporary directory.
+
+A test that starts a service this machine lacks is skipped (``start()`` calls ``pytest.skip`` with the shared
+wording of ``qhost_testkit``); tests that start none run everywhere.
 """
 
 from __future__ import annotations
@@ -20,22 +24,51 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PG_BIN", "Postgres", "Redis", "free_port", "missing_binaries"]
+import pytest
+from qhost_testkit import missing_tool
 
-PG_BIN = next(
-    (p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True) if (p / "postgres").exists()),
-    None,
-)
+__all__ = ["PG_BIN", "Postgres", "Redis", "find_pg_bin", "free_port", "missing_binaries", "missing_postgres"]
+
+PG_TOOLS = ("initdb", "pg_ctl", "postgres")
+
+
+def _pg_config_bindir() -> Path | None:
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        return None
+    try:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out.stdout.strip())
+
+
+def find_pg_bin() -> Path | None:
+    """The directory holding PostgreSQL's server binaries: ``PATH``, ``pg_config --bindir``, then Debian's
+    ``/usr/lib/postgresql/<version>/bin`` (newest first); None when none has them all."""
+    on_path = shutil.which("initdb")
+    candidates = [Path(on_path).parent] if on_path else []
+    candidates.append(_pg_config_bindir())
+    debian = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(
+        debian, key=lambda p: [int(x) for x in p.parent.name.split(".") if x.isdigit()], reverse=True
+    )
+    return next((c for c in candidates if c and all((c / t).exists() for t in PG_TOOLS)), None)
+
+
+PG_BIN = find_pg_bin()
 SUPERUSER_PASSWORD = "pg-super-pw"
+REDIS_INSTALL = "apt-get install redis-server"
+PG_INSTALL = "apt-get install postgresql"
 
 
 def missing_binaries() -> str | None:
-    """Why the services cannot start here (None when they can)."""
-    if shutil.which("redis-server") is None:
-        return "redis-server not installed (apt-get install redis-server)"
-    if PG_BIN is None:
-        return "PostgreSQL not installed (apt-get install postgresql)"
-    return None
+    """Why the services cannot start here (None when they can), in the shared wording."""
+    return missing_tool("redis-server", REDIS_INSTALL) or missing_postgres()
+
+
+def missing_postgres() -> str | None:
+    return missing_tool("PostgreSQL (initdb, pg_ctl)", PG_INSTALL, found=PG_BIN is not None)
 
 
 def free_port() -> int:
@@ -70,6 +103,9 @@ class Redis:
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> Redis:
+        reason = missing_tool("redis-server", REDIS_INSTALL)
+        if reason:
+            pytest.skip(reason)
         args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir)]
         args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"]
         if self.password:
@@ -109,7 +145,8 @@ class Postgres:
         return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
 
     def start(self) -> Postgres:
-        assert PG_BIN is not None
+        if PG_BIN is None:
+            pytest.skip(missing_postgres() or "PostgreSQL not found")
         data, sockets = self.root / "data", self.root / "sockets"
         self.root.chmod(0o755)
         sockets.mkdir()

@@ -148,7 +148,7 @@ def test_session_max_ttl_cancels_its_queued_jobs(engine: Any, redis_url: str, tm
     ]
     assert _queued_ids(redis_url) == [jobs[0].id]  # no worker online: the head waits in RQ
     time.sleep(1.0)
-    until(lambda: all(engine.get(j.id).status is JobStatus.CANCELLED for j in jobs), 5, "the expiry sweep")
+    until(lambda: all(engine.get(j.id).status is JobStatus.CANCELLED for j in jobs), 20, "the expiry sweep")
     left = _queued_ids(redis_url)
     assert left == [], [(j in left, left.count(j)) for j in [x.id for x in jobs]]  # taken off RQ too
 

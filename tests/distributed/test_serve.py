@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from dist_helpers import QHOST, Procs, until, worker_env
 from dist_services import free_port
+from qhost_testkit import assert_split, bell_split
 from qiskit import QuantumCircuit
 
 from qhost.client.backend_client import BackendClient
@@ -48,7 +49,8 @@ def test_qrisp_door_and_gpu_workers_through_the_broker(
     qc.cx(0, 1)
     qc.measure_all()
     counts = client.run(qc, 200)  # the Qrisp door, unchanged
-    assert sum(counts.values()) == 200 and set(counts) <= {"00", "11"}
+    assert sum(counts.values()) == 200
+    assert_split(counts, bell_split())
 
     store = SqlStore(database_url)
     try:

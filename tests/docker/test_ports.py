@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from qhost_testkit import assert_split, bell_split, run_on_port
 from qiskit import QuantumCircuit
 
 from qhost.client.backend_client import BackendClient
@@ -14,6 +15,8 @@ from qhost.client.docker_backends import DOCKER_PORTS, GPU_PORTS, docker_backend
 from qhost.errors import ConfigurationError, UnknownBackend
 from qhost.server.backend_server import BackendServer
 from qhost.server.qrisp_ports import QrispPorts, parse_qrisp_ports
+
+from .conftest import free_ports
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 
@@ -79,3 +82,26 @@ def test_unknown_backend_binds_nothing(tmp_path, free_port):
             QrispPorts(server.app, {free_port: "nowhere@aer"}).start()
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{free_port}/", timeout=2)
+
+
+def test_every_docker_port_runs_its_own_simulator(tmp_path):
+    """The image's port table served in-process (as ``--qrisp-port`` does in the image): each port's job
+    runs on that port's backend, and its Bell pair has the right distribution."""
+    ports = dict(zip(DOCKER_PORTS, free_ports(len(DOCKER_PORTS)), strict=True))
+    with BackendServer(None, port=0, data_dir=tmp_path, worker_mode="thread") as server:
+        extra = QrispPorts(server.app, {port: backend for backend, port in ports.items()}).start()
+        try:
+            for backend, port in ports.items():
+                counts, ran_on = run_on_port(port, _bell(), 200)
+                assert ran_on == backend, (port, ran_on)
+                assert_split(counts, bell_split())
+        finally:
+            extra.stop()
+
+
+def _bell() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc

@@ -26,7 +26,7 @@ def test_submit_while_another_process_holds_the_lock_is_503(tmp_path: Path) -> N
         assert client.post("/jobs", json=body).status_code == 201
         locker = sqlite3.connect(tmp_path / "qhost.db", isolation_level=None, check_same_thread=False)
         locker.execute("BEGIN EXCLUSIVE")
-        release = threading.Timer(45, locker.rollback)  # a safety net; the test releases it itself
+        release = threading.Timer(150, locker.rollback)  # a safety net; the test releases it itself
         release.start()
         try:
             start = time.monotonic()
@@ -34,8 +34,9 @@ def test_submit_while_another_process_holds_the_lock_is_503(tmp_path: Path) -> N
             assert resp.status_code == 503, resp.get_data(as_text=True)
             assert resp.get_json()["error"] == "store_busy"
             assert str(tmp_path) in resp.get_json()["message"]
-            # one busy timeout (10 s), plus at most one more if the dispatcher's idle claim queued first
-            assert time.monotonic() - start < 25
+            # one busy timeout (10 s), plus at most one more if the dispatcher's idle claim queued first;
+            # a submit that waited for the lock would take the safety net's 150 s
+            assert time.monotonic() - start < 90
         finally:
             release.cancel()
             locker.rollback()

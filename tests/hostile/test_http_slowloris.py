@@ -27,9 +27,9 @@ def test_requests_are_served_while_many_connections_stall(server: Server) -> Non
             socks.append(sock)
         time.sleep(0.3)
         start = time.perf_counter()
-        resp = requests.get(server.url + "/version", timeout=5)
+        resp = requests.get(server.url + "/version", timeout=60)
         assert resp.status_code == 200
-        assert time.perf_counter() - start < 1.0
+        assert time.perf_counter() - start < 20  # before: shut out for waitress' channel timeout (120 s)
     finally:
         for sock in socks:
             sock.close()

@@ -76,7 +76,9 @@ def test_millions_of_qubits_refused_fast_and_small(server: Server, qubits: int) 
     elapsed = time.perf_counter() - start
     assert resp.status_code == 400, resp.text
     assert "qubits" in resp.text and "limit" in resp.text
-    assert elapsed < 0.25, f"took {elapsed:.3f} s"  # the server is in-process: this includes HTTP
+    # refused from the header: the memory bound is the sharp check (a 2**32-qubit circuit cannot be built);
+    # the time bound holds on a loaded machine (timings: benchmarks/qpy_header_refusal.py)
+    assert elapsed < 5, f"took {elapsed:.3f} s"  # the server is in-process: this includes HTTP
     assert _rss_kib() - rss_before < 50_000
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 50_000
 
@@ -101,16 +103,17 @@ def test_honest_circuit_still_runs(server: Server) -> None:
     assert resp.status_code == 200, resp.text
 
 
-def test_check_is_fast_in_process() -> None:
+def test_check_refuses_from_the_header_in_process() -> None:
+    """Speed is measured, not asserted: ``benchmarks/qpy_header_refusal.py`` (before/after, time and RSS)."""
     from qhost.errors import CircuitTooLarge
     from qhost.protocols.qpy_limits import check_qpy_sizes
 
     blob = _forge(_params(), num_qubits=2_000_000)["pubs"][0][0]["__value__"]
     raw = zlib.decompress(base64.b64decode(blob))
-    start = time.perf_counter()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(CircuitTooLarge, match="2,000,000 qubits"):
         check_qpy_sizes(raw)
-    assert time.perf_counter() - start < 0.05
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 50_000  # KiB: nothing built
 
 
 @pytest.mark.parametrize("version", range(13, 19))
@@ -157,7 +160,7 @@ def test_ndarray_header_claiming_terabytes_is_400(server: Server) -> None:
     resp = _post(server, params)
     assert resp.status_code == 400, resp.text
     assert "declares shape (999999999999,)" in resp.text
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5  # refused from the header, on a loaded machine too
 
 
 def test_deep_json_in_qpy_metadata_is_400(server: Server) -> None:

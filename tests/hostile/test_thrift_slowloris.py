@@ -31,7 +31,7 @@ def _stall(port: int, count: int, payload: bytes = b"\x80\x01\x00") -> list[sock
 
 
 def _ping_seconds(port: int) -> float:
-    client = ThriftBackendClient("127.0.0.1", port, timeout=10)
+    client = ThriftBackendClient("127.0.0.1", port, timeout=60)
     try:
         start = time.perf_counter()
         assert client.ping()["online"] is True
@@ -44,10 +44,10 @@ def test_ping_answers_while_many_connections_stall(server: Server) -> None:
     socks = _stall(server.thrift_port, STALLED)
     try:
         time.sleep(0.3)  # let the server accept and read them
-        assert _ping_seconds(server.thrift_port) < 1.0
+        assert _ping_seconds(server.thrift_port) < 10  # before: request_timeout (30 s)
         # a stalled request that is half a string long stalls too
         socks += _stall(server.thrift_port, 4, b"\x80\x01\x00\x01\x00\x00\x00\x04pi")
-        assert _ping_seconds(server.thrift_port) < 1.0
+        assert _ping_seconds(server.thrift_port) < 10
     finally:
         for sock in socks:
             sock.close()
@@ -69,7 +69,7 @@ def test_trickling_client_is_dropped_at_the_request_deadline(strict_door: Thrift
     closed_at = None
     try:
         for byte in b"\x01\x00\x01\x00\x00\x00\x04ping" * 3:
-            assert _ping_seconds(strict_door.port) < 1.0  # others are served meanwhile
+            assert _ping_seconds(strict_door.port) < 5  # others are served meanwhile
             try:
                 sock.sendall(bytes([byte]))
             except OSError:
@@ -82,7 +82,7 @@ def test_trickling_client_is_dropped_at_the_request_deadline(strict_door: Thrift
     finally:
         sock.close()
     assert closed_at is not None, "a client sending a byte every 0.4 s was never dropped"
-    assert closed_at - started < 1.5 + 1.5
+    assert closed_at - started < 1.5 + 6  # at the 1.5 s deadline; never dropped, the bytes last 15 s
 
 
 def test_pipelined_and_split_requests_still_work(strict_door: ThriftServer) -> None:

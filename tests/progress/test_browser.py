@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from progress_helpers import until
+from qhost_testkit import missing_tool
 
 from qhost.engine.spec import JobSpec
 from qhost.server.backend_server import BackendServer
@@ -18,11 +19,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.interop]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
-if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip(
-        "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
+_MISSING = missing_tool(
+    "chromium and chromedriver",
+    "apt-get install chromium chromium-driver",
+    found=CHROMIUM.exists() and CHROMEDRIVER.exists(),
+)
+if _MISSING:
+    pytest.skip(_MISSING, allow_module_level=True)
 
 
 @pytest.fixture

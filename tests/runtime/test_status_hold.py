@@ -51,16 +51,36 @@ def test_a_poll_of_a_short_job_answers_its_final_state(held_app: Any, wire: Any)
     assert status == "Completed"
 
 
+class _SignallingSlots(threading.BoundedSemaphore):
+    """The door's hold slots, telling the test when one was taken (instead of sleeping and hoping)."""
+
+    def __init__(self, value: int) -> None:
+        super().__init__(value)
+        self.taken = threading.Event()
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        got = super().acquire(blocking, timeout)
+        if got:
+            self.taken.set()
+        return got
+
+
 def test_a_poll_finding_every_hold_slot_taken_answers_at_once(held_app: Any, wire: Any) -> None:
+    held_app.config["IBM_STATUS_HOLD_SECONDS"] = 60.0  # a held poll would take a minute
+    slots = held_app.extensions["qhost_runtime"].holds = _SignallingSlots(1)
     client = held_app.test_client()
     session = client.post("/api/v1/sessions", json={"mode": "dedicated", "backend": MANILA}, headers=H)
     session_id = session.get_json()["id"]
-    for _ in range(3):  # a million noisy shots each, run one at a time ahead of the polled job
-        _submit(client, wire, 1_000_000, session_id)
+    ahead = [_submit(client, wire, 1_000_000, session_id) for _ in range(3)]  # run one at a time, first
     job_id = _submit(client, wire, 5, session_id)
     first = threading.Thread(target=_poll, args=(held_app.test_client(), job_id))
     first.start()
-    time.sleep(0.3)  # the first poll now holds the only slot
-    status, seconds = _poll(client, job_id)
-    first.join()
-    assert status in ("Queued", "Running") and seconds < 1.0
+    try:
+        assert slots.taken.wait(30), "the first poll never took the hold slot"
+        status, seconds = _poll(client, job_id)
+        assert status in ("Queued", "Running")
+        assert seconds < 20, f"the second poll was held {seconds:.1f} s"  # a held one takes 60 s
+    finally:
+        for queued in [job_id, *ahead]:  # the held poll returns once its job is final
+            client.post(f"/api/v1/jobs/{queued}/cancel", headers=H)
+        first.join(60)

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from qhost_testkit import skip_without
 from thrift.Thrift import TType
 
 from qhost.thrift import idl_text
@@ -185,11 +186,11 @@ def _committed_compiler_version() -> str:
 
 
 def test_generated_code_is_what_the_compiler_makes(tmp_path: Path):
-    if shutil.which("thrift") is None:
-        pytest.skip(
-            "thrift compiler not installed (apt-get install -y thrift-compiler); "
-            "the compiler-free spec checks above still ran"
-        )
+    skip_without(
+        "thrift (the Thrift compiler)",
+        "apt-get install thrift-compiler",
+        found=shutil.which("thrift") is not None,
+    )
     out = subprocess.run(["thrift", "--version"], capture_output=True, text=True, check=True).stdout
     version = out.split()[-1]
     if version != _committed_compiler_version():

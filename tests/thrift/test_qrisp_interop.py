@@ -8,6 +8,7 @@ a ``TApplicationException`` carrying "<code>: <message>".
 from __future__ import annotations
 
 import pytest
+from qhost_testkit import assert_split, bell_split
 from thrift.protocol.TBinaryProtocol import TBinaryProtocol
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.TTransport import TMemoryBuffer
@@ -28,7 +29,7 @@ def qrisp_client(qrisp_service, aer_server, wire):
 def test_qrisp_client_runs_a_bell_circuit(qrisp_client, qrisp_ttypes, bell_struct):
     counts = qrisp_client.run(bell_struct(qrisp_ttypes), 1000, "")
     assert sum(counts.values()) == 1000
-    assert set(counts) <= {"00", "11"} and min(counts.values()) > 350
+    assert_split(counts, bell_split())
 
 
 def test_qrisp_client_ping_answers(qrisp_client):

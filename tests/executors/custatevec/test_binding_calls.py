@@ -2,8 +2,9 @@
 
 The GPU code (``custatevec_state.py``, the availability probe, the GPU test and benchmark helpers)
 calls ``cuquantum.bindings.custatevec`` positionally with 8–16 arguments. Without a GPU those calls
-never run, so this test reads the wheel our ``gpu`` extra resolves to (``pip download --no-deps``,
-the Linux x86-64 wheel whatever this machine is; cached under ``.cache/wheels``), parses the
+never run, so this test reads one pinned wheel of the version range our ``gpu`` extra allows
+(``CUQUANTUM_PIN``; ``pip download --no-deps`` of the Linux x86-64 wheel whatever this machine is, once:
+cached under ``.cache/wheels``, so runs do not download, nor change with each release), parses the
 ``cpdef`` signatures and enum classes out of its ``custatevec.pyx`` and ``_utils.pyx``, and checks
 that each call names a real function with the right number of arguments and each enum member we
 use exists. It checks shapes, not numbers: the numbers are ``tests/executors/custatevec/gpu``'s job.
@@ -58,6 +59,11 @@ _ENUM = re.compile(r"^class (\w+)\((?:_cyb_)?IntEnum\):\n((?:[ \t]+.*\n|\n)+)", 
 _MEMBER = re.compile(r"^[ \t]+([A-Z][A-Z0-9_]*)\s*=", re.M)
 
 
+CUQUANTUM_PIN = "26.9.0"
+"""The cuquantum-python-cu12 release whose binding sources are checked: the newest the ``gpu`` extra allowed
+on 2026-12-08. Bump it on purpose (a test checks it stays inside the extra's range)."""
+
+
 def _gpu_requirement(name: str) -> str:
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     return next(r for r in extras["gpu"] if r.startswith(name))
@@ -65,14 +71,17 @@ def _gpu_requirement(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def binding_source() -> dict[str, str]:
-    """``custatevec.pyx`` and ``_utils.pyx`` of the newest wheel the ``gpu`` extra allows.
+    """``custatevec.pyx`` and ``_utils.pyx`` of the pinned wheel (downloaded once into ``.cache/wheels``).
 
     The wheel's sources are the same on every platform; the Linux x86-64 wheel is fetched wherever
     the tests run.
     """
     dest = ROOT / ".cache" / "wheels"
     dest.mkdir(parents=True, exist_ok=True)
-    spec = _gpu_requirement("cuquantum-python")
+    spec = f"cuquantum-python-cu12=={CUQUANTUM_PIN}"
+    cached = sorted(dest.glob(f"cuquantum_python_cu12-{CUQUANTUM_PIN}-cp311-*.whl"))
+    if cached:
+        return _sources(cached[0])
     platforms = [a for tag in _LINUX_TAGS for a in ("--platform", tag)]
     cmd = [
         sys.executable,
@@ -93,9 +102,15 @@ def binding_source() -> dict[str, str]:
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, f"could not fetch {spec} from the package index:\n{done.stderr[-2000:]}"
-    allowed = SpecifierSet(spec.removeprefix("cuquantum-python-cu12"))
-    wheels = {Version(w.name.split("-")[1]): w for w in dest.glob("cuquantum_python_cu12-*-cp311-*.whl")}
-    wheel = wheels[max(v for v in wheels if v in allowed)]
+    return _sources(sorted(dest.glob(f"cuquantum_python_cu12-{CUQUANTUM_PIN}-cp311-*.whl"))[0])
+
+
+def test_the_pin_is_inside_the_gpu_extra() -> None:
+    allowed = SpecifierSet(_gpu_requirement("cuquantum-python").removeprefix("cuquantum-python-cu12"))
+    assert Version(CUQUANTUM_PIN) in allowed, (CUQUANTUM_PIN, str(allowed))
+
+
+def _sources(wheel: Path) -> dict[str, str]:
     with zipfile.ZipFile(wheel) as zf:
         return {
             "custatevec": zf.read("cuquantum/bindings/custatevec.pyx").decode(),

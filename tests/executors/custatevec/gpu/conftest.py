@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from qhost_testkit import needs
+
 
 def gpu_skip_reason() -> str | None:
     """None when a cuStateVec handle can be created on device 0, else why not."""
@@ -15,7 +17,7 @@ def gpu_skip_reason() -> str | None:
         handle = cusv.create()
         cusv.destroy(handle)
     except ImportError as exc:
-        return f"cuquantum-python / CuPy not installed ({exc}); pip install -e '.[gpu]'"
+        return needs(f"cuquantum-python / CuPy ({exc})", "pip install -e '.[gpu]'", ci=False)
     except Exception as exc:  # driver missing, cuBLAS missing, no device …
         return f"cuStateVec unusable here: {type(exc).__name__}: {exc}"
     return None
