@@ -15,7 +15,9 @@ List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``) are comma separa
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -45,6 +47,7 @@ __all__ = [
     "ENV_PREFIX",
     "LEGACY_ENV",
     "Settings",
+    "is_loopback",
 ]
 
 ENV_PREFIX = "QHOST_"
@@ -124,7 +127,7 @@ class Settings:
         data_dir: directory of the SQLite store (created on start).
         executors: executor names to offer (``None``: every registered one).
         log_level: logging level name.
-        api_keys: accepted API keys; empty means authentication is off.
+        api_keys: accepted API keys; empty (and no ``admin_keys``) means authentication is off.
         thrift_port: port of the Thrift door; ``None`` disables it.
         qrisp_backend: default virtual backend of the Qrisp door.
         max_shots: upper bound on shots per circuit.
@@ -146,10 +149,11 @@ class Settings:
         thrift_max_connections: open Thrift connections before new ones are refused.
         retention_days: days a finished job is kept, then deleted (0: forever).
         retention_params_days: days a finished job keeps its params, then they are dropped (0: forever).
-        admin_keys: API keys whose holder sees every job in the console and may cancel any of them.
+        admin_keys: keys on every door too, whose holder also sees (and may cancel) every job in the console.
         console_secret: key signing console session cookies (``None``: one generated per data dir).
-        metrics_token: bearer token ``GET /metrics`` requires (``None``: open).
+        metrics_token: bearer token ``GET /metrics`` accepts (``None``: open with auth off, else any key).
         metrics_enabled: serve ``GET /metrics`` at all.
+        no_auth: serve a non-loopback address with no keys (refused otherwise, see ``check_exposure``).
     """
 
     host: str = DEFAULT_HOST
@@ -182,6 +186,7 @@ class Settings:
     console_secret: str | None = None
     metrics_token: str | None = None
     metrics_enabled: bool = True
+    no_auth: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -225,12 +230,43 @@ class Settings:
 
     @property
     def auth_enabled(self) -> bool:
-        return bool(self.api_keys)
+        """Every door asks for a key when any API key or admin key is configured."""
+        return bool(self.api_keys or self.admin_keys)
 
     @property
     def console_auth_enabled(self) -> bool:
         """The console asks for a key when any API key or admin key is configured."""
-        return bool(self.api_keys or self.admin_keys)
+        return self.auth_enabled
+
+    def check_exposure(self) -> None:
+        """Refuse to serve a non-loopback address with no keys unless ``no_auth`` says so explicitly.
+
+        Raises:
+            ConfigurationError: ``host`` is not loopback, no key is configured and ``no_auth`` is off.
+        """
+        if self.auth_enabled or self.no_auth or is_loopback(self.host):
+            return
+        raise ConfigurationError(
+            f"Refusing to serve {self.host!r} (reachable from other machines) with no API key: anyone who "
+            "can reach it could run jobs and read every result. Give keys (--api-key / QHOST_API_KEYS, "
+            "--admin-key), bind 127.0.0.1, or pass --no-auth (QHOST_NO_AUTH=1) to serve without keys anyway"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) is this machine only: 127.0.0.0/8, ``::1``, ``localhost``."""
+    name = host.strip().strip("[]")
+    if name.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(a).partition("%")[0]).is_loopback for a in found)
 
 
 def _fields() -> list[dataclasses.Field[Any]]:
@@ -253,7 +289,7 @@ _INTS = {
 }
 _AT_LEAST_ONE = {"http_threads", "http_max_connections", "thrift_threads", "thrift_max_connections"}
 _LISTS = {"executors", "api_keys", "admin_keys"}
-_BOOLS = {"metrics_enabled"}
+_BOOLS = {"metrics_enabled", "no_auth"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 

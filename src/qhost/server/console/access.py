@@ -2,7 +2,7 @@
 
 With API keys or admin keys configured (``--api-key``, ``--admin-key``), the console asks for a key once
 and keeps ``{owner, admin, csrf}`` in Flask's signed session cookie (path ``/console``, HttpOnly,
-SameSite=Lax). The owner id is the REST doors' (``qhost.server.auth.owner_of_key``), so a user sees the
+SameSite=Lax). The owner id is the REST doors' (``qhost.server.keys``), so a user sees the
 jobs they submitted with that key and nobody else's; an admin key sees and cancels every job. A cookie
 whose signature does not verify is ignored (the user is asked to log in again); one naming an owner the
 server no longer accepts is dropped. Every POST must carry the session's CSRF token (form field
@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING
 from flask import Flask, Request, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from qhost.errors import AuthError, QhostError
-from qhost.server.auth import key_matches, load_secret, owner_of_key
+from qhost.errors import QhostError
+from qhost.server.auth import load_secret
+from qhost.server.keys import key_matches
 
 if TYPE_CHECKING:
     from qhost.config import Settings
+    from qhost.server.keys import KeyRing
 
 __all__ = [
     "CONSOLE_PATH",
@@ -98,6 +100,10 @@ def _settings() -> Settings:
     return current_app.extensions["qhost"].settings  # type: ignore[no-any-return]
 
 
+def _keys() -> KeyRing:
+    return current_app.extensions["qhost"].keys  # type: ignore[no-any-return]
+
+
 def viewer() -> Viewer | None:
     """The signed-in viewer; None when keys are configured and nobody (valid) is signed in."""
     settings = _settings()
@@ -106,8 +112,8 @@ def viewer() -> Viewer | None:
     owner, admin = session.get("owner"), session.get("admin")
     if not isinstance(owner, str) or not isinstance(admin, bool):
         return None
-    keys = settings.admin_keys if admin else settings.api_keys
-    if owner not in {owner_of_key(k) for k in keys}:  # a key removed since the cookie was issued
+    keys = _keys()
+    if owner not in (keys.admin_owners if admin else keys.owners):  # a key removed since the login
         session.pop("owner", None)
         return None
     return Viewer(owner=owner, admin=admin, signed_in=True)
@@ -119,15 +125,15 @@ def login(key: str) -> Viewer:
     Raises:
         AuthError: the key is none of the configured ones.
     """
-    settings = _settings()
+    keys = _keys()
     key = key.strip()
-    admin = key_matches(key, settings.admin_keys)
-    user = key_matches(key, settings.api_keys)
-    if not (admin or user):
-        raise AuthError("Unknown API key; use a key the server was started with (--api-key or --admin-key)")
+    owner = keys.require(
+        key, "Unknown API key; use a key the server was started with (--api-key or --admin-key)"
+    )
+    admin = keys.is_admin(key)
     session.clear()
-    session.update(owner=owner_of_key(key), admin=admin, csrf=secrets.token_urlsafe(24))
-    return Viewer(owner_of_key(key), admin, True)
+    session.update(owner=owner, admin=admin, csrf=secrets.token_urlsafe(24))
+    return Viewer(owner, admin, True)
 
 
 def logout() -> None:
