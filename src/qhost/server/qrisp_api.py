@@ -89,6 +89,7 @@ def get_job(job_id: str) -> tuple[Response, int]:
     wait = _wait_seconds(ctx)
     record = ctx.engine.wait(job_id, wait, owner=owner) if wait else ctx.engine.get(job_id, owner=owner)
     if record.status is JobStatus.COMPLETED and record.spec.meta.get("private") is True:
+        proto.counts_from_result(record.spec.program, record.result or "{}")  # refused before it is taken
         text = ctx.engine.take_result(record.id, owner=owner)  # an IBM "private" job: results read once
         if text is None:
             raise NotFound(f"The results of private job {record.id} were already read (they are read once)")

@@ -142,6 +142,7 @@ class ThriftHandler:
             if record.status != JobStatus.COMPLETED:
                 return ttypes.JobResult(job=_job_info(record))
             if record.spec.meta.get("private") is True:  # IBM "private": results are read once, on any door
+                self._counts(record)  # a result this door cannot show is refused before it is taken
                 record = self._take_private(record, owner)
             counts = proto.counts_i64(self._counts(record))
             return ttypes.JobResult(job=_job_info(record), counts=counts, result_json=record.result)
