@@ -3,7 +3,8 @@
 - a submit answers 507 "job store out of space: … free disk space …" (never the server's path) and reads
   keep working;
 - a job that finishes while the disk is full keeps its outcome: it completes with its result once space
-  returns (never "worker lost"), or, when the disk stays full, fails with "job store out of space" (no path either).
+  returns (never "worker lost"), or, when the disk stays full, fails with "job store out of space" (no
+  path either).
 """
 
 from __future__ import annotations

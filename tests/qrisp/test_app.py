@@ -9,7 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 
-
 def test_status_page_names_the_server(client: FlaskClient) -> None:
     doc = client.get("/").json
     assert (doc["name"], doc["doors"]["qrisp"], doc["queue_length"]) == ("qhost", True, 0)

@@ -80,7 +80,6 @@ def test_a_remembered_token_is_refused_once_it_expires() -> None:
 
     from qhost.errors import AuthError
     from qhost.server import auth
-
     from qhost.server.keys import KeyRing
 
     keys = KeyRing(("alice-key",), (), b"k" * 32)
