@@ -87,12 +87,21 @@ def main() -> None:
     "--admin-key",
     "admin_keys",
     multiple=True,
-    help="Key that sees and may cancel every job in the console (repeatable) [env QHOST_ADMIN_KEYS].",
+    help="Key on every door that also sees and may cancel every job in the console (repeatable) "
+    "[env QHOST_ADMIN_KEYS].",
+)
+@click.option(
+    "--no-auth",
+    "no_auth",
+    is_flag=True,
+    default=None,
+    help="Serve a non-loopback --host with no key (refused otherwise) [env QHOST_NO_AUTH=1].",
 )
 @click.option(
     "--metrics-token",
     default=None,
-    help="Bearer token GET /metrics requires [env QHOST_METRICS_TOKEN; default: open].",
+    help="Bearer token GET /metrics accepts [env QHOST_METRICS_TOKEN; default: open without keys, "
+    "any key with keys].",
 )
 @click.option(
     "--metrics/--no-metrics",
@@ -158,6 +167,7 @@ def serve(**flags: Any) -> None:
     flags["admin_keys"] = flags["admin_keys"] or None
     flags["allowed_hosts"] = flags["allowed_hosts"] or None
     flags["cors_origins"] = flags["cors_origins"] or None
+    flags["no_auth"] = flags["no_auth"] or None  # absent: QHOST_NO_AUTH decides
     qrisp_ports = _qrisp_ports(flags.pop("qrisp_ports"))
     settings = _settings(flags)
     configure_logging(settings.log_level)

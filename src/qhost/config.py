@@ -16,7 +16,9 @@ separated.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -50,6 +52,7 @@ __all__ = [
     "ENV_PREFIX",
     "LEGACY_ENV",
     "Settings",
+    "is_loopback",
 ]
 
 ENV_PREFIX = "QHOST_"
@@ -142,7 +145,7 @@ class Settings:
         data_dir: directory of the SQLite store (created on start).
         executors: executor names to offer (``None``: every registered one).
         log_level: logging level name.
-        api_keys: accepted API keys; empty means authentication is off.
+        api_keys: accepted API keys; empty (and no ``admin_keys``) means authentication is off.
         thrift_port: port of the Thrift door; ``None`` disables it.
         qrisp_backend: default virtual backend of the Qrisp door.
         max_shots: upper bound on shots per circuit.
@@ -164,9 +167,9 @@ class Settings:
         thrift_max_connections: open Thrift connections before new ones are refused.
         retention_days: days a finished job is kept, then deleted (0: forever).
         retention_params_days: days a finished job keeps its params, then they are dropped (0: forever).
-        admin_keys: API keys whose holder sees every job in the console and may cancel any of them.
+        admin_keys: keys on every door too, whose holder also sees (and may cancel) every job in the console.
         console_secret: key signing console session cookies (``None``: one generated per data dir).
-        metrics_token: bearer token ``GET /metrics`` requires (``None``: open).
+        metrics_token: bearer token ``GET /metrics`` accepts (``None``: open with auth off, else any key).
         metrics_enabled: serve ``GET /metrics`` at all.
         worker_memory_mb: address-space cap (``RLIMIT_AS``) of each worker process, in MiB; ``None``
             (``auto``, the default) sizes it from the machine (``qhost.engine.memory_floor``); ``0``
@@ -179,6 +182,7 @@ class Settings:
         thrift_max_block: longest wait of a blocking Thrift ``run``/``run_qasm``, in seconds.
         thrift_max_buffered_bytes: bytes of unanswered Thrift requests buffered over all connections.
         console_session_hours: lifetime of a console sign-in, in hours.
+        no_auth: serve a non-loopback address with no keys (refused otherwise, see ``check_exposure``).
     """
 
     host: str = DEFAULT_HOST
@@ -219,6 +223,7 @@ class Settings:
     thrift_max_block: float = DEFAULT_THRIFT_MAX_BLOCK
     thrift_max_buffered_bytes: int = DEFAULT_THRIFT_MAX_BUFFERED_BYTES
     console_session_hours: float = DEFAULT_CONSOLE_SESSION_HOURS
+    no_auth: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -262,12 +267,43 @@ class Settings:
 
     @property
     def auth_enabled(self) -> bool:
-        return bool(self.api_keys)
+        """Every door asks for a key when any API key or admin key is configured."""
+        return bool(self.api_keys or self.admin_keys)
 
     @property
     def console_auth_enabled(self) -> bool:
         """The console asks for a key when any API key or admin key is configured."""
-        return bool(self.api_keys or self.admin_keys)
+        return self.auth_enabled
+
+    def check_exposure(self) -> None:
+        """Refuse to serve a non-loopback address with no keys unless ``no_auth`` says so explicitly.
+
+        Raises:
+            ConfigurationError: ``host`` is not loopback, no key is configured and ``no_auth`` is off.
+        """
+        if self.auth_enabled or self.no_auth or is_loopback(self.host):
+            return
+        raise ConfigurationError(
+            f"Refusing to serve {self.host!r} (reachable from other machines) with no API key: anyone who "
+            "can reach it could run jobs and read every result. Give keys (--api-key / QHOST_API_KEYS, "
+            "--admin-key), bind 127.0.0.1, or pass --no-auth (QHOST_NO_AUTH=1) to serve without keys anyway"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) is this machine only: 127.0.0.0/8, ``::1``, ``localhost``."""
+    name = host.strip().strip("[]")
+    if name.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(a).partition("%")[0]).is_loopback for a in found)
 
 
 def _fields() -> list[dataclasses.Field[Any]]:
@@ -300,7 +336,7 @@ _AT_LEAST_ONE = {
 }
 _POSITIVE_FLOATS = {"thrift_max_block", "console_session_hours"}
 _LISTS = {"executors", "api_keys", "admin_keys", "allowed_hosts", "cors_origins"}
-_BOOLS = {"metrics_enabled"}
+_BOOLS = {"metrics_enabled", "no_auth"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 

@@ -16,6 +16,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     │   ├── MisdirectedRequest (421)   a ``Host`` header the server does not answer to (DNS rebinding)
     │   └── CircuitTooLarge            qubits beyond the method's / device memory limit
     ├── AuthError (401)                unknown or missing API key
+    │   └── TooManyLogins (429)        too many failed logins from one address (``retry_after`` seconds)
     ├── NotFound (404)
     │   ├── UnknownBackend             name not in the catalog (message says how to list)
     │   ├── JobNotFound                no such job for this owner
@@ -25,7 +26,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     │   └── SessionClosed              a job for a session that accepts no more jobs
     ├── JobFailed (422)                a blocking call's job failed for a reason of its own (bad circuit …)
     ├── QueueFull (503)                the bounded queue is full; retry later
-    ├── StoreFull (507)                the job store's disk is full (names the directory)
+    ├── StoreFull (507)                the job store's disk is full (never names a server path)
     ├── StoreBusy (503)                the job store stayed locked by another writer; retry later
     ├── ExecutorError (500)            an executor failed while running a job
     │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
@@ -60,6 +61,7 @@ __all__ = [
     "SessionNotFound",
     "StoreBusy",
     "StoreFull",
+    "TooManyLogins",
     "TransportError",
     "UnknownBackend",
     "UnsupportedMediaType",
@@ -119,6 +121,17 @@ class CircuitTooLarge(InputError):
 class AuthError(QhostError):
     status = 401
     code = "unauthorized"
+
+
+class TooManyLogins(AuthError):
+    """Too many failed logins from one client address; ``retry_after`` says when to try again (seconds)."""
+
+    status = 429
+    code = "too_many_failed_logins"
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(QhostError):

@@ -10,7 +10,6 @@ from typing import Any
 
 from qhost.engine import JobSpec
 from qhost.programs import PROGRAMS, register_program
-from qhost.server.auth import owner_of_key
 
 for _name in ("gated", "counts"):
     if f"t_console_{_name}" not in PROGRAMS:
@@ -20,8 +19,15 @@ BELL = 'OPENQASM 2.0;include "qelib1.inc";qreg q[2];creg c[2];h q[0];cx q[0],q[1
 ALICE, BOB, ADMIN = "alice-key", "bob-key", "admin-key"
 
 
+def owner_id(app: Any, key: str) -> str:
+    """The owner id ``app`` gives ``key`` (an HMAC under the install secret of its store)."""
+    owner = app.extensions["qhost"].keys.owner(key)
+    assert owner is not None, "not one of the app's keys"
+    return str(owner)
+
+
 def counts_spec(
-    owner_key: str | None = None,
+    owner: str = "",
     shots: int = 200,
     backend: str = "ideal@aer",
     program: str = "t_console_counts",
@@ -31,13 +37,12 @@ def counts_spec(
     The stand-in keeps most tests free of simulator start-up; the tests that need the real simulator
     share the one session-scoped ``aer_app``.
     """
-    owner = owner_of_key(owner_key) if owner_key else ""
     inputs = json.dumps({"qasm": BELL, "shots": shots, "seed": 5})
     return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner)
 
 
-def gated_spec(owner_key: str | None = None) -> JobSpec:
-    owner = owner_of_key(owner_key) if owner_key else ""
+def gated_spec(owner: str = "") -> JobSpec:
+    """A job that holds its worker until released (``owner``: an owner id, see ``owner_id``)."""
     return JobSpec(program="t_console_gated", inputs="{}", backend="ideal@aer", owner=owner)
 
 

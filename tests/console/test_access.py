@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from console_helpers import ADMIN, ALICE, BOB, counts_spec, csrf_of, gated_spec, sign_in
+from console_helpers import ADMIN, ALICE, BOB, counts_spec, csrf_of, gated_spec, owner_id, sign_in
 
 from qhost.engine.status import JobStatus
 
 
 def _submit(app: Any, key: str) -> Any:
     engine = app.extensions["qhost"].engine
-    return engine.wait(engine.submit(counts_spec(key)).id, timeout=30)
+    return engine.wait(engine.submit(counts_spec(owner_id(app, key))).id, timeout=30)
 
 
 def test_pages_ask_for_a_key_first(keyed_app: Any) -> None:
@@ -45,18 +45,16 @@ def test_each_owner_sees_only_their_own_jobs(keyed_app: Any) -> None:
 
 
 def test_owner_filter_does_not_widen_a_users_view(keyed_app: Any) -> None:
-    from qhost.server.auth import owner_of_key
-
     _submit(keyed_app, BOB)
     client = keyed_app.test_client()
     sign_in(client, ALICE)
-    assert client.get(f"/console/api/jobs?owner={owner_of_key(BOB)}").get_json()["total"] == 0
+    assert client.get(f"/console/api/jobs?owner={owner_id(keyed_app, BOB)}").get_json()["total"] == 0
 
 
 def test_another_owners_job_cannot_be_cancelled(keyed_app: Any) -> None:
     engine = keyed_app.extensions["qhost"].engine
-    engine.submit(gated_spec(BOB))
-    queued = engine.submit(gated_spec(BOB))
+    engine.submit(gated_spec(owner_id(keyed_app, BOB)))
+    queued = engine.submit(gated_spec(owner_id(keyed_app, BOB)))
     client = keyed_app.test_client()
     sign_in(client, ALICE)
     token = csrf_of(client.get("/console/workloads").text)
@@ -67,8 +65,8 @@ def test_another_owners_job_cannot_be_cancelled(keyed_app: Any) -> None:
 def test_admin_sees_every_job_and_cancels_any(keyed_app: Any) -> None:
     engine = keyed_app.extensions["qhost"].engine
     alices = _submit(keyed_app, ALICE)
-    engine.submit(gated_spec(BOB))
-    queued = engine.submit(gated_spec(BOB))
+    engine.submit(gated_spec(owner_id(keyed_app, BOB)))
+    queued = engine.submit(gated_spec(owner_id(keyed_app, BOB)))
     client = keyed_app.test_client()
     sign_in(client, ADMIN)
     ids = {j["id"] for j in client.get("/console/api/jobs").get_json()["jobs"]}
@@ -80,8 +78,8 @@ def test_admin_sees_every_job_and_cancels_any(keyed_app: Any) -> None:
 
 def test_post_without_the_csrf_token_is_refused(keyed_app: Any) -> None:
     engine = keyed_app.extensions["qhost"].engine
-    engine.submit(gated_spec(ALICE))
-    queued = engine.submit(gated_spec(ALICE))
+    engine.submit(gated_spec(owner_id(keyed_app, ALICE)))
+    queued = engine.submit(gated_spec(owner_id(keyed_app, ALICE)))
     client = keyed_app.test_client()
     sign_in(client, ALICE)
     real = csrf_of(client.get("/console/workloads").text)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from console_helpers import ALICE, counts_spec, gated_spec, until
+from console_helpers import ALICE, counts_spec, gated_spec, owner_id, until
 from prometheus_client.parser import text_string_to_metric_families
 
 from qhost.engine import JobSpec
@@ -100,8 +100,10 @@ def test_workers_http_requests_and_info(app: Any, known_jobs: dict[str, Any]) ->
 def test_metrics_leak_no_job_contents_ids_or_owners(make_app: Any) -> None:
     app = make_app(api_keys=(ALICE,))
     engine = app.extensions["qhost"].engine
-    job = engine.wait(engine.submit(counts_spec(ALICE)).id, 30)
-    text = app.test_client().get("/metrics").text
+    job = engine.wait(engine.submit(counts_spec(owner_id(app, ALICE))).id, 30)
+    answer = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {ALICE}"})
+    assert answer.status_code == 200, answer.text  # with keys on, a key opens /metrics
+    text = answer.text
     for secret in (ALICE, job.id, job.spec.owner, json.loads(job.spec.inputs)["qasm"][:20], '"counts"'):
         assert secret not in text
 

@@ -11,7 +11,6 @@ import pytest
 
 from qhost.client.thrift_client import ThriftBackendClient
 from qhost.errors import QhostError
-from qhost.server.auth import owner_of_key
 
 from .conftest import BELL_QASM, KEY, Server
 
@@ -37,7 +36,7 @@ def test_http_doors_log_one_line_per_request_without_secrets(
         server.post("/identity/token", data={"apikey": KEY})
         server.get("/api/v1/jobs", headers={"Authorization": "apikey wrong", "IBM-API-Version": "2026-04-15"})
     lines = _lines(caplog)
-    owner = owner_of_key(KEY)
+    owner = server.backend.app.extensions["qhost"].keys.owner(KEY)
     assert ("qrisp", "POST", "/jobs", "201") == lines[0][:4] and lines[0][5] == owner
     assert ("ibm", "GET", "/api/v1/backends", "200") == lines[1][:4] and lines[1][5] == owner
     assert ("ibm", "POST", "/identity/token", "200") == lines[2][:4]
@@ -64,5 +63,5 @@ def test_thrift_logs_calls_and_a_bad_qasm_is_not_a_500(
     assert "foo" in str(info.value), info.value  # the reason reaches the client
     assert ("thrift", "CALL", "ping", "200") == lines[0][:4]
     assert lines[1][:3] == ("thrift", "CALL", "run_qasm") and lines[1][3].startswith("4")
-    assert lines[1][5] == owner_of_key(KEY)
+    assert lines[1][5] == server.backend.app.extensions["qhost"].keys.owner(KEY)
     assert KEY not in caplog.text

@@ -9,6 +9,7 @@ import pytest
 from qhost.errors import AuthError, InputError
 from qhost.protocols.json_input import MAX_JSON_DEPTH, check_depth, loads
 from qhost.server.auth import Authenticator, key_matches
+from qhost.server.keys import KeyRing
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
@@ -34,7 +35,7 @@ def test_key_matches_compares_bytes() -> None:
     assert not key_matches("ключ", ("key",))
     assert not key_matches("\udcff", ("key",))
     assert not key_matches(None, ("key",))
-    auth = Authenticator(("key",), b"s" * 32)
+    auth = Authenticator(KeyRing(("key",), (), b"k" * 32), b"s" * 32)
     with pytest.raises(AuthError):
         auth.owner_from_header("apikey clé")
     with pytest.raises(AuthError):

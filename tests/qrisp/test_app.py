@@ -8,8 +8,6 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from qhost.server.auth import owner_of_key
-
 
 def test_status_page_names_the_server(client: FlaskClient) -> None:
     doc = client.get("/").json
@@ -108,7 +106,8 @@ def test_auth_job_is_owned_by_the_key(
     app = make_app(fixed_run_func, api_keys=("k1", "k2"))
     status, doc = run_job(app.test_client(), {"token": "k1"})
     assert status == 201
-    assert app.extensions["qhost"].engine.get(doc["id"]).owner == owner_of_key("k1")
+    ctx = app.extensions["qhost"]
+    assert ctx.engine.get(doc["id"]).owner == ctx.keys.owner("k1")
 
 
 def test_auth_other_owner_gets_404(

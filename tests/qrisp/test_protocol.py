@@ -93,11 +93,11 @@ def test_cancelled_document_says_cancelled() -> None:
     assert (status, doc["state"], doc["message"]) == (200, "cancelled", "Job job-1 was cancelled")
 
 
-def test_run_func_inputs_carry_the_token() -> None:
-    assert json.loads(proto.job_inputs("run_func", "Q", 5, "tok")) == {
+def test_run_func_inputs_carry_a_token_reference_not_the_token() -> None:
+    assert json.loads(proto.job_inputs("run_func", "Q", 5, "hmac-ref")) == {
         "qasm": "Q",
         "shots": 5,
-        "token": "tok",
+        "tokenRef": "hmac-ref",
     }
 
 

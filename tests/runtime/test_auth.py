@@ -80,9 +80,11 @@ def test_a_remembered_token_is_refused_once_it_expires() -> None:
 
     from qhost.errors import AuthError
     from qhost.server import auth
+    from qhost.server.keys import KeyRing
 
-    authenticator = auth.Authenticator(["alice-key"], b"s" * 32)
-    owner = auth.owner_of_key("alice-key")
+    keys = KeyRing(("alice-key",), (), b"k" * 32)
+    authenticator = auth.Authenticator(keys, b"s" * 32)
+    owner = keys.owner("alice-key")
     exp = int(time.time()) + 1
     claims = {"sub": owner, "iat": exp - 1, "exp": exp}
     header = "Bearer " + jwt.encode(claims, authenticator.secret, algorithm="HS256")

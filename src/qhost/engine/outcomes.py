@@ -4,7 +4,8 @@ When a job finishes while the job store's disk is full, writing its result fails
 stayed RUNNING until the periodic recovery failed it as "worker lost", so both the result and the real
 cause were gone. Now the engine keeps the outcome here and retries the write every second (a chore of
 the dispatcher): once space returns, the job completes with its result. After ``give_up_s`` seconds of a
-full disk it records the smaller failure "job store out of space at <dir> …" instead (retrying that too),
+full disk it records the smaller failure "job store out of space: … (the job's result, N bytes, was
+lost)" instead (retrying that too),
 so a client waiting on the job learns why. Recovery treats these jobs as live, so it never fails them.
 """
 
@@ -50,7 +51,9 @@ class UnsavedOutcomes:
             if not is_out_of_space(exc):
                 raise
             log.error(
-                "job %s: %s; keeping its outcome and retrying", job_id, out_of_space_message(self.store.where)
+                "job %s: job store out of space at %s; keeping its outcome and retrying",
+                job_id,
+                self.store.where,
             )
             with self._lock:
                 self._pending[job_id] = (ok, text, time.monotonic())
@@ -77,7 +80,7 @@ class UnsavedOutcomes:
         except Exception as exc:
             if not is_out_of_space(exc) or time.monotonic() - since < self.give_up_s:
                 raise
-        reason = f"{out_of_space_message(self.store.where)} (the job's result, {len(text)} bytes, was lost)"
+        reason = f"{out_of_space_message()} (the job's result, {len(text)} bytes, was lost)"
         return self._write(job_id, False, reason)
 
     def _write(self, job_id: str, ok: bool, text: str) -> JobRecord | None:

@@ -17,7 +17,7 @@ import re
 import socket
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from rq import Queue
@@ -98,18 +98,27 @@ class SafeJob(Job):
         return None
 
 
+_SECRET_PARAMS = frozenset({"password", "passwd", "pass", "pwd", "secret", "token", "sslpassword"})
+"""Query parameters whose values ``redact_url`` hides (``redis://h/0?password=…`` is a Redis URL form)."""
+
+
 def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for messages and logs)."""
+    """``url`` with any password (in the user part or a ``?password=`` query) replaced by ``***``."""
     try:
         parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "<unparsable URL>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    if parts.password is not None:
+        user = parts.username or ""
+        host = parts.hostname or ""
+        parts = parts._replace(netloc=f"{user}:***@{host}{port}")
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if any(name.lower() in _SECRET_PARAMS for name, _ in pairs):
+            hidden = [(n, "***" if n.lower() in _SECRET_PARAMS else v) for n, v in pairs]
+            parts = parts._replace(query=urlencode(hidden, safe="*"))
+    return urlunsplit(parts)
 
 
 def connect_broker(url: str, *, check: bool = True) -> Any:

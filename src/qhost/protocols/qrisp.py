@@ -98,10 +98,11 @@ def parse_job(body: Any, *, max_shots: int) -> JobRequest:
     )
 
 
-def job_inputs(program: str, qasm: str, shots: int | None, token: str) -> str:
-    """The engine inputs JSON for ``program`` (``"run_func"`` carries the token, ``"counts"`` a seed slot)."""
+def job_inputs(program: str, qasm: str, shots: int | None, token_ref: str = "") -> str:
+    """The engine inputs JSON for ``program`` (``"run_func"`` carries a reference to the job's token, never
+    the token: ``qhost.engine.run_func.TOKENS``; ``"counts"`` a seed slot)."""
     if program == "run_func":
-        return json.dumps({"qasm": qasm, "shots": shots, "token": token})
+        return json.dumps({"qasm": qasm, "shots": shots, "tokenRef": token_ref})
     return json.dumps({"qasm": qasm, "shots": shots, "seed": None})
 
 

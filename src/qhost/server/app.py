@@ -27,6 +27,7 @@ from qhost.server.errors import register_error_handlers
 from qhost.server.metrics import register_metrics
 from qhost.server.openapi import register_openapi
 from qhost.server.qrisp_api import qrisp_bp
+from qhost.server.throttle import install_login_throttle
 from qhost.server.warm import BackgroundImports
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ def create_app(
     Retention(settings.retention_days, settings.retention_params_days).install(engine)
     app.extensions["qhost"] = context = QhostContext(settings, engine, catalog)
     context.deployments  # noqa: B018 - its table now, so that retention finds it before the first upload
+    context.keys  # noqa: B018 - the install secret now, and rows of old (unsalted) owner ids moved
+    install_login_throttle(app)
     app.extensions["qhost_imports"] = imports
     register_error_handlers(app)
     install_access_log(app)
@@ -179,6 +182,8 @@ def _await_imports() -> None:
 
 def _status() -> tuple[Response, int]:
     ctx: QhostContext = current_app.extensions["qhost"]
+    if ctx.settings.auth_enabled:  # nothing about queues, backends, doors or worker hosts for strangers
+        return _version()
     from qhost.devices.index import cached_device_sizes
 
     if cached_device_sizes() is None:  # the first start of an install: listing imports the fake provider

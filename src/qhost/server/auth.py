@@ -1,16 +1,16 @@
 """API keys, IAM-style tokens and job owners.
 
-With API keys configured (``--api-key`` / ``QHOST_API_KEYS``), each key is one *owner*: jobs and
-sessions are visible to that owner only. ``POST /identity/token`` swaps a key for a signed JWT
+With API keys or admin keys configured (``--api-key`` / ``--admin-key``), each key is one *owner* (its
+id an HMAC under the install secret, ``qhost.server.keys``): jobs and sessions are visible to that owner
+only. ``POST /identity/token`` swaps a key for a signed JWT
 (HS256, secret persisted in the data dir, ``exp``/``iat`` claims the stock client reads), and API
 calls carry ``Authorization: Bearer <jwt>`` or ``Authorization: apikey <key>``. An unknown key or a
 bad token raises ``AuthError`` (401). With no keys configured any token works and the owner is ``""``.
+Failed ``/identity/token`` calls are throttled per client address (``qhost.server.throttle``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 import time
@@ -23,8 +23,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from qhost.errors import AuthError, QhostError
 from qhost.protocols.ibm_runtime import INSTANCE_CRN
 from qhost.server.errors import log_server_error
+from qhost.server.keys import KeyRing, key_matches
+from qhost.server.throttle import throttled_login
 
-__all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "key_matches", "load_secret", "owner_of_key"]
+__all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "key_matches", "load_secret"]
 
 TOKEN_TTL = 3600
 """Seconds an issued access token is valid."""
@@ -46,47 +48,25 @@ def load_secret(data_dir: Path, name: str = _SECRET_FILE) -> bytes:
     return secret
 
 
-def owner_of_key(key: str) -> str:
-    """A stable owner id for an API key that does not reveal the key."""
-    return "key-" + hashlib.sha256(_bytes(key)).hexdigest()[:16]
-
-
-def key_matches(candidate: object, keys: tuple[str, ...] | list[str]) -> bool:
-    """Whether ``candidate`` is one of ``keys``, compared in constant time as UTF-8 bytes.
-
-    ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters (``TypeError``), so a key such as
-    ``"ключ"`` must be compared as bytes; anything that is not a non-empty string matches nothing.
-    """
-    if not isinstance(candidate, str) or not candidate:
-        return False
-    given = _bytes(candidate)
-    return any(hmac.compare_digest(given, _bytes(key)) for key in keys)
-
-
-def _bytes(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
-
-
 class Authenticator:
     """Checks keys and tokens and names the owner of a request."""
 
-    def __init__(self, api_keys: tuple[str, ...] | list[str], secret: bytes) -> None:
-        self.api_keys = tuple(k for k in api_keys if k)
+    def __init__(self, keys: KeyRing, secret: bytes) -> None:
+        self.keys = keys
         self.secret = secret
-        self._owners = frozenset(owner_of_key(key) for key in self.api_keys)
         self._verified: dict[str, tuple[str, float]] = {}
 
     @property
     def enabled(self) -> bool:
-        return bool(self.api_keys)
+        return self.keys.enabled
 
     def owner_for_key(self, key: str | None) -> str:
         """The owner of an API key; ``AuthError`` for an unknown one (when keys are configured)."""
         if not self.enabled:
             return ""
-        if key is not None and key_matches(key, self.api_keys):
-            return owner_of_key(key)
-        raise AuthError("Unknown API key; use one of the keys the server was started with (--api-key)")
+        return self.keys.require(
+            key, "Unknown API key; use one of the keys the server was started with (--api-key, --admin-key)"
+        )
 
     def issue_token(self, apikey: str | None) -> dict[str, Any]:
         """The IAM ``/identity/token`` answer for an API key."""
@@ -137,7 +117,8 @@ class Authenticator:
                 "Invalid access token; request one from /identity/token with a valid API key"
             ) from None
         owner = str(claims["sub"])
-        if owner not in self._owners:
+        owner = self.keys.legacy.get(owner, owner)  # a token issued before owner ids were HMACs
+        if owner not in self.keys.owners:
             raise AuthError("Access token belongs to a key this server no longer accepts")
         return owner, float(claims["exp"])
 
@@ -161,7 +142,10 @@ def issue_token() -> Response:
     """Swap an API key (form field ``apikey``) for an access token, like IBM Cloud IAM."""
     body = request.get_json(silent=True) if not request.form else None
     apikey = request.form.get("apikey") or (body.get("apikey") if isinstance(body, dict) else None)
-    return jsonify(_authenticator().issue_token(apikey if isinstance(apikey, str) else None))
+    auth = _authenticator()
+    with throttled_login(current_app, request.remote_addr):
+        answer = auth.issue_token(apikey if isinstance(apikey, str) else None)
+    return jsonify(answer)
 
 
 @iam_bp.post("/global-search/v3/resources/search")

@@ -54,7 +54,8 @@ class BackendServer:
         thrift_port: port of the Thrift door (``qhost.thrift``; 0 picks a free one, see ``.thrift_port``
             after ``start()``); ``None`` = no Thrift door. Needs ``pip install -e '.[thrift]'``.
         settings: base settings (default ``Settings.from_env()``).
-        **overrides: further ``Settings`` fields (``api_keys``, ``max_shots``, ``worker_mode`` …).
+        **overrides: further ``Settings`` fields (``api_keys``, ``max_shots``, ``worker_mode`` …;
+            ``no_auth=True`` to serve a non-loopback ``ip_address`` with no keys).
             With a plain ``run_func``, ``worker_mode`` defaults to ``"thread"`` (nothing is spawned);
             otherwise executor jobs run in spawned worker processes, so a script must start the
             server under ``if __name__ == "__main__":``.
@@ -107,11 +108,13 @@ class BackendServer:
         """Bind the socket, start the engine and serve in a background thread; returns once bound.
 
         Raises:
-            ConfigurationError: the address cannot be bound (port taken, bad host or port).
+            ConfigurationError: the address cannot be bound (port taken, bad host or port), or it is not
+                loopback and no key is configured (pass ``no_auth=True`` to serve it without keys anyway).
             RuntimeError: already started.
         """
         if self._server is not None:
             raise RuntimeError(f"BackendServer on {self.url} is already started")
+        self.settings.check_exposure()
         sock = _listen_socket(self.ip_address, self.port)
         engine = None
         try:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from qhost.config import Settings
     from qhost.engine import JobEngine
     from qhost.server.deployments import DeploymentStore
+    from qhost.server.keys import KeyRing
 
 __all__ = ["QhostContext", "qhost_version"]
 
@@ -26,13 +27,15 @@ def qhost_version() -> str:
 
 
 class QhostContext:
-    """What the blueprints use: ``settings``, ``engine``, ``catalog`` (built on first use) and Qrisp state."""
+    """What the blueprints use: ``settings``, ``engine``, ``catalog`` (built on first use), ``keys`` and Qrisp
+    state."""
 
     def __init__(self, settings: Settings, engine: JobEngine, catalog: Catalog | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self._catalog = catalog
         self._deployments: DeploymentStore | None = None
+        self._keys: KeyRing | None = None
         self._lock = threading.Lock()
         self.doors: dict[str, bool] = {"qrisp": True, "ibm_runtime": False, "thrift": False}
         self._qubit_limits: dict[str, int] = {}
@@ -54,6 +57,16 @@ class QhostContext:
 
                 self._deployments = DeploymentStore(self.engine.store)
             return self._deployments
+
+    @property
+    def keys(self) -> KeyRing:
+        """The server's keys and owner ids (``qhost.server.keys``); built, and old owner ids moved, once."""
+        with self._lock:
+            if self._keys is None:
+                from qhost.server.keys import KeyRing
+
+                self._keys = KeyRing.for_settings(self.settings, self.engine.store)
+            return self._keys
 
     def qrisp_target(self, device_name: str = "") -> tuple[str, str | None]:
         """``(program, backend)`` of a Qrisp job (see ``qhost.server.qrisp_api`` for the order of choice).

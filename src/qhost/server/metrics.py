@@ -271,9 +271,14 @@ def _count_request(response: Response) -> Response:
 @metrics_bp.get("/metrics")
 def scrape() -> Response | tuple[Response, int]:
     state: _State = current_app.extensions[_EXTENSION]
-    if state.token is not None:
+    ctx = current_app.extensions["qhost"]
+    if state.token is not None or ctx.settings.auth_enabled:  # open only with no keys and no token
         scheme, _, credential = (request.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not key_matches(credential.strip(), (state.token,)):
-            message = "GET /metrics needs 'Authorization: Bearer <token>' (the server's --metrics-token)"
+        credential = credential.strip() if scheme.lower() in ("bearer", "apikey") else ""
+        token_ok = state.token is not None and key_matches(credential, (state.token,))
+        if not token_ok and ctx.keys.owner(credential) is None:
+            message = "GET /metrics needs 'Authorization: Bearer <token>': the server's --metrics-token" + (
+                " or one of its API keys" if ctx.settings.auth_enabled else ""
+            )
             return jsonify({"error": "unauthorized", "message": message}), 401
     return Response(generate_latest(state.registry), mimetype=CONTENT_TYPE_LATEST)

@@ -20,16 +20,19 @@ one of the engine's hold slots is free (``qhost.server.holds``); else it answers
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from qhost.engine.progress_view import job_progress
-from qhost.errors import AuthError, InputError, QhostError
+from qhost.engine.run_func import TOKENS
+from qhost.engine.status import JobStatus
+from qhost.errors import InputError, NotFound, QhostError
 from qhost.executors.qasm_limits import QasmSizes, check_qasm, qasm_summary
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
-from qhost.server.auth import key_matches, owner_of_key
+from qhost.server.deployments import UNCLAIMED
 from qhost.server.errors import log_server_error
 from qhost.server.holds import held_wait
 
@@ -54,10 +57,16 @@ def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
 @qrisp_bp.post("/deployments/")
 def create_deployment() -> tuple[Response, int]:
     ctx = _ctx()
-    programs = proto.parse_deployment(_json_body())
+    body = _json_body()
+    programs = proto.parse_deployment(body)
     for program in programs:
         check_qasm(program)  # the target is known only per job: the widest any backend accepts
-    owner = _owner(ctx, _bearer() or None, required=False)
+    token = body.get("token") if isinstance(body, dict) and isinstance(body.get("token"), str) else None
+    key = _bearer() or token
+    if ctx.settings.auth_enabled and not key:  # Qrisp <= 0.8.2 sends none here: its first keyed job claims it
+        owner: str | None = UNCLAIMED
+    else:
+        owner = _owner(ctx, key)  # a key that is sent must be valid; the upload is then its owner's
     deployment = ctx.deployments.create(programs, owner or "")
     return jsonify(proto.deployment_response(deployment.id, programs, deployment.created_at)), 201
 
@@ -89,6 +98,12 @@ def get_job(job_id: str) -> tuple[Response, int]:
     owner = _owner(ctx, _bearer() or token)
     wait = _wait_seconds(ctx)
     record = held_wait(ctx.engine, ctx.settings, job_id, wait, owner)
+    if record.status is JobStatus.COMPLETED and record.spec.meta.get("private") is True:
+        proto.counts_from_result(record.spec.program, record.result or "{}")  # refused before it is taken
+        text = ctx.engine.take_result(record.id, owner=owner)  # an IBM "private" job: results read once
+        if text is None:
+            raise NotFound(f"The results of private job {record.id} were already read (they are read once)")
+        record = dataclasses.replace(record, result=text)
     return _document(record)
 
 
@@ -121,31 +136,28 @@ def _spec(
     from qhost.engine.spec import JobSpec
 
     program, backend = target
-    token = "" if ctx.settings.auth_enabled else req.token
+    token = "" if ctx.settings.auth_enabled else req.token  # with keys on, the token is the key
     meta: dict[str, object] = {
         "door": "qrisp",
         "deployment": req.deployment_id,
         "summary": qasm_summary(sizes, req.shots),
     }
-    inputs = proto.job_inputs(program, qasm, req.shots, token)
+    ref = TOKENS.put(token) if token and program == "run_func" else ""  # never stored in plaintext
+    inputs = proto.job_inputs(program, qasm, req.shots, ref)
     return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner, meta=meta)
 
 
-def _owner(ctx: QhostContext, token: str | None, *, required: bool = True) -> str | None:
-    """``None`` when auth is off (no owner filter); else the key's owner (``qhost.server.auth.owner_of_key``).
+def _owner(ctx: QhostContext, token: str | None) -> str | None:
+    """``None`` when auth is off (no owner filter); else the key's owner id (``qhost.server.keys``).
 
     Raises:
-        AuthError: keys are configured and ``token`` is missing (when required) or unknown.
+        AuthError: keys are configured and ``token`` is missing or unknown.
     """
     if not ctx.settings.auth_enabled:
         return None
-    if token is None and not required:
-        return None
-    if not key_matches(token, ctx.settings.api_keys):
-        raise AuthError(
-            "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
-        )
-    g.owner = owner_of_key(str(token))  # for the access log
+    g.owner = ctx.keys.require(
+        token, "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
+    )  # also for the access log
     return str(g.owner)
 
 

@@ -86,7 +86,7 @@ def register_runtime(app: Flask) -> None:
     ctx: QhostContext = app.extensions["qhost"]
     settings = ctx.settings
     app.extensions["qhost_runtime"] = RuntimeState(
-        auth=Authenticator(settings.api_keys, load_secret(settings.data_dir)),
+        auth=Authenticator(ctx.keys, load_secret(settings.data_dir)),
         sessions=SessionManager(ctx.engine),
         limits=ibm.Limits(settings.max_decompressed_bytes, settings.max_shots),
     )

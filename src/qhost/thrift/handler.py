@@ -3,7 +3,8 @@
 Every method runs through the engine; simulation never runs in a Thrift connection thread. Errors:
 
 - the new methods raise the declared ``BackendError(code, message, status)`` built from the
-  ``qhost.errors`` exception (any other exception becomes ``internal_error`` with its type and text);
+  ``qhost.errors`` exception; any other exception becomes ``internal_error`` with a generic message and an
+  error id, and the server log has the traceback under that id (an exception's text may carry SQL, paths);
 - Qrisp's ``run`` does the same when the caller sent ``typed_errors=true`` (clients generated from our
   IDL); Qrisp's generated client never sends it and cannot decode a declared exception (it would report
   "run failed: unknown result"), so it gets a ``TApplicationException`` whose message is
@@ -17,7 +18,9 @@ Job routing of Qrisp's ``run`` is the Qrisp REST door's (``QhostContext.qrisp_ta
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -27,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 from thrift.Thrift import TApplicationException
 
 from qhost.engine.recovery import LOST_REASON, RESTART_REASON
+from qhost.engine.run_func import TOKENS
 from qhost.engine.spec import JobSpec
 from qhost.engine.status import JobStatus
-from qhost.errors import AuthError, ExecutorError, InvalidOption, JobFailed, QhostError
+from qhost.errors import ExecutorError, InvalidOption, JobFailed, NotFound, QhostError
 from qhost.executors.qasm_limits import check_qasm, qasm_summary
 from qhost.protocols import thrift as proto
 from qhost.protocols.qrisp import job_inputs
@@ -55,11 +59,13 @@ CALL = threading.local()
 """What the current Thrift call did, for the access log: ``status`` (HTTP-like) and ``owner`` id."""
 
 
-def backend_error(exc: BaseException) -> ttypes.BackendError:
-    """The declared Thrift exception for ``exc`` (``qhost.errors`` keeps its code/status; others are 500)."""
+def backend_error(exc: BaseException, error_id: str = "") -> ttypes.BackendError:
+    """The declared Thrift exception for ``exc`` (``qhost.errors`` keeps its code/status; any other is a 500
+    that says only ``error_id``, under which the server log has the details)."""
     if isinstance(exc, QhostError):
         return ttypes.BackendError(code=exc.code, message=exc.message, status=exc.status)
-    return ttypes.BackendError(code="internal_error", message=f"{type(exc).__name__}: {exc}", status=500)
+    message = f"Internal server error (error id {error_id or '-'}); the server log has the details"
+    return ttypes.BackendError(code="internal_error", message=message, status=500)
 
 
 class ThriftHandler:
@@ -140,12 +146,22 @@ class ThriftHandler:
                 raise _job_failed(record)
             if record.status != JobStatus.COMPLETED:
                 return ttypes.JobResult(job=_job_info(record))
+            if record.spec.meta.get("private") is True:  # IBM "private": results are read once, on any door
+                self._counts(record)  # a result this door cannot show is refused before it is taken
+                record = self._take_private(record, owner)
             counts = proto.counts_i64(self._counts(record))
             return ttypes.JobResult(job=_job_info(record), counts=counts, result_json=record.result)
 
     def cancel(self, job_id: str | None, token: str | None) -> ttypes.JobInfo:
         with _errors(typed=True):
             return _job_info(self.ctx.engine.cancel(job_id or "", owner=self._owner(token)))
+
+    def _take_private(self, record: JobRecord, owner: str | None) -> JobRecord:
+        """A private job with its result taken from the store (erased there); ``NotFound`` once taken."""
+        text = self.ctx.engine.take_result(record.id, owner=owner)
+        if text is None:
+            raise NotFound(f"The results of private job {record.id} were already read (they are read once)")
+        return dataclasses.replace(record, result=text)
 
     def backends(self) -> list[ttypes.BackendInfo]:
         with _errors(typed=True):
@@ -179,7 +195,8 @@ class ThriftHandler:
         # includes and declared widths, before any parser (or a run_func) sees the text
         sizes = check_qasm(qasm, self.ctx.qubit_limit(backend), target=backend or "")
         forwarded = "" if self.ctx.settings.auth_enabled else token
-        inputs = job_inputs(program, qasm, shots, forwarded)
+        ref = TOKENS.put(forwarded) if forwarded and program == "run_func" else ""  # never stored
+        inputs = job_inputs(program, qasm, shots, ref)
         meta: dict[str, object] = {"door": "thrift", "summary": qasm_summary(sizes, shots)}
         spec = JobSpec(program=program, inputs=inputs, backend=backend, owner=owner or "", meta=meta)
         return self.ctx.engine.submit(spec)
@@ -198,14 +215,11 @@ class ThriftHandler:
         Raises:
             AuthError: keys are configured and ``token`` is missing or unknown.
         """
-        settings = self.ctx.settings
-        if not settings.auth_enabled:
+        if not self.ctx.settings.auth_enabled:
             return None
-        from qhost.server.auth import key_matches, owner_of_key
-
-        if not key_matches(token, settings.api_keys):
-            raise AuthError("Unknown or missing API key: pass it as the 'token' argument")
-        CALL.owner = owner_of_key(str(token))
+        CALL.owner = self.ctx.keys.require(
+            token, "Unknown or missing API key: pass it as the 'token' argument"
+        )
         return str(CALL.owner)
 
     def _wait(self, record: JobRecord, timeout: float) -> JobRecord:
@@ -290,11 +304,13 @@ def _errors(*, typed: bool) -> Iterator[None]:
     except (ttypes.BackendError, TApplicationException):
         raise
     except Exception as exc:
+        error_id = ""
         if not isinstance(exc, QhostError):
-            log.exception("thrift handler: unexpected error")
+            error_id = secrets.token_hex(6)
+            log.exception("thrift handler: unexpected error (error id %s)", error_id)
         elif exc.status >= 500:
             log.error("thrift call answered %d %s: %s", exc.status, exc.code, exc.message, exc_info=exc)
-        error = backend_error(exc)
+        error = backend_error(exc, error_id)
         CALL.status = error.status
         if typed:
             raise error from exc

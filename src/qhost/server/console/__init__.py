@@ -32,7 +32,7 @@ def register_console(app: Flask) -> None:
     from qhost.server.console.logins import ConsoleLogins
 
     ctx = app.extensions["qhost"]
-    configure_sessions(app, ctx.settings, ConsoleLogins(ctx.engine.store))
+    configure_sessions(app, ctx.settings, ConsoleLogins(ctx.engine.store), ctx.keys)
     app.after_request(no_framing)
     ensure_indexes(ctx.engine.store)
     app.register_blueprint(console_bp)

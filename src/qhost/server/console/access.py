@@ -2,7 +2,7 @@
 
 With API keys or admin keys configured (``--api-key``, ``--admin-key``), the console asks for a key once
 and keeps ``{owner, admin, csrf}`` in Flask's signed session cookie (path ``/console``, HttpOnly,
-SameSite=Lax). The owner id is the REST doors' (``qhost.server.auth.owner_of_key``), so a user sees the
+SameSite=Lax). The owner id is the REST doors' (``qhost.server.keys``), so a user sees the
 jobs they submitted with that key and nobody else's; an admin key sees and cancels every job. A cookie
 whose signature does not verify is ignored (the user is asked to log in again); one naming an owner the
 server no longer accepts is dropped. Every POST must carry the session's CSRF token (form field
@@ -26,14 +26,16 @@ from typing import TYPE_CHECKING
 from flask import Flask, Request, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from qhost.errors import AuthError, QhostError
-from qhost.server.auth import key_matches, load_secret, owner_of_key
+from qhost.errors import QhostError
+from qhost.server.auth import load_secret
 from qhost.server.console.logins import ConsoleLogins
+from qhost.server.keys import key_matches
 
 if TYPE_CHECKING:
     from flask import Response
 
     from qhost.config import Settings
+    from qhost.server.keys import KeyRing
 
 __all__ = [
     "CONSOLE_PATH",
@@ -96,7 +98,7 @@ class ConsoleSessions(SecureCookieSessionInterface):
         return bool(request.is_secure) or super().get_cookie_secure(app)
 
 
-def configure_sessions(app: Flask, settings: Settings, logins: ConsoleLogins) -> None:
+def configure_sessions(app: Flask, settings: Settings, logins: ConsoleLogins, keys: KeyRing) -> None:
     """Give ``app`` a session secret (settings, else one kept in the data dir) and the cookie settings."""
     app.session_interface = ConsoleSessions()
     if not app.secret_key:
@@ -110,8 +112,7 @@ def configure_sessions(app: Flask, settings: Settings, logins: ConsoleLogins) ->
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console_session_hours),
     )
     app.extensions[_LOGINS] = logins
-    keys = {(k, False) for k in settings.api_keys} | {(k, True) for k in settings.admin_keys}
-    logins.prune(owner_of_key(k) for k, _admin in keys)
+    logins.prune(keys.owners | keys.admin_owners)  # sign-ins of keys no longer configured end
 
 
 def no_framing(response: Response) -> Response:
@@ -130,6 +131,10 @@ def _settings() -> Settings:
     return current_app.extensions["qhost"].settings  # type: ignore[no-any-return]
 
 
+def _keys() -> KeyRing:
+    return current_app.extensions["qhost"].keys  # type: ignore[no-any-return]
+
+
 def viewer() -> Viewer | None:
     """The signed-in viewer; None when keys are configured and nobody (valid) is signed in."""
     settings = _settings()
@@ -138,8 +143,8 @@ def viewer() -> Viewer | None:
     owner, admin, login_id = session.get("owner"), session.get("admin"), session.get("login")
     if not isinstance(owner, str) or not isinstance(admin, bool) or not isinstance(login_id, str):
         return None
-    keys = settings.admin_keys if admin else settings.api_keys
-    known = owner in {owner_of_key(k) for k in keys}  # a key removed since the cookie was issued
+    keys = _keys()
+    known = owner in (keys.admin_owners if admin else keys.owners)  # a key removed since the login
     if not known or not _logins().valid(login_id, owner, admin):  # or logged out, or ended
         session.pop("owner", None)
         session.pop("login", None)
@@ -153,15 +158,14 @@ def login(key: str) -> Viewer:
     Raises:
         AuthError: the key is none of the configured ones.
     """
-    settings = _settings()
+    keys = _keys()
     key = key.strip()
-    admin = key_matches(key, settings.admin_keys)
-    user = key_matches(key, settings.api_keys)
-    if not (admin or user):
-        raise AuthError("Unknown API key; use a key the server was started with (--api-key or --admin-key)")
+    owner = keys.require(
+        key, "Unknown API key; use a key the server was started with (--api-key or --admin-key)"
+    )
+    admin = keys.is_admin(key)
     _end_login()
     session.clear()
-    owner = owner_of_key(key)
     login_id = _logins().start(owner, admin, current_app.permanent_session_lifetime)
     session.update(owner=owner, admin=admin, login=login_id, csrf=secrets.token_urlsafe(24))
     session.permanent = True

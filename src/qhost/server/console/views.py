@@ -28,6 +28,7 @@ from qhost.engine.progress_view import job_progress
 from qhost.engine.status import JobStatus
 from qhost.errors import AuthError, JobNotFound, QhostError, UnknownBackend
 from qhost.server.console import access, charts, listing, summary
+from qhost.server.throttle import throttled_login
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
@@ -147,9 +148,10 @@ def login() -> BaseResponse | tuple[str, int] | str:
         return render_template("console/login.html", next=target, message="")
     access.check_csrf()
     try:
-        access.login(request.form.get("key", ""))
+        with throttled_login(current_app, request.remote_addr):  # failed logins per address: 429 after N
+            access.login(request.form.get("key", ""))
     except AuthError as exc:
-        return render_template("console/login.html", next=target, message=exc.message), 401
+        return render_template("console/login.html", next=target, message=exc.message), exc.status
     return redirect(target)
 
 
@@ -227,10 +229,7 @@ def _worker_of(rec: Any) -> dict[str, Any] | None:
 @console_bp.get("/jobs/<job_id>")
 def job(job_id: str) -> str:
     rec = _job(job_id)
-    inputs = summary.inputs_of(rec.id, rec.spec.program, rec.spec.inputs, rec.spec.meta)
-    result = (
-        summary.result_of(rec.id, rec.spec.program, rec.result) if rec.status is JobStatus.COMPLETED else None
-    )
+    inputs, result = _inputs_and_result(rec)
     charts_ = [_chart(pub) for pub in result.pubs] if result else []
     waiting = (
         None if rec.status.is_final else listing.waiting_view(_ctx().engine.store, rec.id, rec.spec.backend)
@@ -240,6 +239,21 @@ def job(job_id: str) -> str:
         durations=_durations(rec), worker=_worker_of(rec), poll_ms=POLL_MS,
         live=url_for("console.api_job", job_id=rec.id), progress=job_progress(_ctx().engine.store, rec),
     )  # fmt: skip
+
+
+_PRIVATE = 'private (submitted with "private": true): not shown here; the IBM door returns its results once'
+
+
+def _inputs_and_result(rec: Any) -> tuple[summary.InputSummary, summary.ResultView | None]:
+    """What the job page shows of a job's params and result: nothing of a private IBM job's."""
+    if rec.spec.meta.get("private") is True:
+        done = rec.status is JobStatus.COMPLETED
+        return summary.InputSummary(note="are " + _PRIVATE), summary.ResultView(
+            note="is " + _PRIVATE
+        ) if done else None
+    inputs = summary.inputs_of(rec.id, rec.spec.program, rec.spec.inputs, rec.spec.meta)
+    completed = rec.status is JobStatus.COMPLETED
+    return inputs, summary.result_of(rec.id, rec.spec.program, rec.result) if completed else None
 
 
 def _chart(pub: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,179 @@
+"""Keys and owners: which keys open the doors, and the owner id each key stands for.
+
+Every key the server was given, ``--api-key`` and ``--admin-key`` alike, is a key on every door (Qrisp, IBM
+Runtime, Thrift, console, ``/metrics``); configuring either turns authentication on everywhere. Each key is
+one *owner*, whose id is ``key-`` + the first 24 hex digits of ``HMAC-SHA256(install secret, key)``: the id
+appears in the access log and the store, and without the install secret a weak key cannot be guessed from it
+offline. An admin key is an owner like any other on the REST and Thrift doors; only the console lets it see
+and cancel every job.
+
+The install secret is a row of the job store (table ``qhost_install_secrets``), created on first use, so
+every ``qhost serve`` replica on one database (distributed mode) derives the same ids. Owner ids of earlier
+versions (``key-`` + ``sha256(key)[:16]``, unsalted) are moved to the new ids, in every table of the store
+with an ``owner`` column, when a ``KeyRing`` is built for the configured keys (server start-up).
+
+May import: ``qhost.errors``, ``qhost.engine`` (the store), SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from qhost.errors import AuthError
+
+if TYPE_CHECKING:
+    from qhost.config import Settings
+    from qhost.engine.store import SqlStore
+
+__all__ = [
+    "OWNER_SECRET",
+    "KeyRing",
+    "install_secret",
+    "key_matches",
+    "legacy_owner_of_key",
+    "migrate_owners",
+    "owner_of_key",
+]
+
+log = logging.getLogger(__name__)
+
+OWNER_SECRET = "owner_ids"
+"""Name of the install secret owner ids are derived with (a row of ``qhost_install_secrets``)."""
+_TABLE = "qhost_install_secrets"
+_OWNER_HEX = 24
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def owner_of_key(key: str, secret: bytes) -> str:
+    """The owner id of ``key`` under the install ``secret`` (an HMAC: reveals nothing about the key)."""
+    return "key-" + hmac.new(secret, _bytes(key), hashlib.sha256).hexdigest()[:_OWNER_HEX]
+
+
+def legacy_owner_of_key(key: str) -> str:
+    """The owner id qhost ≤ 1847a13 stored (unsalted ``sha256(key)[:16]``); only for migrating rows."""
+    return "key-" + hashlib.sha256(_bytes(key)).hexdigest()[:16]
+
+
+def key_matches(candidate: object, keys: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``candidate`` is one of ``keys``, compared in constant time as UTF-8 bytes.
+
+    ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters (``TypeError``), so a key such as
+    ``"ключ"`` must be compared as bytes; anything that is not a non-empty string matches nothing.
+    """
+    if not isinstance(candidate, str) or not candidate:
+        return False
+    given = _bytes(candidate)
+    return any(hmac.compare_digest(given, _bytes(key)) for key in keys)
+
+
+def _secrets_table(store: SqlStore) -> sa.Table:
+    return store.define_table(
+        _TABLE,
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.String(128), nullable=False),
+    )
+
+
+def install_secret(store: SqlStore, name: str = OWNER_SECRET) -> bytes:
+    """The install secret ``name`` kept in the store: created once (random, 32 bytes), then read by every
+    process and replica on that store."""
+    table = _secrets_table(store)
+    with store.sql.connect() as conn:
+        row = conn.execute(sa.select(table.c.value).where(table.c.name == name)).first()
+    if row is None:
+        try:
+            with store.sql.begin() as conn:
+                conn.execute(sa.insert(table).values(name=name, value=secrets.token_hex(32)))
+        except IntegrityError:  # another replica created it first: read theirs
+            pass
+        with store.sql.connect() as conn:
+            row = conn.execute(sa.select(table.c.value).where(table.c.name == name)).first()
+    if row is None:  # pragma: no cover - the insert above either succeeded or lost to another one
+        raise RuntimeError(f"install secret {name!r} could not be created")
+    return bytes.fromhex(str(row.value))
+
+
+def migrate_owners(store: SqlStore, moves: dict[str, str]) -> int:
+    """Move rows owned by each old id to its new id, in every table with an ``owner`` column; rows moved."""
+    if not moves:
+        return 0
+    inspector = sa.inspect(store.sql)
+    moved = 0
+    for name in inspector.get_table_names():
+        if "owner" not in {column["name"] for column in inspector.get_columns(name)}:
+            continue
+        table = sa.table(name, sa.column("owner"))
+        try:
+            with store.sql.begin() as conn:
+                for old, new in moves.items():
+                    done = conn.execute(sa.update(table).where(table.c.owner == old).values(owner=new))
+                    moved += max(0, done.rowcount or 0)
+        except SQLAlchemyError:
+            log.exception("could not move old owner ids to new ones in table %s", name)
+    if moved:
+        log.info("moved %d rows from old (unsalted) owner ids to HMAC owner ids", moved)
+    return moved
+
+
+class KeyRing:
+    """The server's keys (API keys and admin keys) and their owner ids.
+
+    Args:
+        api_keys: ``--api-key`` values.
+        admin_keys: ``--admin-key`` values (keys too; the console lets them see every job).
+        secret: the install secret owner ids are derived with.
+    """
+
+    def __init__(self, api_keys: tuple[str, ...], admin_keys: tuple[str, ...], secret: bytes) -> None:
+        self.admin_keys = tuple(k for k in admin_keys if k)
+        self.keys = tuple(dict.fromkeys([k for k in api_keys if k] + list(self.admin_keys)))
+        self.secret = secret
+        self.owners = frozenset(owner_of_key(k, secret) for k in self.keys)
+        self.admin_owners = frozenset(owner_of_key(k, secret) for k in self.admin_keys)
+        self.legacy = {legacy_owner_of_key(k): owner_of_key(k, secret) for k in self.keys}
+
+    @classmethod
+    def for_settings(cls, settings: Settings, store: SqlStore, *, migrate: bool = True) -> KeyRing:
+        """The key ring of ``settings`` on ``store`` (its install secret); moves old owner ids when asked."""
+        ring = cls(settings.api_keys, settings.admin_keys, install_secret(store))
+        if migrate and ring.enabled:
+            migrate_owners(store, ring.legacy)
+        return ring
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.keys)
+
+    def owner(self, key: object) -> str | None:
+        """The owner id of ``key``; None when it is not one of the server's keys."""
+        if not key_matches(key, self.keys):
+            return None
+        return owner_of_key(str(key), self.secret)
+
+    def require(self, key: object, message: str) -> str:
+        """The owner id of ``key``.
+
+        Raises:
+            AuthError: ``key`` is missing or not one of the server's keys (``message`` says how to send one).
+        """
+        owner = self.owner(key)
+        if owner is None:
+            raise AuthError(message)
+        return owner
+
+    def is_admin(self, key: object) -> bool:
+        return key_matches(key, self.admin_keys)
+
+    def hash_token(self, token: str) -> str:
+        """A keyed hash of a credential a job carried (stored instead of the credential itself)."""
+        return "hmac-" + hmac.new(self.secret, _bytes(token), hashlib.sha256).hexdigest()[:32]
