@@ -25,6 +25,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     ├── QueueFull (503)                the bounded queue is full; retry later
     ├── StoreFull (507)                the job store's disk is full (names the directory)
     ├── StoreBusy (503)                the job store stayed locked by another writer; retry later
+    ├── WorkerStartError (503)         a worker process exited or stayed silent at start (retried)
     ├── ExecutorError (500)            an executor failed while running a job
     │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
     └── ClientError                    raised by our clients
@@ -59,6 +60,7 @@ __all__ = [
     "StoreFull",
     "TransportError",
     "UnknownBackend",
+    "WorkerStartError",
 ]
 
 
@@ -155,6 +157,11 @@ class StoreBusy(QhostError):
 class StoreFull(QhostError):
     status = 507
     code = "store_full"
+
+
+class WorkerStartError(QhostError):
+    status = 503
+    code = "worker_start_failed"
 
 
 class ExecutorError(QhostError):
