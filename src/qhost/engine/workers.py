@@ -9,9 +9,10 @@ distributed backend implements the same interface and the front doors never noti
 child; never ``multiprocessing``'s ``spawn``, which re-imports the user's script in every child). Each
 worker answers ``("hello", pid)`` within ``START_TIMEOUT_S`` (else it counts as failed to start, is retried
 with backoff, and ``ProcessPool.start_failure`` says why), imports the simulator stack once and then serves
-jobs over a socket pair, so executors, devices and noise models stay cached between jobs. One parent thread per worker sends a task and waits for the answer. Cancel SIGKILLs the
-worker's process group and starts a fresh worker. A worker that dies (segfault, ``os._exit``, the
-kernel's out-of-memory killer) fails its job with "worker terminated unexpectedly (…)" and is replaced.
+jobs over a socket pair, so executors, devices and noise models stay cached between jobs. One parent
+thread per worker sends a task and waits for the answer. Cancel SIGKILLs the worker's process group
+and starts a fresh worker. A worker that dies (segfault, ``os._exit``, the kernel's out-of-memory
+killer) fails its job with "worker terminated unexpectedly (…)" and is replaced.
 
 ``ThreadPool`` runs tasks in a bounded ``ThreadPoolExecutor`` (no thread per job). Python threads cannot
 be interrupted, so ``kill`` returns False: the engine marks the job cancelled and discards what the
@@ -395,6 +396,9 @@ class ProcessPool(WorkerPool):
                 self._start_failures.pop(index, None)
             else:
                 self._start_failures[index] = reason
+
+    def unavailable(self) -> str | None:
+        return self.start_failure
 
     @property
     def start_failure(self) -> str | None:

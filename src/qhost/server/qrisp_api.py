@@ -11,7 +11,8 @@ Views stay thin: decode with ``qhost.protocols.qrisp``, call the engine, encode.
 
 QASM is not parsed here: parsing is the executor's job, and a malformed circuit becomes a failed job whose GET
 says why (Qrisp's client then raises with that text; a 4xx at submit would surface as ``KeyError: 'id'``).
-``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll).
+``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll), or
+``STUCK_S`` seconds when no worker can take it; then ``qhostMessage`` says why ("no worker online: …").
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ if TYPE_CHECKING:
     from qhost.engine.spec import JobRecord
     from qhost.server.context import QhostContext
 
-__all__ = ["qrisp_bp"]
+__all__ = ["STUCK_S", "qrisp_bp"]
 
 qrisp_bp = Blueprint("qrisp", __name__)
+
+STUCK_S = 2.0
+"""A long-poll on a job no worker can take answers after this many seconds, with ``qhostMessage``."""
 
 
 @qrisp_bp.errorhandler(QhostError)
@@ -64,10 +68,10 @@ def create_job() -> tuple[Response, int]:
     record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or ""))
     wait = _wait_seconds(ctx)
     if wait:
-        record = ctx.engine.wait(record.id, wait, owner=owner)
+        record = ctx.engine.wait(record.id, wait, owner=owner, stuck_s=STUCK_S)
         if record.status.is_final:
             return _document(record)
-    return jsonify(proto.job_created_response(record)), 201
+    return jsonify(_with_reason(proto.job_created_response(record), record)), 201
 
 
 @qrisp_bp.get("/jobs/<job_id>")
@@ -78,7 +82,10 @@ def get_job(job_id: str) -> tuple[Response, int]:
     token = body.get("token") if isinstance(body, dict) and isinstance(body.get("token"), str) else None
     owner = _owner(ctx, _bearer() or token)
     wait = _wait_seconds(ctx)
-    record = ctx.engine.wait(job_id, wait, owner=owner) if wait else ctx.engine.get(job_id, owner=owner)
+    if wait:
+        record = ctx.engine.wait(job_id, wait, owner=owner, stuck_s=STUCK_S)
+    else:
+        record = ctx.engine.get(job_id, owner=owner)
     return _document(record)
 
 
@@ -90,8 +97,17 @@ def cancel_job(job_id: str) -> tuple[Response, int]:
     return _document(ctx.engine.cancel(job_id, owner=owner))
 
 
+def _with_reason(doc: dict[str, Any], record: JobRecord) -> dict[str, Any]:
+    """qhost extension ``qhostMessage``: why a queued job does not start ("no worker online: …")."""
+    reason = _ctx().engine.wait_reason(record)
+    if reason is not None:
+        doc["qhostMessage"] = reason
+    return doc
+
+
 def _document(record: JobRecord) -> tuple[Response, int]:
     status, doc = proto.job_document(record)
+    _with_reason(doc, record)
     progress = job_progress(_ctx().engine.store, record)
     if progress is not None:
         doc["qhostProgress"] = progress  # qhost extension beside Qunicorn's integer percent
