@@ -163,7 +163,7 @@ class _Worker(Slot):
             why = f"did not answer within {START_TIMEOUT_S:g} s"
         except (EOFError, OSError):
             self.proc.join(timeout=5.0)
-            why = "exited at start (" + describe_exit(self.proc.exitcode).removeprefix("worker ") + ")"
+            why = "exited at start (" + describe_exit(self.proc.exitcode).partition("(")[2]
         self._kill_process()
         self.proc.join(timeout=5.0)
         self.conn.close()
