@@ -27,7 +27,9 @@ def _broken_python(tmp_path: Path) -> str:
     return str(script)
 
 
-def test_a_pool_that_cannot_start_says_so_then_recovers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pool_that_cannot_start_says_so_then_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     qc = QuantumCircuit(2, 2)
     qc.h(0)
     qc.cx(0, 1)
@@ -41,7 +43,9 @@ def test_a_pool_that_cannot_start_says_so_then_recovers(tmp_path: Path, monkeypa
         assert doc["qhostStatus"] == "queued"
         assert "no worker online" in doc["qhostMessage"]
         assert "exited at start (exit code 3)" in doc["qhostMessage"]
-        ibm = requests.get(f"{server.url}/api/v1/jobs/{job_id}", params={"exclude_params": "true"}, timeout=30)
+        ibm = requests.get(
+            f"{server.url}/api/v1/jobs/{job_id}", params={"exclude_params": "true"}, timeout=30
+        )
         assert "exited at start (exit code 3)" in ibm.json()["state"]["reason"]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
