@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from qhost.engine.spec import JobRecord
     from qhost.server.context import QhostContext
 
-__all__ = ["STUCK_S", "qrisp_bp"]
+__all__ = ["AUTH_FAILED_ID", "STUCK_S", "qrisp_bp"]
 
 qrisp_bp = Blueprint("qrisp", __name__)
 
@@ -42,10 +42,31 @@ STUCK_S = 2.0
 """A long-poll on a job no worker can take answers after this many seconds, with ``qhostMessage``."""
 
 
+AUTH_FAILED_ID = "unauthorized"
+"""Pseudo job id in the 401 of ``POST /jobs``: Qrisp 0.4 – 0.8.2's client reads ``id`` without checking
+the status (else ``KeyError: 'id'``), then polls ``GET /jobs/unauthorized/``, whose 200 ``message`` it
+raises as "Quantum circuit execution failed: <message>"."""
+
+_AUTH_HINT = (
+    "Unknown or missing API key: this server has API keys; pass one as token= to Qrisp's "
+    "BackendClient(api_endpoint, port, token=KEY), as the job's 'token' or as 'Authorization: Bearer <key>'"
+)
+
+
 @qrisp_bp.errorhandler(QhostError)
 def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
     log_server_error(exc)
-    return jsonify(exc.to_dict()), exc.status
+    doc = exc.to_dict()
+    if isinstance(exc, AuthError) and request.method == "POST" and request.endpoint == "qrisp.create_job":
+        doc["id"] = AUTH_FAILED_ID
+    return jsonify(doc), exc.status
+
+
+@qrisp_bp.get(f"/jobs/{AUTH_FAILED_ID}")
+@qrisp_bp.get(f"/jobs/{AUTH_FAILED_ID}/")
+def auth_failed_job() -> tuple[Response, int]:
+    """What a Qrisp client polls after its job was refused for want of a key (see ``AUTH_FAILED_ID``)."""
+    return jsonify({"error": "auth_error", "message": _AUTH_HINT, "state": "failed"}), 200
 
 
 @qrisp_bp.post("/deployments")
@@ -137,9 +158,7 @@ def _owner(ctx: QhostContext, token: str | None, *, required: bool = True) -> st
     if token is None and not required:
         return None
     if not key_matches(token, ctx.settings.api_keys):
-        raise AuthError(
-            "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
-        )
+        raise AuthError(_AUTH_HINT)
     g.owner = owner_of_key(str(token))  # for the access log
     return str(g.owner)
 
