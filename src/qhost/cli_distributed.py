@@ -78,13 +78,21 @@ def _memory_limit(raw: str | None, processes: int) -> int | None:
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="Logging level.",
 )
+@click.option(
+    "--wait-for-services",
+    type=float,
+    default=0.0,
+    show_default=True,
+    envvar="QHOST_WAIT_FOR_SERVICES",
+    help="Seconds to keep retrying (backoff, logged) while the broker or the database does not answer "
+    "yet, instead of exiting at once [env QHOST_WAIT_FOR_SERVICES].",
+)
 def worker(**opts: Any) -> None:
     """Run jobs from the broker's queues on this machine until SIGTERM/SIGINT."""
     configure_logging(opts["log_level"])
     try:
         from qhost.engine.rq_launcher import (
-            broker_connection,
-            check_database,
+            await_services,
             check_versions,
             run_workers,
             worker_configs,
@@ -94,8 +102,7 @@ def worker(**opts: Any) -> None:
         raise click.ClickException(f"qhost worker needs pip install -e '.[distributed]': {exc}") from None
     gpus = [g.strip() for g in (opts["gpus"] or "").split(",") if g.strip()] or None
     try:
-        conn = broker_connection(opts["broker_url"])
-        check_database(opts["database_url"])
+        conn = await_services(opts["broker_url"], opts["database_url"], opts["wait_for_services"])
         check_versions(conn, strict=not opts["ignore_version_mismatch"])
         base = WorkerConfig(
             broker_url=opts["broker_url"],

@@ -2,7 +2,8 @@
 
 It reads the job through the IBM Runtime door (``GET /api/v1/jobs/<id>?exclude_params=true``, which
 long-polls while the job is pending and carries qhost's ``progress`` object), so it works for every
-program (counts, sampler, estimator, executor). Exit status: 0 completed, 1 failed or cancelled, 2 the
+program (counts, sampler, estimator, executor). A queued job no worker can take shows the server's
+reason ("no worker online …") in the bar. Exit status: 0 completed, 1 failed or cancelled, 2 the
 job or server could not be read (unknown id, wrong key, no server).
 """
 
@@ -62,7 +63,8 @@ def watch_job(
             started = time.monotonic()
             doc = _fetch(session, job_url, headers, timeout)
             state = str(doc.get("status", "")).lower()
-            bar.update(state, doc.get("progress"))
+            note = (doc.get("state") or {}).get("reason") if state == "queued" else None
+            bar.update(state, doc.get("progress"), note=note)
             if state in _FINAL_EXIT:
                 bar.close()
                 return state, doc

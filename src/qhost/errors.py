@@ -28,6 +28,7 @@ their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.
     ├── QueueFull (503)                the bounded queue is full; retry later
     ├── StoreFull (507)                the job store's disk is full (never names a server path)
     ├── StoreBusy (503)                the job store stayed locked by another writer; retry later
+    ├── WorkerStartError (503)         a worker process exited or stayed silent at start (retried)
     ├── ExecutorError (500)            an executor failed while running a job
     │   └── ExecutorUnavailable (503)  optional package or device missing (names the install command)
     └── ClientError                    raised by our clients
@@ -65,6 +66,7 @@ __all__ = [
     "TransportError",
     "UnknownBackend",
     "UnsupportedMediaType",
+    "WorkerStartError",
 ]
 
 
@@ -182,6 +184,11 @@ class StoreBusy(QhostError):
 class StoreFull(QhostError):
     status = 507
     code = "store_full"
+
+
+class WorkerStartError(QhostError):
+    status = 503
+    code = "worker_start_failed"
 
 
 class ExecutorError(QhostError):

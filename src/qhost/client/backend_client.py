@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from typing import Any
 
 import requests
@@ -150,16 +151,25 @@ class BackendClient:
     ) -> dict[str, int | float]:
         """Block until the job is final and return its counts.
 
+        While the server says the job cannot start (``qhostMessage``, e.g. "no worker online for queue
+        'aer'"), a ``RuntimeWarning`` with that text is issued once per job (and the progress bar shows
+        it); the call keeps waiting, up to ``timeout`` when given.
+
         Raises:
             ServerError: the job failed or was cancelled (with the server's message).
             TransportError: ``timeout`` seconds passed first, or the connection failed.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        doc, polls = _first, 0
+        doc, polls, warned = _first, 0, False
         most = self.wait if _bar is None else min(self.wait, PROGRESS_POLL_S)
         while doc is None or doc.get("state") != "finished":
+            note = doc.get("qhostMessage") if doc is not None else None
+            if note and not warned:  # e.g. "no worker online for queue 'aer': ..." (once per job)
+                warnings.warn(f"Job {job_id} is waiting: {note}", RuntimeWarning, stacklevel=2)
+                warned = True
             if _bar is not None and doc is not None:
-                _bar.update(str(doc.get("qhostStatus") or doc.get("state")), doc.get("qhostProgress"))
+                state = str(doc.get("qhostStatus") or doc.get("state"))
+                _bar.update(state, doc.get("qhostProgress"), note=note)
             if doc is not None and doc.get("state") in ("failed", "cancelled"):
                 raise ServerError(
                     str(doc.get("message") or f"Job {job_id} {doc['state']}"),

@@ -1,8 +1,8 @@
 """A one-line text progress bar for a job, redrawn in place on a terminal (``\\r``), plain lines elsewhere.
 
 Used by ``BackendClient.run(..., progress=True)`` and ``qhost watch``. It draws from what the server's job
-JSON says: the state, and the ``progress`` object (``done``, ``total``, ``unit``, ``eta_s``) when the
-server sends one.
+JSON says: the state, the ``progress`` object (``done``, ``total``, ``unit``, ``eta_s``) when the
+server sends one, and why a queued job does not start (``state.reason`` / ``qhostMessage``) when it says.
 """
 
 from __future__ import annotations
@@ -20,9 +20,14 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
 
 
-def render(state: str, progress: dict[str, Any] | None, elapsed_s: float) -> str:
-    """``[#########...............] 2/5 PUBs  40%  running 3.1 s, about 4.6 s left``."""
+def render(state: str, progress: dict[str, Any] | None, elapsed_s: float, note: str | None = None) -> str:
+    """``[#########...............] 2/5 PUBs  40%  running 3.1 s, about 4.6 s left``.
+
+    ``note``: why a queued job does not start (the server's reason), shown after the state.
+    """
     state = state.lower()
+    if note:
+        state = f"{state} ({note})"
     if not progress:
         return f"[{'.' * WIDTH}] {state} {_seconds(elapsed_s)}"
     done, total = int(progress.get("done", 0)), max(1, int(progress.get("total", 1)))
@@ -45,10 +50,10 @@ class ProgressBar:
         self._last = ""
         self._width = 0
 
-    def update(self, state: str, progress: dict[str, Any] | None) -> None:
-        """Show the job's state and progress (a line equal to the last one is not drawn again)."""
-        line = render(state, progress, time.monotonic() - self._start)
-        key = line if self._tty else render(state, progress, 0.0)  # off a terminal: only on change
+    def update(self, state: str, progress: dict[str, Any] | None, note: str | None = None) -> None:
+        """Show the job's state, progress and ``note`` (a line equal to the last one is not drawn again)."""
+        line = render(state, progress, time.monotonic() - self._start, note)
+        key = line if self._tty else render(state, progress, 0.0, note)  # off a terminal: only on change
         if key == self._last:
             return
         self._last = key

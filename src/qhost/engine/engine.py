@@ -32,6 +32,7 @@ from typing import Any
 from qhost.engine.chores import Chore, run_due
 from qhost.engine.notifier import Notifier
 from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
+from qhost.engine.pool import NO_WORKER
 from qhost.engine.recovery import LOST_REASON, recover
 from qhost.engine.repeats import RepeatingFailure
 from qhost.engine.run_func import run_func_counts
@@ -220,12 +221,21 @@ class JobEngine:
         """One job; ``JobNotFound`` when missing or owned by someone other than ``owner``."""
         return self.store.get(job_id, owner)
 
-    def wait(self, job_id: str, timeout: float, owner: str | None = None) -> JobRecord:
-        """The job as soon as it is final, or as it is when ``timeout`` seconds have passed."""
-        deadline = time.monotonic() + max(0.0, timeout)
+    def wait(
+        self, job_id: str, timeout: float, owner: str | None = None, *, stuck_s: float | None = None
+    ) -> JobRecord:
+        """The job as soon as it is final, or as it is when ``timeout`` seconds have passed.
+
+        ``stuck_s``: also return after that many seconds when the job has a ``wait_reason`` (no worker
+        online), so a long-polling client learns it soon, without polling in a tight loop.
+        """
+        started = time.monotonic()
+        deadline = started + max(0.0, timeout)
         while True:
             with self._notifier.watch(job_id) as watch:
                 record = self.store.get(job_id, owner)
+                if stuck_s is not None and self.wait_reason(record) is not None:
+                    deadline = min(deadline, started + stuck_s)
                 left = deadline - time.monotonic()
                 if record.status.is_final or left <= 0:
                     return record
@@ -448,6 +458,25 @@ class JobEngine:
 
     def _run_chores(self) -> None:
         run_due(self._chores)
+
+    def wait_reason(self, record: JobRecord) -> str | None:
+        """Why a queued job will not start however long it waits (``"no worker online: …"``); else None.
+
+        The doors show it beside the job's state (Qrisp ``qhostMessage``, IBM ``state.reason``).
+        """
+        if record.status is not JobStatus.QUEUED:
+            return None
+        return self.offline_reason(record.spec.backend, record.spec.program)
+
+    def offline_reason(self, backend: str | None, program: str = "sampler") -> str | None:
+        """Why a job of ``program`` on ``backend`` would not start now: no worker can take it; else None."""
+        with self._lock:
+            routes = list(self._routes)
+        for pool, runs_run_func in routes:
+            if runs_run_func == (program == RUN_FUNC):
+                why = pool.unavailable()
+                return None if why is None else f"{NO_WORKER}: {why}"
+        return None
 
     def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
         """The status page's ``dispatch`` entry: embedded (local worker processes) here."""

@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "HEARTBEAT_S",
+    "NO_WORKER",
     "DoneCallback",
     "NextCallback",
     "ProgressCallback",
@@ -30,6 +31,9 @@ __all__ = [
 
 HEARTBEAT_S = 10.0
 """Seconds between heartbeats a worker thread records for its running job."""
+
+NO_WORKER = "no worker online"
+"""Start of the reason a queued job shows when nothing can run it (``JobEngine.wait_reason``)."""
 
 DoneCallback = Callable[[str, bool, str], None]
 """``on_done(job_id, ok, text)``: ``text`` is the result when ``ok``, else the failure reason."""
@@ -131,6 +135,10 @@ class WorkerPool(ABC):
     def snapshots(self) -> list[dict[str, Any]]:
         """One dict per worker (see ``JobEngine.worker_snapshots`` for the keys). Default: none."""
         return []
+
+    def unavailable(self) -> str | None:
+        """Why no slot will free up however long a job waits (every worker failed to start); None: fine."""
+        return None
 
     def may_have_free_slot(self) -> bool:
         """False only when every slot is surely busy: whoever frees one then looks for work itself

@@ -35,6 +35,7 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from qhost.engine.engine import JobEngine
+from qhost.engine.pool import NO_WORKER
 from qhost.engine.rq_common import (
     DONE_CHANNEL,
     SERVER_KEY,
@@ -47,7 +48,7 @@ from qhost.engine.rq_common import (
     software_versions,
 )
 from qhost.engine.rq_sql import queued_heads, running_ids, serial_heads, stale_running
-from qhost.engine.rq_status import queue_report, rq_worker_snapshots, version_mismatches
+from qhost.engine.rq_status import queue_report, responsive_workers, rq_worker_snapshots, version_mismatches
 from qhost.engine.spec import JobRecord
 from qhost.engine.status import JobStatus
 from qhost.engine.store import SqlStore
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 
 LOST_REASON = "worker lost: the job's worker stopped sending heartbeats (machine or process gone)"
 _LOCAL = (RUN_FUNC,)
+_ONLINE_TTL_S = 2.0  # how long a per-queue worker count is reused by wait_reason
 _ENQUEUE_GRACE_S = 2.0  # a job this young may be between its SQL insert and its enqueue
 
 
@@ -115,6 +117,7 @@ class RqJobEngine(JobEngine):
         self._redis: Any = None
         self._listener: threading.Thread | None = None
         self._warned: set[str] = set()
+        self._online: dict[str, tuple[float, int]] = {}  # queue -> (monotonic time asked, workers)
 
     def __repr__(self) -> str:
         return f"RqJobEngine({self.store!r}, broker={redact_url(self.broker_url)!r}, running={self._running})"
@@ -307,6 +310,33 @@ class RqJobEngine(JobEngine):
     def queue_report(self, queues: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
         """Per queue: responsive workers, jobs waiting in RQ, and ``"ok"`` or ``"no worker online"``."""
         return queue_report(self._redis, queues)
+
+    def offline_reason(self, backend: str | None, program: str = "sampler") -> str | None:
+        """No responsive worker serves the backend's queue: ``"no worker online for queue 'aer' …"``.
+
+        Asks RQ's per-queue worker registry at most once per ``_ONLINE_TTL_S`` per queue (status polls
+        are frequent); run_func jobs run here, as in the embedded engine.
+        """
+        if program == RUN_FUNC:
+            return super().offline_reason(backend, program)
+        try:
+            name = queue_name(backend)
+        except ConfigurationError:
+            return None
+        now = time.monotonic()
+        cached = self._online.get(name)
+        if cached is None or now - cached[0] > _ONLINE_TTL_S:
+            try:
+                cached = (now, responsive_workers(self._redis, name))
+            except Exception as exc:  # the broker is down: say so rather than nothing
+                return f"{NO_WORKER}: the broker is unreachable ({type(exc).__name__})"
+            self._online[name] = cached
+        if cached[1]:
+            return None
+        return (
+            f"{NO_WORKER} for queue {name!r}: no `qhost worker --queue {name}` is registered with the "
+            "broker; jobs wait until one starts"
+        )
 
     def dispatch_report(self, queues: Iterable[str] = ()) -> dict[str, Any]:
         """The status page's ``dispatch`` entry."""

@@ -28,6 +28,7 @@ from qhost.engine.store import SqlStore
 from qhost.errors import ConfigurationError
 
 __all__ = [
+    "await_services",
     "broker_connection",
     "check_database",
     "check_versions",
@@ -59,6 +60,32 @@ def check_database(url: str) -> None:
         raise ConfigurationError(f"Cannot use the database {shown}: {_first_line(exc)}") from None
     finally:
         store.close()
+
+
+def await_services(
+    broker_url: str, database_url: str, wait_s: float, *, stop: threading.Event | None = None
+) -> Any:
+    """The broker connection once the broker and the database answer, retrying for up to ``wait_s`` s.
+
+    Backoff 1, 2, 4 … 10 s between tries, each failure logged with its reason; after ``wait_s`` (0: a single
+    try) the last ``ConfigurationError`` ("Cannot reach the broker …" / "Cannot use the database …") is
+    raised. For workers started beside their services (compose), which come up in any order.
+    """
+    deadline = time.monotonic() + max(0.0, wait_s)
+    delay = 1.0
+    while True:
+        try:
+            conn = broker_connection(broker_url)
+            check_database(database_url)
+            return conn
+        except ConfigurationError as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            pause = min(delay, left)
+            log.warning("%s; retrying in %.0f s (waiting up to %.0f s more)", exc.message, pause, left)
+            time.sleep(pause)
+            delay = min(2 * delay, 10.0)
 
 
 def _first_line(exc: BaseException) -> str:

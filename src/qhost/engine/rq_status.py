@@ -15,13 +15,18 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 from rq.worker import Worker
 
+from qhost.engine.pool import NO_WORKER
 from qhost.engine.rq_common import SafeJob, connect_broker
 from qhost.engine.snapshots import snapshot
 
-__all__ = ["NO_WORKER", "queue_report", "queue_workers", "rq_worker_snapshots", "version_mismatches"]
-
-NO_WORKER = "no worker online"
-"""A queue's state when no responsive worker serves it."""
+__all__ = [
+    "NO_WORKER",
+    "queue_report",
+    "queue_workers",
+    "responsive_workers",
+    "rq_worker_snapshots",
+    "version_mismatches",
+]
 
 _IDLE_BEAT_S = 5.0  # an idle qhost worker re-registers this often (RQ worker TTL 20 s - 15)
 
@@ -37,9 +42,7 @@ def rq_worker_snapshots(conn: Any) -> list[dict[str, Any]]:
     out = []
     for w, (gpu, done) in zip(workers, extras, strict=True):
         beat = w.last_heartbeat.replace(tzinfo=UTC) if w.last_heartbeat else None
-        state = str(w.get_state())
-        if beat is None or (now - beat).total_seconds() > 3 * max(_IDLE_BEAT_S, w.job_monitoring_interval):
-            state = "unresponsive"
+        state = str(w.get_state()) if _responsive(w, now) else "unresponsive"
         out.append(
             snapshot(
                 id=w.name,
@@ -55,6 +58,20 @@ def rq_worker_snapshots(conn: Any) -> list[dict[str, Any]]:
             )
         )
     return out
+
+
+def _responsive(worker: Any, now: datetime) -> bool:
+    beat = worker.last_heartbeat.replace(tzinfo=UTC) if worker.last_heartbeat else None
+    limit = 3 * max(_IDLE_BEAT_S, worker.job_monitoring_interval)
+    return beat is not None and (now - beat).total_seconds() <= limit
+
+
+def responsive_workers(conn: Any, queue_name: str) -> int:
+    """Responsive workers serving ``queue_name``, from RQ's per-queue worker registry."""
+    queue = Queue(queue_name, connection=conn, serializer=JSONSerializer)
+    workers = Worker.all(connection=conn, job_class=SafeJob, queue=queue, serializer=JSONSerializer)
+    now = datetime.now(UTC)
+    return sum(_responsive(w, now) for w in workers)
 
 
 def _counts(conn: Any, queues: Iterable[str]) -> dict[str, int]:

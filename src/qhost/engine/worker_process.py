@@ -2,6 +2,11 @@
 
 The parent side (pools, slots, cancellation) is in ``workers.py``; this module is all a worker imports
 from the engine, so workers never load SQLAlchemy or the server.
+
+A worker is a fresh interpreter started as ``python -c BOOTSTRAP ...`` (``bootstrap_command``), not a
+``multiprocessing`` child: multiprocessing's ``spawn`` re-imports the parent's ``__main__`` (a user's
+script) in every child, so a script without ``if __name__ == "__main__":`` started servers recursively
+and hung. Workers run catalog programs by name and never need the user's script.
 """
 
 from __future__ import annotations
@@ -16,7 +21,17 @@ from multiprocessing.connection import Connection
 
 from qhost.errors import QhostError
 
-__all__ = ["PROGRESS", "READY_TARGET", "describe_exception", "freeze_heap", "ready", "worker_main"]
+__all__ = [
+    "HELLO",
+    "PROGRESS",
+    "READY_TARGET",
+    "bootstrap_command",
+    "describe_exception",
+    "freeze_heap",
+    "ready",
+    "serve_fd",
+    "worker_main",
+]
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +117,48 @@ def _serve_one(msg: tuple[str, str | None, str], conn: Connection) -> tuple[str,
         throttle.close()  # no held report may reach the pipe after the answer
 
 
-def _die_with_parent() -> None:
+HELLO = "hello"
+"""First message a worker sends, ``("hello", pid)``, once its interpreter runs (before the warm-up)."""
+
+_BOOTSTRAP = (
+    "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+    "from qhost.engine.worker_process import serve_fd; serve_fd(sys.argv[2:])"
+)
+
+
+def bootstrap_command(
+    executable: str,
+    fd: int,
+    warm_modules: Sequence[str],
+    memory_limit_bytes: int | None,
+    sys_path: Sequence[str],
+) -> list[str]:
+    """The command line of a worker process serving the socket ``fd`` (inherited through ``pass_fds``).
+
+    The worker gets the parent's ``sys.path`` (so programs a user registered from modules beside the
+    script resolve) but never imports the parent's ``__main__``.
+    """
+    import json
+
+    return [
+        executable,
+        "-c",
+        _BOOTSTRAP,
+        json.dumps(list(sys_path)),
+        str(fd),
+        str(os.getpid()),
+        str(memory_limit_bytes or 0),
+        *warm_modules,
+    ]
+
+
+def serve_fd(argv: Sequence[str]) -> None:
+    """``bootstrap_command``'s entry: ``fd parent_pid memory_limit_bytes warm_module...``."""
+    conn = Connection(int(argv[0]))
+    worker_main(conn, tuple(argv[3:]), int(argv[2]) or None, parent_pid=int(argv[1]))
+
+
+def _die_with_parent(parent_pid: int | None = None) -> None:
     """On Linux, have the kernel SIGKILL this worker when the server dies (even by ``kill -9``)."""
     if not sys.platform.startswith("linux"):
         return
@@ -112,23 +168,34 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - no glibc: workers still exit on EOF
         return
-    parent = multiprocessing.parent_process()
-    if parent is not None and os.getppid() != parent.pid:  # the server died before prctl took effect
+    if parent_pid is None:
+        parent = multiprocessing.parent_process()
+        parent_pid = parent.pid if parent is not None else None
+    if parent_pid is not None and os.getppid() != parent_pid:  # the server died before prctl took effect
         os._exit(0)  # (not ``getppid() == 1``: in a container the server itself may be PID 1)
 
 
-def worker_main(conn: Connection, warm_modules: Sequence[str], memory_limit_bytes: int | None) -> None:
+def worker_main(
+    conn: Connection,
+    warm_modules: Sequence[str],
+    memory_limit_bytes: int | None,
+    parent_pid: int | None = None,
+) -> None:
     """Entry point of a worker process: warm up, then run tasks from ``conn`` until EOF or ``None``.
 
     Before its answer a task may send progress messages ``("progress", done, total, unit)``
     (throttled, see ``qhost.programs.progress``). Each answer is ``(kind, text, retire)`` with kind
     ``"ok"`` or ``"err"``; ``retire`` means the worker exits after answering and the parent starts a
-    fresh one.
+    fresh one. The very first message is ``("hello", pid)``: the parent waits a bounded time for it.
     """
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # its own process group, so a kill also reaches anything the program started
-    _die_with_parent()
+    _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; workers end on EOF
+    try:
+        conn.send((HELLO, os.getpid()))
+    except OSError:
+        return
     _limit_memory(memory_limit_bytes)
     _warm_up(warm_modules)
     freeze_heap()

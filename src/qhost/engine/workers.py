@@ -4,12 +4,15 @@ Both kinds implement ``WorkerPool``, the small dispatch interface the engine cod
 (``start``, ``reserve`` a free slot, ``Slot.run`` a task, ``kill`` a running job, ``stop``). A later
 distributed backend implements the same interface and the front doors never notice.
 
-``ProcessPool`` keeps ``size`` long-lived worker processes started with the ``spawn`` method (the server
-process never initialises CUDA; a forked child could not use it). Each worker imports the simulator
-stack once and then serves jobs over a ``Pipe``, so executors, devices and noise models stay cached
-between jobs. One parent thread per worker sends a task and waits for the answer. Cancel SIGKILLs the
-worker's process group and starts a fresh worker. A worker that dies (segfault, ``os._exit``, the
-kernel's out-of-memory killer) fails its job with "worker terminated unexpectedly (…)" and is replaced.
+``ProcessPool`` keeps ``size`` long-lived worker processes, each a fresh interpreter
+(``worker_process.bootstrap_command``: never a fork, so the server process never initialises CUDA for a
+child; never ``multiprocessing``'s ``spawn``, which re-imports the user's script in every child). Each
+worker answers ``("hello", pid)`` within ``START_TIMEOUT_S`` (else it counts as failed to start, is retried
+with backoff, and ``ProcessPool.start_failure`` says why), imports the simulator stack once and then serves
+jobs over a socket pair, so executors, devices and noise models stay cached between jobs. One parent
+thread per worker sends a task and waits for the answer. Cancel SIGKILLs the worker's process group
+and starts a fresh worker. A worker that dies (segfault, ``os._exit``, the kernel's out-of-memory
+killer) fails its job with "worker terminated unexpectedly (…)" and is replaced.
 
 ``ThreadPool`` runs tasks in a bounded ``ThreadPoolExecutor`` (no thread per job). Python threads cannot
 be interrupted, so ``kill`` returns False: the engine marks the job cancelled and discards what the
@@ -20,15 +23,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import queue
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from qhost.engine.pool import (
     HEARTBEAT_S,
@@ -43,13 +48,18 @@ from qhost.engine.pool import (
     snapshot,
 )
 from qhost.engine.thread_pool import ThreadPool
-from qhost.engine.worker_process import PROGRESS, describe_exception, worker_main
-
-if TYPE_CHECKING:
-    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
+from qhost.engine.worker_process import (
+    HELLO,
+    PROGRESS,
+    bootstrap_command,
+    describe_exception,
+    worker_main,
+)
+from qhost.errors import WorkerStartError
 
 __all__ = [
     "DEFAULT_WARM_MODULES",
+    "START_TIMEOUT_S",
     "ProcessPool",
     "ProgressCallback",
     "Slot",
@@ -78,7 +88,37 @@ DEFAULT_WARM_MODULES: tuple[str, ...] = (
 path, the IBM primitives with the fake devices and the Aer executor, so no job pays for an import; and
 ``qhost.devices.warm``, which primes the noise-building code a device's first job runs."""
 
+START_TIMEOUT_S = 60.0
+"""Seconds a new worker process has to answer its first message (interpreter start and qhost's import,
+before the warm-up); past that, or when it exits first, the start failed."""
+
+_RETRY_MAX_S = 30.0  # backoff between failed starts of a worker: 1, 2, 4 … 30 s
+
 # -- processes ----------------------------------------------------------------------------------
+
+
+class _Child:
+    """A worker process started by ``subprocess``, with the ``multiprocessing.Process`` calls we use."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self._popen = popen
+        self.pid: int | None = popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._popen.poll()  # negative: killed by that signal, as multiprocessing reports it
+
+    def is_alive(self) -> bool:
+        return self._popen.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._popen.wait(timeout)
+
+    def kill(self) -> None:
+        if self._popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._popen.kill()
 
 
 class _Worker(Slot):
@@ -91,7 +131,7 @@ class _Worker(Slot):
         self.current: str | None = None
         self.killed = False
         self.busy = True  # until its process is spawned (by its own thread, see _loop)
-        self.proc: multiprocessing.process.BaseProcess | None = None
+        self.proc: _Child | None = None
         self.conn: Connection | None = None
         self.pid: int | None = None
         self.jobs_done = 0
@@ -100,16 +140,54 @@ class _Worker(Slot):
         self._thread = threading.Thread(target=self._loop, name=f"qhost-worker-{index}", daemon=True)
 
     def spawn(self) -> None:
-        parent, child = self._pool.ctx.Pipe(duplex=True)
-        proc = self._pool.ctx.Process(
-            target=worker_main,
-            args=(child, tuple(self._pool.warm_modules), self._pool.memory_limit_bytes),
-            name=f"qhost-worker-{self.index}",
-            daemon=True,
+        """Start a worker process and wait (bounded) for its hello; ``WorkerStartError`` if none comes."""
+        parent, child = socket.socketpair()
+        fd = child.fileno()
+        pool = self._pool
+        cmd = bootstrap_command(sys.executable, fd, pool.warm_modules, pool.memory_limit_bytes, sys.path)
+        try:
+            popen = subprocess.Popen(cmd, pass_fds=(fd,), stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            parent.close()
+            raise WorkerStartError(f"Cannot start a worker process ({sys.executable}): {exc}") from None
+        finally:
+            child.close()
+        self.proc, self.conn, self.pid = _Child(popen), Connection(parent.detach()), popen.pid
+        self._await_hello()
+
+    def _await_hello(self) -> None:
+        assert self.conn is not None and self.proc is not None
+        try:
+            if self.conn.poll(START_TIMEOUT_S) and self.conn.recv()[0] == HELLO:
+                return
+            why = f"did not answer within {START_TIMEOUT_S:g} s"
+        except (EOFError, OSError):
+            self.proc.join(timeout=5.0)
+            why = "exited at start (" + describe_exit(self.proc.exitcode).partition("(")[2]
+        self._kill_process()
+        self.proc.join(timeout=5.0)
+        self.conn.close()
+        raise WorkerStartError(
+            f"Worker process {self.pid} {why}; its error is in the server's stderr. "
+            "Jobs stay queued until a worker starts (retried with backoff)"
         )
-        proc.start()
-        child.close()
-        self.proc, self.conn, self.pid = proc, parent, proc.pid
+
+    def _start_child(self) -> bool:
+        """Spawn until a worker process starts (backoff 1 … 30 s between tries); False: the pool stops."""
+        delay = 1.0
+        while not self._pool.stopping:
+            try:
+                self.spawn()
+            except WorkerStartError as exc:
+                log.error("worker %s: %s", self.index, exc.message)
+                self._pool.start_failed(self.index, exc.message)
+                if self._pool.stop_event.wait(delay):
+                    return False
+                delay = min(2 * delay, _RETRY_MAX_S)
+                continue
+            self._pool.start_failed(self.index, None)
+            return True
+        return False
 
     def start(self) -> None:
         self._thread.start()
@@ -139,7 +217,8 @@ class _Worker(Slot):
 
     def _loop(self) -> None:
         # Spawned from this long-lived thread: PR_SET_PDEATHSIG fires when the spawning *thread* ends.
-        self.spawn()
+        if not self._start_child():
+            return
         self.busy = False
         self._pool.on_free()
         while True:
@@ -251,7 +330,7 @@ class _Worker(Slot):
             self.conn.close()
         if self._pool.stopping:
             return
-        self.spawn()
+        self._start_child()
 
     def shutdown(self) -> None:
         """Ask the process to exit after its current task and end the thread."""
@@ -277,7 +356,7 @@ class _Worker(Slot):
 
 
 class ProcessPool(WorkerPool):
-    """``size`` warm worker processes (``spawn`` start method).
+    """``size`` warm worker processes (fresh interpreters, see the module docstring).
 
     Args:
         size: number of worker processes.
@@ -285,8 +364,6 @@ class ProcessPool(WorkerPool):
         warm_modules: modules each worker imports before its first job.
         memory_limit_mb: per-worker address-space cap (``RLIMIT_AS``); allocations beyond it raise
             ``MemoryError`` inside the job, which then fails with "out of memory: …". None: no cap.
-        start_method: multiprocessing start method; ``"spawn"`` or ``"forkserver"`` (never ``"fork"``
-            with GPU executors).
         take_next: called by a worker's thread when its job ended to claim the next one at once (the
             slot stays reserved meanwhile); None: the worker goes idle and ``on_free`` is called.
         on_progress: called (from the worker's thread) with each progress report a job sends.
@@ -301,22 +378,38 @@ class ProcessPool(WorkerPool):
         *,
         warm_modules: Sequence[str] = DEFAULT_WARM_MODULES,
         memory_limit_mb: int | None = None,
-        start_method: str = "spawn",
         take_next: NextCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> None:
-        # typeshed types get_context(str) as BaseContext, which has no Process; it is one of these
-        self.ctx = cast(
-            "SpawnContext | ForkContext | ForkServerContext", multiprocessing.get_context(start_method)
-        )
         self.on_done, self.on_free, self.on_heartbeat = on_done, on_free, on_heartbeat
         self.take_next = take_next
         self.on_progress = on_progress
         self.warm_modules = tuple(warm_modules)
         self.memory_limit_bytes = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         self.stopping = False
+        self.stop_event = threading.Event()
         self._lock = threading.Lock()
+        self._start_failures: dict[int, str] = {}
         self._workers = [_Worker(self, i) for i in range(max(1, size))]
+
+    def start_failed(self, index: int, reason: str | None) -> None:
+        """Record (``reason``) or clear (None) the last failed start of worker ``index``."""
+        with self._lock:
+            if reason is None:
+                self._start_failures.pop(index, None)
+            else:
+                self._start_failures[index] = reason
+
+    def unavailable(self) -> str | None:
+        return self.start_failure
+
+    @property
+    def start_failure(self) -> str | None:
+        """Why no worker process runs, when every worker's last start failed; None otherwise."""
+        with self._lock:
+            if len(self._start_failures) < len(self._workers):
+                return None
+            return next(iter(self._start_failures.values()))
 
     @property
     def pids(self) -> list[int | None]:
@@ -349,6 +442,7 @@ class ProcessPool(WorkerPool):
     def stop(self, timeout: float) -> None:
         with self._lock:
             self.stopping = True
+        self.stop_event.set()
         for worker in self._workers:
             worker.shutdown()
         end = time.monotonic() + timeout

@@ -57,8 +57,8 @@ class BackendServer:
         **overrides: further ``Settings`` fields (``api_keys``, ``max_shots``, ``worker_mode`` …;
             ``no_auth=True`` to serve a non-loopback ``ip_address`` with no keys).
             With a plain ``run_func``, ``worker_mode`` defaults to ``"thread"`` (nothing is spawned);
-            otherwise executor jobs run in spawned worker processes, so a script must start the
-            server under ``if __name__ == "__main__":``.
+            otherwise executor jobs run in warm worker processes, fresh interpreters that never import
+            the caller's script (no ``if __name__ == "__main__":`` guard needed).
 
     Example:
         >>> with BackendServer(lambda qasm, shots, token: {"0": shots or 1}, port=0) as server:
@@ -84,8 +84,8 @@ class BackendServer:
         self._temp_dir = None if data_dir is not None else tempfile.mkdtemp(prefix="qhost-server-")
         self.data_dir = Path(data_dir if data_dir is not None else self._temp_dir)  # type: ignore[arg-type]
         if run_func is not None and not hasattr(run_func, "executor"):
-            # A plain run_func runs in the thread pool; with no process pool to spawn, scripts need no
-            # ``if __name__ == "__main__":`` guard (as with Qrisp's server); deviceName jobs run in threads.
+            # A plain run_func runs in the thread pool; nothing is spawned (as with Qrisp's server), and
+            # deviceName jobs run in threads too.
             overrides.setdefault("worker_mode", "thread")
         base = settings if settings is not None else Settings.from_env()
         self.settings = base.replace(

@@ -56,12 +56,23 @@ def hold_cap(engine: Any, settings: Settings) -> HoldCap:
         return cap
 
 
-def held_wait(engine: Any, settings: Settings, job_id: str, timeout: float, owner: str | None) -> JobRecord:
-    """The job after waiting up to ``timeout`` s for it to be final, if a slot is free; else at once."""
+def held_wait(
+    engine: Any,
+    settings: Settings,
+    job_id: str,
+    timeout: float,
+    owner: str | None,
+    *,
+    stuck_s: float | None = None,
+) -> JobRecord:
+    """The job after waiting up to ``timeout`` s for it to be final, if a slot is free; else at once.
+
+    ``stuck_s``: return sooner when no worker can take the job (``JobEngine.wait``).
+    """
     cap = hold_cap(engine, settings)
     if timeout <= 0 or not cap.try_take():
         return engine.get(job_id, owner=owner)  # type: ignore[no-any-return]
     try:
-        return engine.wait(job_id, timeout, owner=owner)  # type: ignore[no-any-return]
+        return engine.wait(job_id, timeout, owner=owner, stuck_s=stuck_s)  # type: ignore[no-any-return]
     finally:
         cap.give()

@@ -15,7 +15,8 @@ Only what costs the server memory is refused at submit (400), before anything is
 the standard libraries and registers wider than the target (``qhost.executors.qasm_limits``, a regex scan).
 The sizes found are kept in the job's ``meta["summary"]`` for the console, which never parses a circuit.
 ``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll), when
-one of the engine's hold slots is free (``qhost.server.holds``); else it answers at once.
+one of the engine's hold slots is free (``qhost.server.holds``), else it answers at once; a job no worker can
+take is held ``STUCK_S`` seconds at most, then ``qhostMessage`` says why ("no worker online: …").
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from qhost.engine.progress_view import job_progress
 from qhost.engine.run_func import TOKENS
 from qhost.engine.status import JobStatus
-from qhost.errors import InputError, NotFound, QhostError
+from qhost.errors import AuthError, InputError, NotFound, QhostError
 from qhost.executors.qasm_limits import QasmSizes, check_qasm, qasm_summary
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
@@ -42,15 +43,39 @@ if TYPE_CHECKING:
     from qhost.engine.spec import JobRecord
     from qhost.server.context import QhostContext
 
-__all__ = ["qrisp_bp"]
+__all__ = ["AUTH_FAILED_ID", "STUCK_S", "qrisp_bp"]
 
 qrisp_bp = Blueprint("qrisp", __name__)
+
+STUCK_S = 2.0
+"""A long-poll on a job no worker can take answers after this many seconds, with ``qhostMessage``."""
+
+
+AUTH_FAILED_ID = "unauthorized"
+"""Pseudo job id in the 401 of ``POST /jobs``: Qrisp 0.4 – 0.8.2's client reads ``id`` without checking
+the status (else ``KeyError: 'id'``), then polls ``GET /jobs/unauthorized/``, whose 200 ``message`` it
+raises as "Quantum circuit execution failed: <message>"."""
+
+_AUTH_HINT = (
+    "Unknown or missing API key: this server has API keys; pass one as token= to Qrisp's "
+    "BackendClient(api_endpoint, port, token=KEY), as the job's 'token' or as 'Authorization: Bearer <key>'"
+)
 
 
 @qrisp_bp.errorhandler(QhostError)
 def _qrisp_error(exc: QhostError) -> tuple[Response, int]:
     log_server_error(exc)
-    return jsonify(exc.to_dict()), exc.status
+    doc = exc.to_dict()
+    if isinstance(exc, AuthError) and request.method == "POST" and request.endpoint == "qrisp.create_job":
+        doc["id"] = AUTH_FAILED_ID
+    return jsonify(doc), exc.status
+
+
+@qrisp_bp.get(f"/jobs/{AUTH_FAILED_ID}")
+@qrisp_bp.get(f"/jobs/{AUTH_FAILED_ID}/")
+def auth_failed_job() -> tuple[Response, int]:
+    """What a Qrisp client polls after its job was refused for want of a key (see ``AUTH_FAILED_ID``)."""
+    return jsonify({"error": "auth_error", "message": _AUTH_HINT, "state": "failed"}), 200
 
 
 @qrisp_bp.post("/deployments")
@@ -83,10 +108,10 @@ def create_job() -> tuple[Response, int]:
     record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or "", (program, backend), sizes))
     wait = _wait_seconds(ctx)
     if wait:
-        record = held_wait(ctx.engine, ctx.settings, record.id, wait, owner)
+        record = held_wait(ctx.engine, ctx.settings, record.id, wait, owner, stuck_s=STUCK_S)
         if record.status.is_final:
             return _document(record)
-    return jsonify(proto.job_created_response(record)), 201
+    return jsonify(_with_reason(proto.job_created_response(record), record)), 201
 
 
 @qrisp_bp.get("/jobs/<job_id>")
@@ -97,7 +122,7 @@ def get_job(job_id: str) -> tuple[Response, int]:
     token = body.get("token") if isinstance(body, dict) and isinstance(body.get("token"), str) else None
     owner = _owner(ctx, _bearer() or token)
     wait = _wait_seconds(ctx)
-    record = held_wait(ctx.engine, ctx.settings, job_id, wait, owner)
+    record = held_wait(ctx.engine, ctx.settings, job_id, wait, owner, stuck_s=STUCK_S)
     if record.status is JobStatus.COMPLETED and record.spec.meta.get("private") is True:
         proto.counts_from_result(record.spec.program, record.result or "{}")  # refused before it is taken
         text = ctx.engine.take_result(record.id, owner=owner)  # an IBM "private" job: results read once
@@ -115,8 +140,17 @@ def cancel_job(job_id: str) -> tuple[Response, int]:
     return _document(ctx.engine.cancel(job_id, owner=owner))
 
 
+def _with_reason(doc: dict[str, Any], record: JobRecord) -> dict[str, Any]:
+    """qhost extension ``qhostMessage``: why a queued job does not start ("no worker online: …")."""
+    reason = _ctx().engine.wait_reason(record)
+    if reason is not None:
+        doc["qhostMessage"] = reason
+    return doc
+
+
 def _document(record: JobRecord) -> tuple[Response, int]:
     status, doc = proto.job_document(record)
+    _with_reason(doc, record)
     progress = job_progress(_ctx().engine.store, record)
     if progress is not None:
         doc["qhostProgress"] = progress  # qhost extension beside Qunicorn's integer percent
@@ -155,9 +189,7 @@ def _owner(ctx: QhostContext, token: str | None) -> str | None:
     """
     if not ctx.settings.auth_enabled:
         return None
-    g.owner = ctx.keys.require(
-        token, "Unknown or missing API key: pass it as the job's 'token' or as 'Authorization: Bearer <key>'"
-    )  # also for the access log
+    g.owner = ctx.keys.require(token, _AUTH_HINT)  # also for the access log
     return str(g.owner)
 
 

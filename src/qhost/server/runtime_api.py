@@ -190,7 +190,11 @@ def backend_properties(name: str) -> Response:
 def backend_status(name: str) -> Response:
     entry = _entry(name)
     version = str(_device(entry).conf_json().get("backend_version", "1.0.0"))
-    return jsonify(ibm.status_json(entry.name, version, _ctx().engine.queue_length(entry.name)))
+    doc = ibm.status_json(entry.name, version, _ctx().engine.queue_length(entry.name))
+    reason = _ctx().engine.offline_reason(entry.name)
+    if reason is not None:  # the stock client warns at submit: "... currently has a status of <status>"
+        doc.update(status=reason, message=reason)
+    return jsonify(doc)
 
 
 @runtime_bp.get("/backends/<name>/defaults")
@@ -300,6 +304,9 @@ def get_job(job_id: str) -> Response:
     if not include and not rec.status.is_final:
         rec = _held(rec)
     doc = ibm.job_json(rec, include_params=include)
+    reason = _ctx().engine.wait_reason(rec)
+    if reason is not None:  # a queued job no worker can take: the stock client keeps it as job._reason
+        doc["state"]["reason"] = reason
     progress = job_progress(_ctx().engine.store, rec)
     if progress is not None:
         doc["progress"] = progress  # qhost extension; the stock client ignores keys it does not know
