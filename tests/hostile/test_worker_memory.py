@@ -24,7 +24,8 @@ from qhost.server.backend_server import BackendServer
 
 from .conftest import BELL_QASM
 
-register_program("t_hog", "tests.hostile.memory_programs:hog")  # workers get this sys.path
+# one registry for the whole run: tests/engine already has a t_hog
+register_program("t_memory_hog", "tests.hostile.memory_programs:hog")
 register_program("t_address_space", "tests.hostile.memory_programs:address_space_limit")
 
 
@@ -61,7 +62,7 @@ def test_workers_run_under_the_automatic_cap_by_default(process_server: BackendS
 
 def test_a_job_past_the_cap_fails_out_of_memory_and_the_next_runs(process_server: BackendServer) -> None:
     cap_mib = auto_worker_memory_mb(process_server.settings.process_workers)
-    state, doc = _run(process_server, "t_hog", {"mib": cap_mib + 512})
+    state, doc = _run(process_server, "t_memory_hog", {"mib": cap_mib + 512})
     assert state == "failed", doc
     assert "out of memory" in doc["message"], doc
     resp = requests.post(

@@ -52,7 +52,7 @@ def test_a_poll_of_a_short_job_answers_its_final_state(held_app: Any, wire: Any)
 
 
 class _SignallingSlots(threading.BoundedSemaphore):
-    """The door's hold slots, telling the test when one was taken (instead of sleeping and hoping)."""
+    """The hold cap's slots, telling the test when one was taken (instead of sleeping and hoping)."""
 
     def __init__(self, value: int) -> None:
         super().__init__(value)
@@ -67,7 +67,10 @@ class _SignallingSlots(threading.BoundedSemaphore):
 
 def test_a_poll_finding_every_hold_slot_taken_answers_at_once(held_app: Any, wire: Any) -> None:
     held_app.config["IBM_STATUS_HOLD_SECONDS"] = 60.0  # a held poll would take a minute
-    slots = held_app.extensions["qhost_runtime"].holds = _SignallingSlots(1)
+    from qhost.server.holds import hold_cap
+
+    ctx = held_app.extensions["qhost"]
+    slots = hold_cap(ctx.engine, ctx.settings)._free = _SignallingSlots(1)  # the cap every door shares
     client = held_app.test_client()
     session = client.post("/api/v1/sessions", json={"mode": "dedicated", "backend": MANILA}, headers=H)
     session_id = session.get_json()["id"]
