@@ -1,9 +1,9 @@
 """``docker/compose.yaml`` brought up for real with podman-compose on the CPU image built for CI.
 
-The compose file names the image ``qhost:latest`` (what ``docker compose build`` makes); the test tags the
-CI-built ``localhost/qhost:cpu`` with that name, so ``up`` starts it without building again. podman runs
-through ``scripts/container_build.sh podman`` (CI's runtime flags). The published ports are the file's
-own, fixed on the host's loopback: they must be free here.
+The steps are docker.md's, for podman without a registry: the CPU image built by
+``scripts/container_build.sh build cpu``, tagged ``localhost/qhost:latest`` (the name the compose file
+gives), then ``podman-compose --podman-path scripts/podman-ci.sh … up -d`` (CI's runtime flags). The
+published ports are the file's own, fixed on the host's loopback: they must be free here.
 """
 
 from __future__ import annotations
@@ -59,13 +59,11 @@ def service() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def compose_up(image: str, run_podman: Any, service: dict[str, Any], tmp_path_factory: Any) -> Iterator[None]:
+def compose_up(image: str, run_podman: Any, service: dict[str, Any]) -> Iterator[None]:
     taken = [p for p in _host_ports(service) if _in_use(p)]
     assert not taken, f"compose.yaml publishes fixed host ports; these are in use here: {taken}"
     run_podman("tag", image, "localhost/qhost:latest")
-    wrapper = tmp_path_factory.mktemp("compose") / "podman"
-    wrapper.write_text(f'#!/bin/sh\nexec "{REPO / "scripts" / "container_build.sh"}" podman "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = REPO / "scripts" / "podman-ci.sh"  # the documented --podman-path (docker.md, deployment.md)
     up = _compose(wrapper, "up", "-d")
     try:
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]

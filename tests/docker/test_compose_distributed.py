@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -123,10 +122,8 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(distributed_images: dict[str, str], tmp_path_factory: Any) -> Iterator[Stack]:
-    wrapper = tmp_path_factory.mktemp("compose") / "podman"
-    wrapper.write_text(f'#!/bin/sh\nexec "{REPO / "scripts" / "container_build.sh"}" podman "$@"\n')
-    wrapper.chmod(0o755)
+def stack(distributed_images: dict[str, str]) -> Iterator[Stack]:
+    wrapper = REPO / "scripts" / "podman-ci.sh"  # the documented --podman-path (docker.md, deployment.md)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
