@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 from dist_helpers import until
-from dist_services import PG_BIN, free_port
+from dist_services import PG_BIN, free_port, missing_binaries
 from qiskit import QuantumCircuit
 
 from qhost.client.backend_client import BackendClient
@@ -46,6 +46,9 @@ def _without_installs(block: str) -> str:
 
 @pytest.fixture
 def env() -> Iterator[dict[str, str]]:
+    missing = missing_binaries()  # the recipe's apt-get line is not run here: the services must be installed
+    if missing:
+        pytest.skip(missing)
     if os.geteuid() != 0 or shutil.which("runuser") is None:
         pytest.skip("the one-machine recipe runs PostgreSQL's tools as user postgres: needs root and runuser")
     qhost_dir = tempfile.mkdtemp(prefix="qhost-one-machine-")
