@@ -49,7 +49,7 @@ STATES = ["completed"] * 90 + ["failed"] * 5 + ["cancelled"] * 5
 
 def fill(db: Path, jobs: int, seed: int = 1) -> None:
     """Insert ``jobs`` rows into the store at ``db`` (schema created by ``SqlStore``) in one transaction."""
-    from qhost.engine import SqlStore
+    from qhost.store import SqlStore
 
     SqlStore(f"sqlite:///{db}").close()
     rng = random.Random(seed)

@@ -91,7 +91,7 @@ def _wait_workers(engine: Any, n: int) -> None:
 
 
 def _latencies(engine: Any, jobs: int) -> list[float]:
-    from qhost.engine import JobSpec, JobStatus
+    from qhost.jobs import JobSpec, JobStatus
 
     spec = JobSpec(
         program="counts", backend="ideal@aer", inputs=json.dumps({"qasm": GHZ5, "shots": 100, "seed": 1})
@@ -114,8 +114,9 @@ def _stats(values: list[float]) -> str:
 
 
 def overhead(redis: Redis, pg: Postgres, jobs: int) -> dict[str, float]:
-    from qhost.engine import JobEngine, SqlStore
-    from qhost.engine.rq_engine import RqJobEngine
+    from qhost.engine import JobEngine
+    from qhost.engine.distributed.engine import RqJobEngine
+    from qhost.store import SqlStore
 
     with tempfile.TemporaryDirectory() as tmp:
         embedded = JobEngine(SqlStore(f"sqlite:///{tmp}/e.db"), process_workers=1)
@@ -142,9 +143,10 @@ def overhead(redis: Redis, pg: Postgres, jobs: int) -> dict[str, float]:
 
 
 def throughput(redis: Redis, pg: Postgres, jobs: int, breakdown: bool = False) -> dict[int, float]:
-    from qhost.engine import JobSpec, SqlStore
-    from qhost.engine.rq_engine import RqJobEngine
+    from qhost.engine.distributed.engine import RqJobEngine
+    from qhost.jobs import JobSpec
     from qhost.programs import register_program
+    from qhost.store import SqlStore
 
     register_program("spin", "distributed:spin")
     rates = {}
@@ -175,7 +177,7 @@ def throughput(redis: Redis, pg: Postgres, jobs: int, breakdown: bool = False) -
 
 
 def _sleep_job(engine: Any, marker: Path, tag: str, seconds: float) -> Any:
-    from qhost.engine import JobSpec
+    from qhost.jobs import JobSpec
 
     inputs = json.dumps({"marker": str(marker), "tag": tag, "seconds": seconds})
     return engine.submit(JobSpec(program="sleep", backend="ideal@aer", inputs=inputs))
@@ -203,10 +205,11 @@ def _alive(pid: int) -> bool:
 
 
 def cancel_and_lost(redis: Redis, pg: Postgres, measure_lost: bool) -> None:
-    from qhost.engine import JobStatus, SqlStore
-    from qhost.engine.rq_engine import RqJobEngine
-    from qhost.engine.rq_sql import run_info
+    from qhost.engine.distributed.engine import RqJobEngine
+    from qhost.jobs import JobStatus
     from qhost.programs import register_program
+    from qhost.store import SqlStore
+    from qhost.store.claims import run_info
 
     register_program("sleep", "dist_progs:sleep")
     db = pg.new_database()

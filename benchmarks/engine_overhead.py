@@ -31,8 +31,9 @@ def noop(backend: str | None, inputs: str) -> str:
 
 
 def _engine(tmp: str, mode: str):  # type: ignore[no-untyped-def]
-    from qhost.engine import JobEngine, SqlStore
+    from qhost.engine import JobEngine
     from qhost.programs import register_program
+    from qhost.store import SqlStore
 
     register_program("noop", "engine_overhead:noop")
     store = SqlStore(f"sqlite:///{tmp}/{mode}.db")
@@ -40,7 +41,7 @@ def _engine(tmp: str, mode: str):  # type: ignore[no-untyped-def]
 
 
 def _sequential(engine, n: int) -> list[float]:  # type: ignore[no-untyped-def]
-    from qhost.engine import JobSpec
+    from qhost.jobs import JobSpec
 
     times = []
     for _ in range(n):
@@ -52,7 +53,7 @@ def _sequential(engine, n: int) -> list[float]:  # type: ignore[no-untyped-def]
 
 
 def _throughput(engine, n: int, threads: int = 4) -> float:  # type: ignore[no-untyped-def]
-    from qhost.engine import JobSpec
+    from qhost.jobs import JobSpec
 
     def client() -> None:
         for _ in range(n // threads):

@@ -60,7 +60,7 @@ def _circuit_qasm(kind: str, n: int) -> str:
 
 
 def _run_job(engine, backend: str, qasm: str, shots: int, timeout: float) -> tuple[float, str]:  # type: ignore[no-untyped-def]
-    from qhost.engine import JobSpec
+    from qhost.jobs import JobSpec
 
     start = time.perf_counter()
     job = engine.submit(
@@ -74,7 +74,8 @@ def _run_job(engine, backend: str, qasm: str, shots: int, timeout: float) -> tup
 
 
 def run(qubits: list[int], shots: int, max_cpu: int, timeout: float) -> list[dict[str, object]]:
-    from qhost.engine import JobEngine, SqlStore
+    from qhost.engine import JobEngine
+    from qhost.store import SqlStore
 
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,13 +14,16 @@ PACKAGE = SRC / "qhost"
 LAYERS = {
     # front doors and clients share the top; ``protocols`` (pure translation used by doors and programs) and
     # ``config`` are left out of the ordering
-    **dict.fromkeys(("server", "thrift", "client", "cli"), 0),
-    "engine": 1,
-    "programs": 2,
-    "catalog": 3,
-    "executors": 4,
-    "devices": 5,
-    "errors": 6,
+    "cli": 0,
+    **dict.fromkeys(("server", "thrift", "client"), 1),
+    "engine": 2,
+    "store": 3,
+    "programs": 4,
+    "catalog": 5,
+    "executors": 6,
+    "devices": 7,
+    "jobs": 8,
+    "errors": 9,
 }
 
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from qhost.client.qiskit_backend import QiskitBackend as QiskitBackend
     from qhost.client.virtual import VirtualBackend as VirtualBackend
     from qhost.config import Settings as Settings
-    from qhost.engine.status import JobStatus as JobStatus
     from qhost.errors import AuthError as AuthError
     from qhost.errors import ClientError as ClientError
     from qhost.errors import ConfigurationError as ConfigurationError
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from qhost.errors import TransportError as TransportError
     from qhost.executors.base import Executor as Executor
     from qhost.executors.base import RunFunc as RunFunc
+    from qhost.jobs.status import JobStatus as JobStatus
     from qhost.programs.runner import ExecutorRunFunc as ExecutorRunFunc
     from qhost.server.app import create_app as create_app
     from qhost.server.backend_server import BackendServer as BackendServer
@@ -61,7 +61,7 @@ _WHERE = {
     "BackendServer": "qhost.server.backend_server",
     "Executor": "qhost.executors.base",
     "ExecutorRunFunc": "qhost.programs.runner",
-    "JobStatus": "qhost.engine.status",
+    "JobStatus": "qhost.jobs.status",
     "QiskitBackend": "qhost.client.qiskit_backend",
     "RunFunc": "qhost.executors.base",
     "Settings": "qhost.config",

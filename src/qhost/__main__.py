@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qhost.cli import main
+from qhost.cli.main import main
 
 __all__: list[str] = []
 

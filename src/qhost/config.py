@@ -172,7 +172,7 @@ class Settings:
         metrics_token: bearer token ``GET /metrics`` accepts (``None``: open with auth off, else any key).
         metrics_enabled: serve ``GET /metrics`` at all.
         worker_memory_mb: address-space cap (``RLIMIT_AS``) of each worker process, in MiB; ``None``
-            (``auto``, the default) sizes it from the machine (``qhost.engine.memory_floor``); ``0``
+            (``auto``, the default) sizes it from the machine (``qhost.engine.local.memory_floor``); ``0``
             (``off``) runs workers without a cap.
         allowed_hosts: ``Host`` names accepted besides IP literals and ``localhost`` (``*``: any; 421 else).
         cors_origins: origins allowed to read the HTTP doors' answers (CORS); empty: no CORS headers.

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from qhost.engine import JobSpec
+from qhost.jobs import JobSpec
 from qhost.programs import PROGRAMS, register_program
 
 for _name in ("gated", "counts"):

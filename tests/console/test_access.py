@@ -6,7 +6,7 @@ from typing import Any
 
 from console_helpers import ADMIN, ALICE, BOB, counts_spec, csrf_of, gated_spec, owner_id, sign_in
 
-from qhost.engine.status import JobStatus
+from qhost.jobs.status import JobStatus
 
 
 def _submit(app: Any, key: str) -> Any:

@@ -58,7 +58,7 @@ def test_wrong_method_is_405_not_500(app: Any) -> None:
 
 
 def test_a_job_whose_stored_inputs_do_not_decode_still_renders(app: Any) -> None:
-    from qhost.engine import JobSpec
+    from qhost.jobs import JobSpec
 
     store = app.extensions["qhost"].engine.store
     record, _ = store.insert_job(JobSpec(program="sampler", inputs='{"pubs": "garbage"', backend="x@y"))

@@ -9,8 +9,8 @@ import pytest
 from console_helpers import ALICE, counts_spec, gated_spec, owner_id, until
 from prometheus_client.parser import text_string_to_metric_families
 
-from qhost.engine import JobSpec
-from qhost.engine.status import JobStatus
+from qhost.jobs import JobSpec
+from qhost.jobs.status import JobStatus
 
 SECRET_INPUT = "secret-circuit-marker"
 

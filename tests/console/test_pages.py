@@ -9,7 +9,7 @@ from typing import Any
 
 from console_helpers import counts_spec, csrf_of, gated_spec, until
 
-from qhost.engine import JobSpec
+from qhost.jobs import JobSpec
 
 
 def _run(app: Any, spec: JobSpec) -> Any:

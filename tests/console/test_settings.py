@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from qhost.cli import main
+from qhost.cli.main import main
 from qhost.config import Settings
 from qhost.errors import ConfigurationError
 

@@ -67,8 +67,8 @@ def sleep_program() -> Iterator[None]:
 @pytest.fixture
 def engine(redis_url: str, database_url: str, sleep_program: None) -> Iterator[object]:
     """A distributed engine in this process (as ``qhost serve --broker`` builds one), started."""
-    from qhost.engine import SqlStore
-    from qhost.engine.rq_engine import RqJobEngine
+    from qhost.engine.distributed.engine import RqJobEngine
+    from qhost.store import SqlStore
 
     eng = RqJobEngine(SqlStore(database_url), redis_url, lost_after_s=3.0, reconcile_every_s=0.5)
     eng.start()

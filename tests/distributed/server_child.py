@@ -12,9 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qhost.engine import JobSpec, SqlStore  # noqa: E402
-from qhost.engine.rq_engine import RqJobEngine  # noqa: E402
+from qhost.engine.distributed.engine import RqJobEngine  # noqa: E402
+from qhost.jobs import JobSpec  # noqa: E402
 from qhost.programs import register_program  # noqa: E402
+from qhost.store import SqlStore
 
 
 def main() -> None:

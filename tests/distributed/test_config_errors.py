@@ -8,8 +8,8 @@ import pytest
 from dist_helpers import QHOST, worker_env
 from dist_services import Redis, free_port
 
-from qhost.engine.rq_common import connect_broker, redact_url
-from qhost.engine.rq_launcher import check_database, check_versions
+from qhost.engine.distributed.common import connect_broker, redact_url
+from qhost.engine.distributed.launcher import check_database, check_versions
 from qhost.errors import ConfigurationError
 
 
@@ -77,8 +77,8 @@ def test_serve_broker_without_database_url(redis_url: str, tmp_path: object) -> 
 
 
 def test_worker_configs_one_per_gpu_and_bad_combinations() -> None:
-    from qhost.engine.rq_launcher import worker_configs
-    from qhost.engine.rq_worker import WorkerConfig
+    from qhost.engine.distributed.launcher import worker_configs
+    from qhost.engine.distributed.worker import WorkerConfig
 
     base = WorkerConfig("redis://h/0", "postgresql+psycopg://u:p@h/d", ("custatevec",))
     assert [c.gpu for c in worker_configs(base, 1, ["0", "1"])] == ["0", "1"]

@@ -19,9 +19,10 @@ import pytest
 from dist_helpers import HERE, Procs, gone, runs, sleep_inputs, until, worker_env
 from dist_services import Redis
 
-from qhost.engine import JobSpec, JobStatus, SqlStore
-from qhost.engine.rq_engine import LOST_REASON, RqJobEngine
-from qhost.engine.rq_sql import run_info
+from qhost.engine.distributed.engine import LOST_REASON, RqJobEngine
+from qhost.jobs import JobSpec, JobStatus
+from qhost.store import SqlStore
+from qhost.store.claims import run_info
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from qhost.config import Settings
-from qhost.engine import SqlStore
-from qhost.engine.spec import JobSpec
+from qhost.jobs.spec import JobSpec
 from qhost.server.keys import KeyRing, install_secret, legacy_owner_of_key
+from qhost.store import SqlStore
 
 
 def test_replicas_share_the_secret_and_old_owner_ids_move(database_url: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from dist_helpers import Procs, until, worker_env
 
-from qhost.engine import JobSpec
 from qhost.engine.progress_view import job_progress
+from qhost.jobs import JobSpec
 
 PROGRESS_TESTS = Path(__file__).resolve().parents[1] / "progress"
 

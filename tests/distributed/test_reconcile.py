@@ -15,10 +15,10 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from qhost.engine import JobSpec, JobStatus
-from qhost.engine.rq_common import RUN_JOB, SafeJob, connect_broker
-from qhost.engine.rq_engine import LOST_REASON
+from qhost.engine.distributed.common import RUN_JOB, SafeJob, connect_broker
+from qhost.engine.distributed.engine import LOST_REASON
 from qhost.errors import ConfigurationError
+from qhost.jobs import JobSpec, JobStatus
 
 
 def _spec(tmp_path: Path, tag: str = "a", **fields: Any) -> JobSpec:

@@ -14,7 +14,8 @@ from qhost_testkit import assert_split, bell_split
 from qiskit import QuantumCircuit
 
 from qhost.client.backend_client import BackendClient
-from qhost.engine import JobSpec, JobStatus, SqlStore
+from qhost.jobs import JobSpec, JobStatus
+from qhost.store import SqlStore
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,7 @@ def test_qrisp_door_and_gpu_workers_through_the_broker(
 
     store = SqlStore(database_url)
     try:
-        from qhost.engine.rq_engine import RqJobEngine
+        from qhost.engine.distributed.engine import RqJobEngine
         from qhost.programs import PROGRAMS, register_program
 
         register_program("env", "dist_progs:env")

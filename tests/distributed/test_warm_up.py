@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dist_helpers import until
 
-from qhost.engine.rq_worker import WorkerConfig, worker_process
+from qhost.engine.distributed.worker import WorkerConfig, worker_process
 
 pytestmark = pytest.mark.slow
 

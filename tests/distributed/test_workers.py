@@ -17,9 +17,10 @@ import pytest
 from dist_helpers import QHOST, Procs, gone, runs, sleep_inputs, until, worker_env
 from qhost_testkit import assert_split, bell_split
 
-from qhost.engine import JobSpec, JobStatus, SqlStore
-from qhost.engine.rq_engine import RqJobEngine
-from qhost.engine.rq_sql import run_info
+from qhost.engine.distributed.engine import RqJobEngine
+from qhost.jobs import JobSpec, JobStatus
+from qhost.store import SqlStore
+from qhost.store.claims import run_info
 
 pytestmark = pytest.mark.slow
 
@@ -148,8 +149,8 @@ def test_cancel_running_remote_job_kills_it_promptly(
 
 
 def test_server_notices_a_worker_of_another_version(cluster: tuple[RqJobEngine, str]) -> None:
-    from qhost.engine.rq_common import software_versions
-    from qhost.engine.rq_status import version_mismatches
+    from qhost.engine.distributed.common import software_versions
+    from qhost.engine.distributed.status import version_mismatches
 
     engine, _ = cluster
     mine = software_versions()

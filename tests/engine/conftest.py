@@ -16,8 +16,10 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from qhost.engine import JobEngine, JobSpec, SqlStore  # noqa: E402
+from qhost.engine import JobEngine  # noqa: E402
+from qhost.jobs import JobSpec  # noqa: E402
 from qhost.programs import register_program  # noqa: E402
+from qhost.store import SqlStore  # noqa: E402
 
 TEST_PROGRAMS = (
     "boom crash echo frozen gated hog killed logged no_memory not_text pid sleepy user_error warm".split()

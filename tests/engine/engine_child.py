@@ -14,8 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qhost.engine import JobEngine, JobSpec, JobStatus, SqlStore  # noqa: E402
+from qhost.engine import JobEngine  # noqa: E402
+from qhost.jobs import JobSpec, JobStatus
 from qhost.programs import register_program  # noqa: E402
+from qhost.store import SqlStore
 
 
 def main() -> None:

@@ -10,8 +10,10 @@ from collections.abc import Callable
 import programs_for_tests as progs
 import pytest
 
-from qhost.engine import JobEngine, JobSpec, JobStatus, SqlStore
+from qhost.engine import JobEngine
 from qhost.errors import InvalidJobTransition, InvalidOption, JobNotFound, QueueFull
+from qhost.jobs import JobSpec, JobStatus
+from qhost.store import SqlStore
 
 Spec = Callable[..., JobSpec]
 

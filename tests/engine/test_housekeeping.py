@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qhost.engine import JobEngine, JobStatus
+from qhost.engine import JobEngine
 from qhost.engine.sessions import SessionManager
+from qhost.jobs import JobStatus
 
 
 def _until(check: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from qhost.engine import RESTART_REASON, JobEngine, JobSpec, JobStatus, SqlStore, recover
+from qhost.engine import RESTART_REASON, JobEngine, recover
+from qhost.jobs import JobSpec, JobStatus
+from qhost.store import SqlStore
 
 Spec = Callable[..., JobSpec]
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from qhost.engine import JobEngine, JobStatus, SqlStore
+from qhost.engine import JobEngine
 from qhost.engine import engine as engine_module
-from qhost.engine.chores import Chore, run_due
+from qhost.engine.chores.schedule import Chore, run_due
 from qhost.engine.repeats import RepeatingFailure
+from qhost.jobs import JobStatus
+from qhost.store import SqlStore
 
 log = logging.getLogger("tests.repeats")
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from qhost.engine import ALLOWED, JobSpec, JobStatus, SqlStore
 from qhost.errors import InvalidJobTransition, JobNotFound
+from qhost.jobs import ALLOWED, JobSpec, JobStatus
+from qhost.store import SqlStore
 
 
 def _insert(store: SqlStore, **fields: object) -> str:

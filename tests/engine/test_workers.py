@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
-from qhost.engine import JobEngine, JobSpec, JobStatus, SqlStore
+from qhost.engine import JobEngine
+from qhost.jobs import JobSpec, JobStatus
+from qhost.store import SqlStore
 
 Spec = Callable[..., JobSpec]
 

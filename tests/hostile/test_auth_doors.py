@@ -32,8 +32,8 @@ import pytest
 import requests
 
 from qhost.client.thrift_client import ThriftBackendClient
-from qhost.engine.spec import JobSpec
 from qhost.errors import ConfigurationError, QhostError
+from qhost.jobs.spec import JobSpec
 from qhost.server.backend_server import BackendServer
 
 from .conftest import BELL_QASM
@@ -130,7 +130,7 @@ def test_status_says_name_and_version_only_and_metrics_need_a_key(keyed: Backend
 
 
 def test_redact_url_hides_a_password_in_the_query() -> None:
-    from qhost.engine.rq_common import redact_url
+    from qhost.engine.distributed.common import redact_url
 
     shown = redact_url("redis://broker.example:6379/0?password=s3cret-pw&db=1")
     assert "s3cret-pw" not in shown and "broker.example" in shown and "db=1" in shown
@@ -138,8 +138,8 @@ def test_redact_url_hides_a_password_in_the_query() -> None:
 
 
 def test_owner_ids_are_hmacs_and_old_rows_move_to_them(tmp_path: Path) -> None:
-    from qhost.engine import SqlStore
     from qhost.server.keys import legacy_owner_of_key
+    from qhost.store import SqlStore
 
     data_dir = tmp_path / "old"
     data_dir.mkdir()

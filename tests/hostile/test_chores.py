@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from qhost.engine import JobEngine, SqlStore
+from qhost.engine import JobEngine
 from qhost.engine.sessions import SessionManager
-from qhost.engine.status import JobStatus
+from qhost.jobs.status import JobStatus
+from qhost.store import SqlStore
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_engine_chore_closes_the_short_session_despite_the_poison(sessions: Sess
 
 def test_recovery_skips_a_row_it_cannot_fail(tmp_path: Path) -> None:
     from qhost.engine.recovery import recover
-    from qhost.engine.spec import JobSpec
+    from qhost.jobs.spec import JobSpec
 
     store = SqlStore(f"sqlite:///{tmp_path}/r.db")
     ids = [store.insert_job(JobSpec(program="counts", inputs="{}", backend="x"))[0].id for _ in range(2)]

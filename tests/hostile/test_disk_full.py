@@ -159,7 +159,7 @@ def test_outcome_fails_with_the_reason_when_the_disk_stays_full(
 
 
 def test_errno_of_a_full_disk_is_recognised() -> None:
-    from qhost.engine.space import is_out_of_space
+    from qhost.store.space import is_out_of_space
 
     assert is_out_of_space(OSError(errno.ENOSPC, "No space left on device"))
     assert not is_out_of_space(OSError(errno.EACCES, "denied"))

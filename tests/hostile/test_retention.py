@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from qhost.config import Settings
-from qhost.engine import JobEngine, SqlStore
-from qhost.engine.retention import EXPIRED_PARAMS, Retention
-from qhost.engine.spec import JobSpec
-from qhost.engine.status import JobStatus
+from qhost.engine import JobEngine
+from qhost.engine.chores.retention import EXPIRED_PARAMS, Retention
 from qhost.errors import ConfigurationError, JobNotFound
+from qhost.jobs.spec import JobSpec
+from qhost.jobs.status import JobStatus
+from qhost.store import SqlStore
 
 DAY = timedelta(days=1)
 
@@ -126,7 +127,7 @@ def test_old_qrisp_deployments_go_with_old_jobs(store: SqlStore) -> None:
 
 
 def test_a_server_puts_deployments_under_retention_before_any_upload(tmp_path: Path) -> None:
-    from qhost.engine.retention import RETENTION_COLUMN
+    from qhost.engine.chores.retention import RETENTION_COLUMN
     from qhost.server.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path, worker_mode="thread", process_workers=1))

@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from qhost.config import Settings
-from qhost.engine.memory_floor import auto_worker_memory_mb, worker_memory_mb
-from qhost.engine.spec import JobSpec
+from qhost.engine.local.memory_floor import auto_worker_memory_mb, worker_memory_mb
 from qhost.errors import ConfigurationError
+from qhost.jobs.spec import JobSpec
 from qhost.programs import register_program
 from qhost.server.backend_server import BackendServer
 
@@ -99,7 +99,7 @@ def test_off_means_no_cap_and_auto_shares_the_machine() -> None:
 
 
 def test_qhost_worker_sizes_its_job_processes_the_same_way() -> None:
-    from qhost.cli_distributed import _memory_limit
+    from qhost.cli.worker import _memory_limit
 
     assert _memory_limit(None, 2) == auto_worker_memory_mb(2)  # default: auto over `-n` processes
     assert _memory_limit("off", 2) is None

@@ -11,7 +11,7 @@ import pytest
 from progress_helpers import until
 from qhost_testkit import missing_tool
 
-from qhost.engine.spec import JobSpec
+from qhost.jobs.spec import JobSpec
 from qhost.server.backend_server import BackendServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]

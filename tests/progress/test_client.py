@@ -18,9 +18,9 @@ from progress_helpers import HERE, sampler_params, until
 from qhost.client.backend_client import BackendClient
 from qhost.client.progress_bar import ProgressBar, render
 from qhost.engine.engine import JobEngine
-from qhost.engine.spec import JobSpec
-from qhost.engine.store import SqlStore
+from qhost.jobs.spec import JobSpec
 from qhost.server.backend_server import BackendServer
+from qhost.store.sql_store import SqlStore
 
 BELL = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n'

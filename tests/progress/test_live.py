@@ -10,7 +10,7 @@ import pytest
 import requests
 from progress_helpers import sampler_params, until
 
-from qhost.engine.spec import JobSpec
+from qhost.jobs.spec import JobSpec
 from qhost.server.backend_server import BackendServer
 
 pytestmark = pytest.mark.slow

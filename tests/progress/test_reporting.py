@@ -12,11 +12,11 @@ import pytest
 from progress_helpers import until
 
 from qhost.engine.progress_view import job_progress, progress_lines
-from qhost.engine.spec import JobSpec
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
 from qhost.errors import InvalidOption
+from qhost.jobs.spec import JobSpec
+from qhost.jobs.status import JobStatus
 from qhost.programs.progress import Throttle, listening, report
+from qhost.store.sql_store import SqlStore
 
 
 class FakeClock:
@@ -177,7 +177,7 @@ def test_a_counts_job_shows_one_circuit_without_a_row(tmp_path: Path) -> None:
 
 
 def test_retention_deletes_the_progress_of_the_jobs_it_deletes(tmp_path: Path) -> None:
-    from qhost.engine.retention import Retention
+    from qhost.engine.chores.retention import Retention
 
     store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}")
     for _ in range(2):

@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from qhost.config import Settings
-from qhost.engine import JobEngine, SqlStore
+from qhost.engine import JobEngine
 from qhost.server.app import create_app
+from qhost.store import SqlStore
 
 BELL_QASM = """OPENQASM 2.0;
 include "qelib1.inc";

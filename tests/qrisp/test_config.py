@@ -56,8 +56,9 @@ def test_store_url_is_sqlite_under_data_dir(tmp_path: Path) -> None:
 
 
 def test_create_app_layers_test_config_over_settings(tmp_path: Path) -> None:
-    from qhost.engine import JobEngine, SqlStore
+    from qhost.engine import JobEngine
     from qhost.server.app import create_app
+    from qhost.store import SqlStore
 
     settings = Settings(data_dir=tmp_path, max_shots=100)
     engine = JobEngine(SqlStore(settings.store_url), process_workers=1, worker_mode="thread")

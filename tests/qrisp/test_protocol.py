@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qhost.engine.spec import JobRecord, JobSpec
-from qhost.engine.status import JobStatus
 from qhost.errors import InputError, InvalidCircuit, InvalidOption
+from qhost.jobs.spec import JobRecord, JobSpec
+from qhost.jobs.status import JobStatus
 from qhost.protocols import qrisp as proto
 
 

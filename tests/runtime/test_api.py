@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 
-from qhost.engine.spec import JobSpec
+from qhost.jobs.spec import JobSpec
 
 H = {"IBM-API-Version": "2026-04-15"}
 MANILA = "fake_manila@aer"
@@ -323,7 +323,7 @@ def test_oversized_body_is_a_json_413(tmp_path: Any, wire: Any) -> None:
 def test_qhost_env_prints_recipe_b() -> None:
     from click.testing import CliRunner
 
-    from qhost.cli import main
+    from qhost.cli.main import main
 
     result = CliRunner().invoke(main, ["env", "--url", "http://127.0.0.1:9999", "--token", "k"])
     assert result.exit_code == 0

@@ -10,7 +10,7 @@ __all__ = ["register"]
 
 
 def register(main: Any) -> None:
-    """Add ``qhost env`` to the ``qhost`` click group (called by ``qhost.cli``)."""
+    """Add ``qhost env`` to the ``qhost`` click group (called by ``qhost.cli.main``)."""
 
     @main.command("env")
     @click.option("--url", default=None, help="Server base URL [default: http://<QHOST_HOST>:<QHOST_PORT>].")

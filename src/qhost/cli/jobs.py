@@ -6,10 +6,10 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
-from qhost.engine.rq_sql import run_info
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
 from qhost.errors import InvalidOption
+from qhost.jobs.status import JobStatus
+from qhost.store.claims import run_info
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["list_rows"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from qhost.cli_util import configure_logging, table
+from qhost.cli.util import configure_logging, table
 from qhost.config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_QRISP_BACKEND, Settings
 from qhost.errors import QhostError
 
@@ -239,7 +239,7 @@ def _workers_per_queue(broker_url: str | None, executors: set[str]) -> dict[str,
     """``executor -> "N"`` or ``"no worker online"`` from the broker; None without one."""
     if not broker_url:
         return None
-    from qhost.engine.rq_status import queue_workers
+    from qhost.engine.distributed.status import queue_workers
 
     counts = queue_workers(broker_url, executors)
     return {name: str(n) if n else "no worker online" for name, n in counts.items()}
@@ -248,7 +248,7 @@ def _workers_per_queue(broker_url: str | None, executors: set[str]) -> dict[str,
 def _store_text(settings: Settings) -> str:
     if not settings.broker_url:
         return f"data dir {settings.data_dir}"
-    from qhost.engine.rq_common import redact_url
+    from qhost.engine.distributed.common import redact_url
 
     return f"store {redact_url(settings.store_url)}, broker {redact_url(settings.broker_url)}"
 
@@ -281,9 +281,9 @@ def _settings(flags: dict[str, Any]) -> Settings:
 
 def _register_extra_commands() -> None:
     """Commands kept in modules of their own (``qhost env``, ``qhost watch``, the distributed mode's)."""
-    from qhost.cli_distributed import register as register_distributed
-    from qhost.cli_env import register as register_env
-    from qhost.cli_watch import register as register_watch
+    from qhost.cli.env import register as register_env
+    from qhost.cli.watch import register as register_watch
+    from qhost.cli.worker import register as register_distributed
 
     register_distributed(main)
     register_env(main)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from qhost.cli_util import configure_logging, table
+from qhost.cli.util import configure_logging, table
 from qhost.config import DEFAULT_DATA_DIR, Settings
 from qhost.errors import QhostError
 
@@ -26,8 +26,8 @@ def register(main: click.Group) -> None:
 
 
 def _memory_limit(raw: str | None, processes: int) -> int | None:
-    """MiB of the job processes' address-space cap (``qhost.engine.memory_floor``); None: no cap."""
-    from qhost.engine.memory_floor import worker_memory_mb
+    """MiB of the job processes' address-space cap (``qhost.engine.local.memory_floor``); None: no cap."""
+    from qhost.engine.local.memory_floor import worker_memory_mb
 
     return worker_memory_mb(Settings().replace(worker_memory_mb=raw).worker_memory_mb, processes)
 
@@ -91,13 +91,13 @@ def worker(**opts: Any) -> None:
     """Run jobs from the broker's queues on this machine until SIGTERM/SIGINT."""
     configure_logging(opts["log_level"])
     try:
-        from qhost.engine.rq_launcher import (
+        from qhost.engine.distributed.launcher import (
             await_services,
             check_versions,
             run_workers,
             worker_configs,
         )
-        from qhost.engine.rq_worker import DEFAULT_HEARTBEAT_S, WorkerConfig
+        from qhost.engine.distributed.worker import DEFAULT_HEARTBEAT_S, WorkerConfig
     except ImportError as exc:
         raise click.ClickException(f"qhost worker needs pip install -e '.[distributed]': {exc}") from None
     gpus = [g.strip() for g in (opts["gpus"] or "").split(",") if g.strip()] or None
@@ -142,7 +142,7 @@ def worker(**opts: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 def jobs(**opts: Any) -> None:
     """List jobs from the store: id, backend, state, worker (host/pid), queued, ran, took."""
-    from qhost.engine.jobs_listing import list_rows
+    from qhost.cli.jobs import list_rows
 
     try:
         settings = Settings.from_env(database_url=opts["database_url"], data_dir=opts["data_dir"])

@@ -1,7 +1,10 @@
-"""The job engine: a persistent store, a bounded queue, warm workers, cancel and restart recovery.
-May import programs (by name), executors.base (types) and errors; never a front door or HTTP.
+"""The job engine: a bounded queue, warm workers, cancel and restart recovery, over the store.
 
-Front doors code against ``JobEngine`` and ``SqlStore`` only::
+May import ``qhost.store``, ``qhost.jobs``, programs (by name), executors, devices and ``qhost.errors``; never
+a front door or HTTP. Rooms inside: ``local`` (the worker processes and threads of one machine),
+``distributed`` (RQ on Redis), ``chores`` (housekeeping and retention).
+
+Front doors code against ``JobEngine`` (and ``qhost.store.SqlStore``) only::
 
     store = SqlStore("sqlite:////abs/path/qhost.db")
     engine = JobEngine(store, process_workers=2, thread_workers=8, max_queued=1000)
@@ -9,7 +12,7 @@ Front doors code against ``JobEngine`` and ``SqlStore`` only::
     job = engine.submit(JobSpec(program="counts", backend="fake_manila@aer", inputs=...))
     engine.wait(job.id, timeout=30)
 
-The names are imported on first use, so a worker process (which imports ``qhost.engine.workers``) does
+The names are imported on first use, so a worker process (which imports ``qhost.engine.local.workers``) does
 not pay for SQLAlchemy.
 """
 
@@ -21,30 +24,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qhost.engine.engine import JobEngine
     from qhost.engine.recovery import RESTART_REASON, recover
-    from qhost.engine.spec import JobRecord, JobSpec
-    from qhost.engine.status import ALLOWED, FINAL, JobStatus
-    from qhost.engine.store import SqlStore
 
-__all__ = [
-    "ALLOWED",
-    "FINAL",
-    "RESTART_REASON",
-    "JobEngine",
-    "JobRecord",
-    "JobSpec",
-    "JobStatus",
-    "SqlStore",
-    "recover",
-]
+__all__ = ["RESTART_REASON", "JobEngine", "recover"]
 
 _HOMES = {
-    "ALLOWED": "status",
-    "FINAL": "status",
-    "JobStatus": "status",
-    "JobRecord": "spec",
-    "JobSpec": "spec",
     "JobEngine": "engine",
-    "SqlStore": "store",
     "RESTART_REASON": "recovery",
     "recover": "recovery",
 }

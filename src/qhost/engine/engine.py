@@ -29,17 +29,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from qhost.engine.chores import Chore, run_due
-from qhost.engine.notifier import Notifier
-from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
-from qhost.engine.pool import NO_WORKER
-from qhost.engine.recovery import LOST_REASON, recover
-from qhost.engine.repeats import RepeatingFailure
-from qhost.engine.run_func import run_func_counts
-from qhost.engine.spec import JobRecord, JobSpec
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
-from qhost.engine.workers import (
+from qhost.engine.chores.schedule import Chore, run_due
+from qhost.engine.local.workers import (
     DEFAULT_WARM_MODULES,
     HEARTBEAT_S,
     ProcessPool,
@@ -48,6 +39,12 @@ from qhost.engine.workers import (
     ThreadPool,
     WorkerPool,
 )
+from qhost.engine.notifier import Notifier
+from qhost.engine.outcomes import RETRY_EVERY_S, UnsavedOutcomes
+from qhost.engine.pool import NO_WORKER
+from qhost.engine.recovery import LOST_REASON, recover
+from qhost.engine.repeats import RepeatingFailure
+from qhost.engine.run_func import run_func_counts
 from qhost.errors import (
     ConfigurationError,
     InputError,
@@ -56,8 +53,11 @@ from qhost.errors import (
     QueueFull,
 )
 from qhost.executors.base import RunFunc
+from qhost.jobs.spec import JobRecord, JobSpec
+from qhost.jobs.status import JobStatus
 from qhost.programs import RUN_FUNC, resolve_program, run_target
 from qhost.programs.progress import Throttle, listening
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["JobEngine"]
 

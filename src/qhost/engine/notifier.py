@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from qhost.engine.spec import JobRecord
+from qhost.jobs.spec import JobRecord
 
 __all__ = ["Notifier", "Watch"]
 

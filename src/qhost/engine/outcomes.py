@@ -16,10 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from qhost.engine.space import is_out_of_space, out_of_space_message
-from qhost.engine.spec import JobRecord
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
+from qhost.jobs.spec import JobRecord
+from qhost.jobs.status import JobStatus
+from qhost.store.space import is_out_of_space, out_of_space_message
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["GIVE_UP_S", "RETRY_EVERY_S", "UnsavedOutcomes"]
 

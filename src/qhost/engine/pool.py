@@ -1,8 +1,8 @@
 """The dispatch interface every worker pool implements, and what pools share.
 
 ``WorkerPool`` (``start``, ``reserve`` a free ``Slot``, ``Slot.run`` a ``Task``, ``kill`` a running job,
-``stop``) is what the engine codes against; ``ProcessPool`` (:mod:`qhost.engine.workers`), ``ThreadPool``
-(:mod:`qhost.engine.thread_pool`) and the distributed worker implement it.
+``stop``) is what the engine codes against; ``ProcessPool`` (:mod:`qhost.engine.local.workers`),
+``ThreadPool`` (:mod:`qhost.engine.local.thread_pool`) and the distributed worker implement it.
 """
 
 from __future__ import annotations

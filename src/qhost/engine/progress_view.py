@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from qhost.engine.spec import JobRecord
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
+from qhost.jobs.spec import JobRecord
+from qhost.jobs.status import JobStatus
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["job_progress", "progress_lines"]
 

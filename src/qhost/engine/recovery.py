@@ -18,8 +18,8 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
+from qhost.jobs.status import JobStatus
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["LOST_REASON", "RESTART_REASON", "recover"]
 

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from qhost.engine.status import JobStatus
 from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, SessionNotFound
+from qhost.jobs.status import JobStatus
 
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MAX_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from qhost.engine.status import JobStatus
+from qhost.jobs.status import JobStatus
 
 __all__ = ["JobRecord", "JobSpec"]
 

@@ -10,11 +10,11 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from qhost.engine.status import JobStatus
+from qhost.jobs.status import JobStatus
 
 if TYPE_CHECKING:
-    from qhost.engine.spec import JobRecord
     from qhost.errors import QhostError
+    from qhost.jobs.spec import JobRecord
 
 __all__ = [
     "IBM_STATUS",

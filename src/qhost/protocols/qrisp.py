@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from qhost.engine.spec import JobRecord
-from qhost.engine.status import JobStatus
 from qhost.errors import InputError, InvalidCircuit, InvalidOption
+from qhost.jobs.spec import JobRecord
+from qhost.jobs.status import JobStatus
 
 __all__ = [
     "JobRequest",

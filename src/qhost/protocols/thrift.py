@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from qhost.engine.status import JobStatus
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
+from qhost.jobs.status import JobStatus
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
-    from qhost.engine.spec import JobRecord
+    from qhost.jobs.spec import JobRecord
 
 __all__ = [
     "DEFAULT_MAX_INSTRUCTIONS",

@@ -17,7 +17,7 @@ from flask import Flask, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
 from qhost.config import Settings
-from qhost.engine.retention import Retention
+from qhost.engine.chores.retention import Retention
 from qhost.protocols.json_input import check_depth
 from qhost.server.access_log import install_access_log
 from qhost.server.browser import install_browser_guard

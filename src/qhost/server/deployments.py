@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, DateTime, String, Table, Text, and_, delete, func, insert, select, update
 
-from qhost.engine.retention import RETENTION_COLUMN
+from qhost.engine.chores.retention import RETENTION_COLUMN
 from qhost.errors import NotFound, QueueFull
 
 if TYPE_CHECKING:
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = ["UNCLAIMED_BYTES", "UNCLAIMED_TTL", "Deployment", "DeploymentNotFound", "DeploymentStore"]
 

@@ -52,10 +52,11 @@ def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngin
     Raises:
         ConfigurationError: distributed mode without ``database_url``, or without its Python packages.
     """
-    from qhost.engine import JobEngine, SqlStore
+    from qhost.engine import JobEngine
+    from qhost.store import SqlStore
 
     if not settings.broker_url:
-        from qhost.engine.memory_floor import worker_memory_mb
+        from qhost.engine.local.memory_floor import worker_memory_mb
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return JobEngine(
@@ -73,12 +74,12 @@ def make_engine(settings: Settings, run_func: RunFunc | None = None) -> JobEngin
             "job store, e.g. postgresql+psycopg://qhost:PASSWORD@db-host/qhost"
         )
     try:
-        from qhost.engine.rq_engine import make_rq_engine
+        from qhost.engine.distributed.engine import make_rq_engine
     except ImportError as exc:
         raise ConfigurationError(
             f"Distributed mode needs the 'distributed' extra (pip install -e '.[distributed]'): {exc}"
         ) from None
-    from qhost.engine.rq_launcher import check_database
+    from qhost.engine.distributed.launcher import check_database
 
     check_database(settings.database_url)
     return make_rq_engine(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qhost.config import Settings
-    from qhost.engine.spec import JobRecord
+    from qhost.jobs.spec import JobRecord
 
 __all__ = ["HoldCap", "hold_cap", "held_wait"]
 

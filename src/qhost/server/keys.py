@@ -30,7 +30,7 @@ from qhost.errors import AuthError
 
 if TYPE_CHECKING:
     from qhost.config import Settings
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = [
     "OWNER_SECRET",

@@ -50,14 +50,14 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from qhost.engine.status import FINAL
+from qhost.jobs.status import FINAL
 from qhost.server.auth import key_matches
 from qhost.server.console.listing import ensure_indexes
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = ["BUCKETS", "WINDOW_JOBS", "StoreCollector", "executor_of", "metrics_bp", "register_metrics"]
 

@@ -28,9 +28,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from qhost.engine.progress_view import job_progress
 from qhost.engine.run_func import TOKENS
-from qhost.engine.status import JobStatus
 from qhost.errors import AuthError, InputError, NotFound, QhostError
 from qhost.executors.qasm_limits import QasmSizes, check_qasm, qasm_summary
+from qhost.jobs.status import JobStatus
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
 from qhost.server.deployments import UNCLAIMED
@@ -40,7 +40,7 @@ from qhost.server.holds import held_wait
 if TYPE_CHECKING:
     from flask import Response
 
-    from qhost.engine.spec import JobRecord
+    from qhost.jobs.spec import JobRecord
     from qhost.server.context import QhostContext
 
 __all__ = ["AUTH_FAILED_ID", "STUCK_S", "qrisp_bp"]
@@ -167,7 +167,7 @@ def _spec(
     target: tuple[str, str | None],
     sizes: QasmSizes,
 ) -> Any:
-    from qhost.engine.spec import JobSpec
+    from qhost.jobs.spec import JobSpec
 
     program, backend = target
     token = "" if ctx.settings.auth_enabled else req.token  # with keys on, the token is the key

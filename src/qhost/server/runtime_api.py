@@ -18,8 +18,6 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from qhost.engine.progress_view import job_progress, progress_lines
-from qhost.engine.spec import JobSpec
-from qhost.engine.status import FINAL, JobStatus
 from qhost.errors import (
     InputError,
     InvalidJobTransition,
@@ -28,6 +26,8 @@ from qhost.errors import (
     QhostError,
     SessionNotFound,
 )
+from qhost.jobs.spec import JobSpec
+from qhost.jobs.status import FINAL, JobStatus
 from qhost.protocols import ibm_records as records
 from qhost.protocols import ibm_runtime as ibm
 from qhost.protocols import json_input

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from qhost.engine.worker_process import freeze_heap
+from qhost.engine.local.worker_process import freeze_heap
 
 __all__ = ["HEAVY_MODULES", "LIGHT_MODULES", "BackgroundImports", "import_heavy_modules"]
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qhost.engine.spec import JobRecord
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore, utcnow
+from qhost.jobs.spec import JobRecord
+from qhost.jobs.status import JobStatus
+from qhost.store.sql_store import SqlStore, utcnow
 
 __all__ = [
     "RunInfo",

@@ -34,8 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from qhost.engine.status import JobStatus
 from qhost.errors import ConfigurationError
+from qhost.jobs.status import JobStatus
 
 __all__ = ["SQLITE_BUSY_MS", "AlchemyHotPath", "Statements", "define_jobs", "make_engine", "sqlite_file"]
 

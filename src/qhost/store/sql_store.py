@@ -43,8 +43,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import SchemaItem
 
-from qhost.engine.progress_table import ProgressTable, define_progress
-from qhost.engine.schema import (
+from qhost.errors import InvalidJobTransition, InvalidOption, JobNotFound
+from qhost.jobs.spec import JobRecord, JobSpec
+from qhost.jobs.status import ALLOWED, FINAL, JobStatus
+from qhost.store.progress import ProgressTable, define_progress
+from qhost.store.schema import (
     SQLITE_BUSY_MS,
     AlchemyHotPath,
     Statements,
@@ -52,11 +55,8 @@ from qhost.engine.schema import (
     make_engine,
     sqlite_file,
 )
-from qhost.engine.space import store_full_errors
-from qhost.engine.spec import JobRecord, JobSpec
-from qhost.engine.sqlite_fast import FastSqlite
-from qhost.engine.status import ALLOWED, FINAL, JobStatus
-from qhost.errors import InvalidJobTransition, InvalidOption, JobNotFound
+from qhost.store.space import store_full_errors
+from qhost.store.sqlite_fast import FastSqlite
 
 if TYPE_CHECKING:
     pass

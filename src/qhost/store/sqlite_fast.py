@@ -19,8 +19,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from qhost.engine.space import store_full_errors
-from qhost.engine.status import JobStatus
+from qhost.jobs.status import JobStatus
+from qhost.store.space import store_full_errors
 
 __all__ = [
     "BY_ID",

@@ -31,17 +31,17 @@ from thrift.Thrift import TApplicationException
 
 from qhost.engine.recovery import LOST_REASON, RESTART_REASON
 from qhost.engine.run_func import TOKENS
-from qhost.engine.spec import JobSpec
-from qhost.engine.status import JobStatus
 from qhost.errors import ExecutorError, InvalidOption, JobFailed, NotFound, QhostError
 from qhost.executors.qasm_limits import check_qasm, qasm_summary
+from qhost.jobs.spec import JobSpec
+from qhost.jobs.status import JobStatus
 from qhost.protocols import thrift as proto
 from qhost.protocols.qrisp import job_inputs
 from qhost.server.holds import hold_cap
 from qhost.thrift.gen import ttypes
 
 if TYPE_CHECKING:
-    from qhost.engine.spec import JobRecord
+    from qhost.jobs.spec import JobRecord
 
 __all__ = ["CALL", "DEFAULT_RUN_TIMEOUT", "ThriftHandler", "backend_error"]
 

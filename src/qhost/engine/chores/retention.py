@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from qhost.engine.schema import SQLITE_BUSY_MS, sqlite_file
-from qhost.engine.status import FINAL
+from qhost.jobs.status import FINAL
+from qhost.store.schema import SQLITE_BUSY_MS, sqlite_file
 
 if TYPE_CHECKING:
     from qhost.engine.engine import JobEngine
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = ["BATCH", "EVERY_S", "MAX_SECONDS", "RETENTION_COLUMN", "Retention", "RetentionReport"]
 

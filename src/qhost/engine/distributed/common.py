@@ -43,7 +43,7 @@ __all__ = [
     "software_versions",
 ]
 
-RUN_JOB = "qhost.engine.rq_worker.run_job"
+RUN_JOB = "qhost.engine.distributed.worker.run_job"
 """The only function a qhost worker runs; its one argument is the job id."""
 
 DONE_CHANNEL = "qhost:job-done"

@@ -34,9 +34,7 @@ from rq.job import JobStatus as RqStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from qhost.engine.engine import JobEngine
-from qhost.engine.pool import NO_WORKER
-from qhost.engine.rq_common import (
+from qhost.engine.distributed.common import (
     DONE_CHANNEL,
     SERVER_KEY,
     SafeJob,
@@ -47,15 +45,22 @@ from qhost.engine.rq_common import (
     redact_url,
     software_versions,
 )
-from qhost.engine.rq_sql import queued_heads, running_ids, serial_heads, stale_running
-from qhost.engine.rq_status import queue_report, responsive_workers, rq_worker_snapshots, version_mismatches
-from qhost.engine.spec import JobRecord
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
-from qhost.engine.workers import Slot, WorkerPool
+from qhost.engine.distributed.status import (
+    queue_report,
+    responsive_workers,
+    rq_worker_snapshots,
+    version_mismatches,
+)
+from qhost.engine.engine import JobEngine
+from qhost.engine.local.workers import Slot, WorkerPool
+from qhost.engine.pool import NO_WORKER
 from qhost.errors import ConfigurationError, QhostError
 from qhost.executors.base import RunFunc
+from qhost.jobs.spec import JobRecord
+from qhost.jobs.status import JobStatus
 from qhost.programs import RUN_FUNC
+from qhost.store.claims import queued_heads, running_ids, serial_heads, stale_running
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["LOST_REASON", "RqJobEngine", "make_rq_engine"]
 
@@ -304,7 +309,8 @@ class RqJobEngine(JobEngine):
     # -- what the console and the status page show -----------------------------------------------
 
     def worker_snapshots(self) -> list[dict[str, Any]]:
-        """One dict per ``qhost worker`` process registered in Redis (shape: ``qhost.engine.snapshots``)."""
+        """One dict per ``qhost worker`` process registered in Redis (shape:
+        ``qhost.engine.distributed.snapshots``)."""
         return rq_worker_snapshots(self._redis)
 
     def queue_report(self, queues: Iterable[str] = ()) -> dict[str, dict[str, Any]]:

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from qhost.engine.rq_common import SERVER_KEY, connect_broker, redact_url, software_versions
-from qhost.engine.rq_worker import WorkerConfig, worker_process
-from qhost.engine.store import SqlStore
+from qhost.engine.distributed.common import SERVER_KEY, connect_broker, redact_url, software_versions
+from qhost.engine.distributed.worker import WorkerConfig, worker_process
 from qhost.errors import ConfigurationError
+from qhost.store.sql_store import SqlStore
 
 __all__ = [
     "await_services",

@@ -15,9 +15,9 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 from rq.worker import Worker
 
+from qhost.engine.distributed.common import SafeJob, connect_broker
+from qhost.engine.distributed.snapshots import snapshot
 from qhost.engine.pool import NO_WORKER
-from qhost.engine.rq_common import SafeJob, connect_broker
-from qhost.engine.snapshots import snapshot
 
 __all__ = [
     "NO_WORKER",

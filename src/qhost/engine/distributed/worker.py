@@ -30,7 +30,7 @@ from typing import Any
 from rq.serializers import JSONSerializer
 from rq.worker import SimpleWorker
 
-from qhost.engine.rq_common import (
+from qhost.engine.distributed.common import (
     DONE_CHANNEL,
     SafeJob,
     connect_broker,
@@ -38,13 +38,13 @@ from qhost.engine.rq_common import (
     make_queue,
     software_versions,
 )
-from qhost.engine.rq_sql import RunInfo, claim, finish
-from qhost.engine.status import JobStatus
-from qhost.engine.store import SqlStore
-from qhost.engine.worker_process import READY_TARGET
-from qhost.engine.workers import DEFAULT_WARM_MODULES, ProcessPool, Task
+from qhost.engine.local.worker_process import READY_TARGET
+from qhost.engine.local.workers import DEFAULT_WARM_MODULES, ProcessPool, Task
 from qhost.errors import ConfigurationError, InputError, JobNotFound
+from qhost.jobs.status import JobStatus
 from qhost.programs import resolve_program
+from qhost.store.claims import RunInfo, claim, finish
+from qhost.store.sql_store import SqlStore
 
 __all__ = ["DEFAULT_HEARTBEAT_S", "QhostWorker", "WorkerConfig", "WorkerJob", "run_job", "worker_process"]
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from qhost.engine.local.worker_process import describe_exception
 from qhost.engine.pool import DoneCallback, Slot, Task, WorkerPool, iso_now, snapshot
-from qhost.engine.worker_process import describe_exception
 
 __all__ = ["ThreadPool"]
 

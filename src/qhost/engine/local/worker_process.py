@@ -70,7 +70,7 @@ def freeze_heap() -> None:
 
 
 def _limit_memory(limit_bytes: int | None) -> None:
-    """Cap this process's address space (``qhost.engine.memory_floor``) before it imports anything.
+    """Cap this process's address space (``qhost.engine.local.memory_floor``) before it imports anything.
 
     The executors' own estimate gets the cap less the unused address space a warm worker maps
     (``QHOST_MAX_MEMORY_MB``, unless set), so a circuit that cannot fit is refused before it runs.
@@ -79,7 +79,7 @@ def _limit_memory(limit_bytes: int | None) -> None:
         return
     import resource
 
-    from qhost.engine.memory_floor import MIN_WORKER_MEMORY_MB, address_space_overhead_mb
+    from qhost.engine.local.memory_floor import MIN_WORKER_MEMORY_MB, address_space_overhead_mb
 
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
     usable = max(MIN_WORKER_MEMORY_MB // 4, (limit_bytes >> 20) - address_space_overhead_mb())
@@ -122,7 +122,7 @@ HELLO = "hello"
 
 _BOOTSTRAP = (
     "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
-    "from qhost.engine.worker_process import serve_fd; serve_fd(sys.argv[2:])"
+    "from qhost.engine.local.worker_process import serve_fd; serve_fd(sys.argv[2:])"
 )
 
 

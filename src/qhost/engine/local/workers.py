@@ -35,6 +35,14 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from qhost.engine.local.thread_pool import ThreadPool
+from qhost.engine.local.worker_process import (
+    HELLO,
+    PROGRESS,
+    bootstrap_command,
+    describe_exception,
+    worker_main,
+)
 from qhost.engine.pool import (
     HEARTBEAT_S,
     DoneCallback,
@@ -46,14 +54,6 @@ from qhost.engine.pool import (
     describe_exit,
     iso_now,
     snapshot,
-)
-from qhost.engine.thread_pool import ThreadPool
-from qhost.engine.worker_process import (
-    HELLO,
-    PROGRESS,
-    bootstrap_command,
-    describe_exception,
-    worker_main,
 )
 from qhost.errors import WorkerStartError
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 
-from qhost.engine.status import JobStatus
 from qhost.errors import InputError
+from qhost.jobs.status import JobStatus
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from sqlalchemy import Table
 
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = [
     "COUNT_CAP",

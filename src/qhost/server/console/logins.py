@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Column, DateTime, String, Table, delete, insert,
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from qhost.engine.store import SqlStore
+    from qhost.store.sql_store import SqlStore
 
 __all__ = ["ConsoleLogins"]
 

@@ -25,8 +25,8 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from qhost.engine.progress_view import job_progress
-from qhost.engine.status import JobStatus
 from qhost.errors import AuthError, JobNotFound, QhostError, UnknownBackend
+from qhost.jobs.status import JobStatus
 from qhost.server.console import access, charts, listing, summary
 from qhost.server.throttle import throttled_login
 

@@ -1,0 +1,13 @@
+"""The job model every room shares: ``JobSpec`` and ``JobRecord`` (what a job is) and ``JobStatus``
+(its states and the transition table ``ALLOWED``, the set ``FINAL``).
+
+The lowest room but ``errors``: it may import ``qhost.errors`` only, so doors, protocols, the engine and the
+store all import it downward.
+"""
+
+from __future__ import annotations
+
+from qhost.jobs.spec import JobRecord, JobSpec
+from qhost.jobs.status import ALLOWED, FINAL, JobStatus
+
+__all__ = ["ALLOWED", "FINAL", "JobRecord", "JobSpec", "JobStatus"]
