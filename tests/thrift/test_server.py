@@ -192,7 +192,14 @@ def test_cli_serve_with_thrift_port(tmp_path, free_port):
                     assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
                     time.sleep(0.2)
         with ThriftBackendClient("127.0.0.1", free_port, timeout=60) as c:  # first listing builds the catalog
-            assert any(b["name"] == "ideal@aer" for b in c.backends())
+            try:
+                names = [b["name"] for b in c.backends()]
+            except TransportError as exc:  # say whether the server was still up, and what it logged
+                proc.send_signal(signal.SIGTERM)
+                raise AssertionError(
+                    f"{exc}; server exit code {proc.wait(30)}:\n{proc.stderr.read()}"
+                ) from exc
+            assert "ideal@aer" in names
     finally:
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
