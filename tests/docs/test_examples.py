@@ -52,4 +52,14 @@ def test_the_runner_kills_a_hanging_script_and_its_children(script_runner: Any, 
     status, output = script_runner([sys.executable], code, tmp_path, dict(os.environ), 10)
     assert status == -1 and "timed out after 10 s" in output
     child = int(output.split()[0])
-    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    assert _still_running(child, b"sleep\x00600\x00") is False
+
+
+def _still_running(pid: int, cmdline: bytes) -> bool:
+    """Whether ``pid`` is still the live process started with ``cmdline`` (not gone, not a zombie, and not
+    another process that was given the same pid since: pids are reused quickly on a busy machine)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        return state != "Z" and Path(f"/proc/{pid}/cmdline").read_bytes() == cmdline
+    except (FileNotFoundError, ProcessLookupError):
+        return False
