@@ -70,7 +70,11 @@ def test_each_job_records_its_calibration(app: Any, client: Any, wire: Any) -> N
     by_id = client.get(url, query_string={"calibration_id": doc["calibration_id"]}, headers=H)
     by_time = client.get(url, query_string={"updated_before": doc["calibration_id"]}, headers=H)
     assert by_id.status_code == by_time.status_code == 200
-    assert by_id.get_json()["last_update_date"] == by_time.get_json()["last_update_date"] == doc["calibration_id"]
+    assert (
+        by_id.get_json()["last_update_date"]
+        == by_time.get_json()["last_update_date"]
+        == doc["calibration_id"]
+    )
     ideal = _submit(client, app, wire.sampler_params(20), backend="ideal@aer")
     assert client.get(f"/api/v1/jobs/{ideal}", headers=H).get_json()["calibration_id"] is None
 
