@@ -21,6 +21,7 @@ from qhost.executors.limits import DEFAULT_SHOTS, required_bytes
 
 __all__ = [
     "CIRCUIT_OVERHEAD_S",
+    "METHOD_OF_EXECUTOR",
     "SHOT_S",
     "STATE_BYTES_PER_SECOND",
     "circuit_seconds",
@@ -36,22 +37,41 @@ SHOT_S = 2e-6
 _MAX_ESTIMATE_S = 10.0**9
 
 
-def circuit_seconds(qubits: int, gates: int, shots: int, *, noisy: bool) -> float:
-    """Seconds one circuit of ``qubits`` active qubits and ``gates`` gates should take for ``shots``."""
+def circuit_seconds(qubits: int, gates: int, shots: int, *, noisy: bool, method: str = "automatic") -> float:
+    """Seconds one circuit of ``qubits`` active qubits and ``gates`` gates should take for ``shots``.
+
+    ``method``: the executor's pinned method (``stabilizer``, ``matrix_product_state``, ``density_matrix``)
+    or ``automatic`` (statevector, or density_matrix for small noisy circuits, as Aer picks).
+    """
     qubits, gates, shots = max(int(qubits), 0), max(int(gates), 1), max(int(shots), 1)
-    if qubits > 60:  # past any statevector: the memory check refuses it, say "very long" not infinity
+    if method != "automatic":
+        passes = 1 if method == "density_matrix" or not noisy else shots
+    elif qubits > 60:  # past any statevector: the memory check refuses it, say "very long" not infinity
         return _MAX_ESTIMATE_S
-    if not noisy:
+    elif not noisy:
         method, passes = "statevector", 1
     elif shots > (1 << qubits):
         method, passes = "density_matrix", 1
     else:
         method, passes = "statevector", shots
+    if method == "density_matrix" and qubits > 30:
+        return _MAX_ESTIMATE_S
     sweep = gates * required_bytes(method, qubits) / STATE_BYTES_PER_SECOND
     return min(CIRCUIT_OVERHEAD_S + passes * sweep + shots * SHOT_S, _MAX_ESTIMATE_S)
 
 
-def estimated_seconds(rows: Iterable[Mapping[str, Any]], count: int | None = None, *, noisy: bool) -> float:
+METHOD_OF_EXECUTOR = {
+    "aer_stabilizer": "stabilizer",
+    "stim": "stabilizer",
+    "aer_mps": "matrix_product_state",
+    "aer_density_matrix": "density_matrix",
+}
+"""Executors whose method is fixed (the others are sized as Aer's ``automatic``)."""
+
+
+def estimated_seconds(
+    rows: Iterable[Mapping[str, Any]], count: int | None = None, *, noisy: bool, executor: str = "aer"
+) -> float:
     """The estimate for a job from its input summary rows (``qubits``/``active``, ``gates``, ``shots``).
 
     ``count`` is the job's number of circuits when the summary describes only the first ones: the
@@ -66,6 +86,7 @@ def estimated_seconds(rows: Iterable[Mapping[str, Any]], count: int | None = Non
             int(row.get("gates", 1) or 1),
             _shots(row),
             noisy=noisy,
+            method=METHOD_OF_EXECUTOR.get(executor, "automatic"),
         )
         * _points(row)
         for row in rows

@@ -281,14 +281,11 @@ def _job_facts(entry: Any, summary: dict[str, Any] | None) -> dict[str, Any]:
     """What a job records at submit: the calibration it runs with and its run-time estimate."""
     from qhost.executors.estimate import estimated_seconds
 
-    facts: dict[str, Any] = {}
-    props = _device(entry).props_json()
-    if records.calibration_date(props) is not None:
-        assert props is not None
-        facts["calibration"] = props["last_update_date"]  # also its calibration_id (records.calibration_ids)
-    rows = (summary or {}).get("circuits") or []
+    device, rows = _device(entry), (summary or {}).get("circuits") or []
     count = int((summary or {}).get("count") or len(rows))
-    facts["estimate_s"] = estimated_seconds(rows, count, noisy=not _device(entry).is_ideal)
+    facts = {"estimate_s": estimated_seconds(rows, count, noisy=not device.is_ideal, executor=entry.executor)}
+    if records.calibration_date(device.props_json()) is not None:  # also its calibration_id
+        facts["calibration"] = device.props_json()["last_update_date"]
     return facts
 
 
