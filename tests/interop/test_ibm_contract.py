@@ -7,6 +7,7 @@ Idle-qubit observables on a 127-qubit device, Estimator ``shots`` metadata, ``pr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -79,7 +80,6 @@ def test_estimator_reports_ibm_shots_per_pub(service: Any) -> None:
 
 def test_private_job_hides_params_and_results_read_once(service: Any) -> None:
     from qiskit_ibm_runtime import SamplerV2
-    from qiskit_ibm_runtime.api.exceptions import RequestsApiError
 
     backend = service.backend(MANILA)
     sampler = SamplerV2(mode=backend)
@@ -88,8 +88,8 @@ def test_private_job_hides_params_and_results_read_once(service: Any) -> None:
     assert job.result()[0].data.meas.num_shots == 50
     again = service.job(job.job_id())
     assert again.private is True
-    with pytest.raises(RequestsApiError, match="already read"):
-        again.result()
+    assert not again.result()  # IBM's contract: read once, then an empty answer (the client gives None)
+    assert not job.result()
     raw = service._active_api_client._api.program_job(job.job_id()).get()  # the GET /jobs/{id} body
     assert "params" not in raw and raw["private"] is True
 
@@ -102,9 +102,10 @@ def test_unknown_calibration_id_is_backend_not_found(service: Any) -> None:
     assert service.backend(MANILA, calibration_id="latest").num_qubits == 5
 
 
-def test_usage_remaining_is_a_number(service: Any) -> None:
+def test_usage_remaining_is_an_integer(service: Any) -> None:
     usage = service.usage()
-    assert isinstance(usage["usage_remaining_seconds"], (int, float))
+    remaining = usage["usage_remaining_seconds"]
+    assert isinstance(remaining, int) and not isinstance(remaining, bool), repr(remaining)
     assert usage["usage_remaining_seconds"] > 0 and usage["usage_limit_reached"] is False
 
 
@@ -118,3 +119,43 @@ def test_mock_twins_serve_dry_run(service: Any) -> None:
     backend = service.backend(MANILA)
     job = SamplerV2(mode=backend).run([(ghz_on(backend, 2, measure=True), None, 30)], dry_run=True)
     assert job.result()[0].data.meas.num_shots == 30
+
+
+def test_job_properties_return_the_calibration_it_ran_with(service: Any) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    backend = service.backend(MANILA)
+    job = SamplerV2(mode=backend).run([(ghz_on(backend, 2, measure=True), None, 20)])
+    job.result()
+    recorded = job._api_client.job_get(job.job_id())["calibration_id"]
+    props = job.properties()  # GET /jobs/{id}/metrics, then /properties?updated_before=<when it ran>
+    assert props is not None and props.backend_name == MANILA
+    # the client keeps the snapshot's wall-clock time and labels it local (it drops the -03:00)
+    wall_clock = datetime.fromisoformat(recorded).replace(tzinfo=None)
+    assert props.last_update_date.replace(tzinfo=None) == wall_clock
+    assert recorded == "2024-05-27T15:27:23-03:00"
+
+
+def test_calibration_history_before_the_snapshot_is_a_clear_404(service: Any) -> None:
+    from qiskit_ibm_runtime.api.exceptions import RequestsApiError
+
+    backend = service.backend(MANILA)
+    later = backend.properties(datetime=datetime(2025, 1, 1, tzinfo=UTC))
+    assert later is not None and later.last_update_date == backend.properties().last_update_date
+    with pytest.raises(RequestsApiError, match="No calibration of backend fake_manila@aer was in force"):
+        backend.properties(datetime=datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def test_jobs_carry_a_running_time_estimate_dry_run_included(service: Any) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    backend = service.backend(MANILA)
+    circuit = ghz_on(backend, 3, measure=True)
+    job = SamplerV2(mode=backend).run([(circuit, None, 100)])
+    estimate = job.usage_estimation["quantum_seconds"]
+    assert isinstance(estimate, float) and estimate > 0
+    dry = SamplerV2(mode=backend).run([(circuit, None, 100)], dry_run=True)
+    result = dry.result()
+    assert dry.usage_estimation["quantum_seconds"] == estimate
+    assert result.metadata["estimated_running_time_seconds"] == estimate
+    assert "estimated_running_time_seconds" not in job.result().metadata

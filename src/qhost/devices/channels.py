@@ -36,7 +36,10 @@ if TYPE_CHECKING:
     from qhost.devices.calibration import Calibration
     from qhost.devices.noise import FrozenNoiseModel
 
-__all__ = ["NoiseBuilder", "relaxation_choi", "relaxation_kraus", "superop_to_kraus"]
+__all__ = ["NoiseBuilder", "VariantKey", "relaxation_choi", "relaxation_kraus", "superop_to_kraus"]
+
+VariantKey = tuple[tuple[tuple[int, str], ...], tuple[tuple[str, int], ...]]
+"""``(((qubit, measurement kind), ...), ((instruction, qubit), ...))``: see :meth:`NoiseBuilder.model`."""
 
 
 def _relax_params(cal: Calibration, qubit: int) -> tuple[float, float]:
@@ -222,6 +225,28 @@ class NoiseBuilder:
             self._readout[qubit] = ReadoutError([[1 - p0m1, p0m1], [p1m0, 1 - p1m0]])
         return self._readout[qubit]
 
+    def variant_readout(self, name: str, qubit: int) -> tuple[float, float] | None:
+        """``(P(1|0), P(0|1))`` of the measurement variant ``name`` (``measure_2``) on ``qubit``, from its
+        calibrated error (symmetric, as Aer reads a measurement's ``error``), or ``None`` if uncalibrated."""
+        inst = self.calibration.instruction(name)
+        props = None if inst is None else inst.props.get((qubit,))
+        if props is None or props[1] is None:
+            return None
+        return (props[1], props[1])
+
+    def _readout_for(self, qubit: int, kind: str) -> ReadoutError | None:
+        if kind == "none":  # the circuit carries this qubit's readout errors itself
+            return None
+        if kind == "measure":
+            return self.readout_error(qubit)
+        probs = self.variant_readout(kind, qubit)
+        if probs is None or probs == (0, 0):
+            return None
+        from qiskit_aer.noise import ReadoutError
+
+        p0m1, p1m0 = probs
+        return ReadoutError([[1 - p0m1, p0m1], [p1m0, 1 - p1m0]])
+
     def delay_pass(self) -> Any:
         """Aer's ``RelaxationNoisePass`` for ``delay`` instructions (one per device), or ``None``."""
         cal = self.calibration
@@ -244,13 +269,22 @@ class NoiseBuilder:
 
     # ------------------------------------------------------------------ a model
     def model(
-        self, qubits: Iterable[int] | None = None, gates: Iterable[str] | None = None, *, kraus: bool = False
+        self,
+        qubits: Iterable[int] | None = None,
+        gates: Iterable[str] | None = None,
+        *,
+        kraus: bool = False,
+        variants: VariantKey | None = None,
     ) -> FrozenNoiseModel:
         """The device noise restricted to ``qubits`` (all when ``None``) and ``gates`` (all when ``None``).
 
         Keeps every error whose qubits all lie in ``qubits``, exactly as trimming
         ``NoiseModel.from_backend`` would; with ``kraus`` each gate error is one Kraus channel.
+        ``variants`` (``qhost.executors.variants.Lowered.noise_key``): per qubit the measurement kind
+        whose readout error applies, and the ``(instruction, qubit)`` errors the circuit carries itself.
         """
+        readout_kind = dict(variants[0]) if variants else {}
+        explicit = frozenset(variants[1]) if variants else frozenset()
         from qhost.devices.noise import FrozenNoiseModel
 
         cal = self.calibration
@@ -260,8 +294,8 @@ class NoiseBuilder:
         build = self.kraus_error if kraus else self.gate_error
         # filled directly rather than through add_quantum_error: its ideal() check runs a Clifford
         # conversion per error term (most of from_backend's time); ideal errors are never built here
-        for q in sorted(keep & cal.readout.keys()):
-            readout = self.readout_error(q)
+        for q in sorted(keep & (cal.readout.keys() | readout_kind.keys())):
+            readout = self._readout_for(q, readout_kind.get(q, "measure"))
             if readout is not None:
                 model._local_readout_errors[(q,)] = readout
                 model._noise_instructions.add("measure")
@@ -270,6 +304,8 @@ class NoiseBuilder:
             if names is not None and inst.name not in names:
                 continue
             for qs in inst.props:
+                if len(qs) == 1 and (inst.name, qs[0]) in explicit:
+                    continue  # the circuit carries this error after each such instruction
                 if keep.issuperset(qs):
                     error = build(inst.name, qs)
                     if error is not None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
     from qhost.devices.calibration import Calibration, IsaTarget
-    from qhost.devices.channels import NoiseBuilder
+    from qhost.devices.channels import NoiseBuilder, VariantKey
 
 __all__ = ["IDEAL", "NOISE_CACHE_SIZE", "Device", "fake_device_classes", "load_json"]
 
@@ -62,9 +62,9 @@ class Device:
         self._backend: FakeBackendV2 | None = None
         self._calibration: Calibration | None = None
         self._builder: NoiseBuilder | None = None
-        self._models: OrderedDict[tuple[frozenset[int] | None, frozenset[str] | None, bool], NoiseModel] = (
-            OrderedDict()
-        )
+        self._models: OrderedDict[
+            tuple[frozenset[int] | None, frozenset[str] | None, bool, VariantKey | None], NoiseModel
+        ] = OrderedDict()
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
 
@@ -127,6 +127,7 @@ class Device:
         *,
         kraus: bool = False,
         gates: Iterable[str] | None = None,
+        variants: VariantKey | None = None,
     ) -> NoiseModel | None:
         """The device noise on ``qubits`` (all when ``None``) for ``gates`` (all when ``None``); LRU-cached.
 
@@ -138,6 +139,8 @@ class Device:
             kraus: each gate error as one Kraus channel (faster for Aer's density_matrix method, the
                 same channel).
             gates: instruction names the job uses; errors of other instructions are left out.
+            variants: how named variants (``measure_2``, ``reset_2``, ``xslow``) change the model, from
+                :attr:`qhost.executors.variants.Lowered.noise_key`.
         """
         builder = self.noise_builder()
         if builder is None:
@@ -147,13 +150,14 @@ class Device:
             None if qubits is None else frozenset(qubits),
             None if gates is None else frozenset(gates),
             kraus,
+            variants,
         )
         with self._lock:
             model = self._models.get(key)
             if model is not None:
                 self._models.move_to_end(key)
                 return model
-        model = builder.model(key[0], key[1], kraus=kraus)
+        model = builder.model(key[0], key[1], kraus=kraus, variants=variants)
         with self._lock:
             self._models[key] = model
             while len(self._models) > NOISE_CACHE_SIZE:
@@ -239,4 +243,24 @@ def _ideal_conf(num_qubits: int) -> dict[str, Any]:
         "max_shots": 1_000_000,
         "description": "noise-free all-to-all simulator",
         "gates": [],
+        # the named variants of qiskit_ibm_runtime.circuit.library, so the client's ISA check lets them
+        # through (noise-free, each runs exactly as its base operations: qhost.executors.variants)
+        "instruction_signatures": [
+            _signature("measure_2", 1, "a measurement (mid-circuit readout); noise-free here"),
+            _signature("reset_2", 0, "a reset; noise-free here"),
+            _signature("measure_reset", 1, "measure into the bit, then reset the qubit"),
+            _signature("xslow", 0, "an X gate (its slower pulse matters only under noise)"),
+        ],
+    }
+
+
+def _signature(name: str, num_clbits: int, description: str) -> dict[str, Any]:
+    """An ``instruction_signatures`` entry of a backend configuration (one-qubit, no parameters)."""
+    return {
+        "name": name,
+        "num_qubits": 1,
+        "num_clbits": num_clbits,
+        "parameters": [],
+        "return_type": "Bool" if num_clbits else "None",
+        "description": description,
     }

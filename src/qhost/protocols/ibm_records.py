@@ -7,6 +7,7 @@ Re-exported by ``qhost.protocols.ibm_runtime``.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +19,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IBM_STATUS",
+    "DRY_RUN_ANNOTATE_MAX_CHARS",
     "INSTANCE_CRN",
     "MOCK_PREFIX",
     "USAGE_LIMIT_SECONDS",
     "LATEST_CALIBRATION",
     "backend_summary",
+    "calibration_date",
     "calibration_ids",
+    "check_updated_before",
     "check_calibration",
     "configuration_json",
+    "dry_run_result",
     "error_json",
     "iso",
     "is_private",
@@ -84,10 +89,40 @@ def job_json(rec: JobRecord, *, include_params: bool = False) -> dict[str, Any]:
         "private": is_private(rec),
         "cost": 0,
         "usage": {"quantum_seconds": _seconds(rec), "seconds": _seconds(rec)},
+        # an estimate from the model that sizes memory (qhost.executors.estimate); job.usage_estimation
+        "estimated_running_time_seconds": rec.spec.meta.get("estimate_s"),
+        # the calibration the job runs with: its device's snapshot date (job.properties() asks for it)
+        "calibration_id": rec.spec.meta.get("calibration"),
     }
     if include_params and not is_private(rec):
         out["params"] = json.loads(rec.spec.inputs)
     return out
+
+
+DRY_RUN_ANNOTATE_MAX_CHARS = 8 * 1024 * 1024
+"""A dry-run result longer than this is returned as stored (not parsed to carry the estimate)."""
+
+
+def dry_run_result(text: str, rec: JobRecord) -> str:
+    """A ``dry_run`` job's result with its ``estimated_running_time_seconds`` in the result metadata.
+
+    ``dry_run=True`` sends a job to the device's ``mock_*`` twin to learn what a run would cost; the
+    estimate goes in ``PrimitiveResult.metadata`` (``result.metadata["estimated_running_time_seconds"]``)
+    as well as on the job. Other results, and results too long to parse cheaply, are returned as stored.
+    """
+    estimate = rec.spec.meta.get("estimate_s")
+    if not rec.spec.meta.get("dry_run") or estimate is None or len(text) > DRY_RUN_ANNOTATE_MAX_CHARS:
+        return text
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return text
+    value = doc.get("__value__") if isinstance(doc, dict) else None
+    metadata = value.get("metadata") if isinstance(value, dict) else None
+    if not isinstance(metadata, dict):
+        return text
+    metadata["estimated_running_time_seconds"] = estimate
+    return json.dumps(doc, separators=(",", ":"))
 
 
 def is_private(rec: JobRecord) -> bool:
@@ -195,6 +230,40 @@ def properties_json(name: str, props: dict[str, Any] | None) -> dict[str, Any]:
     return {**props, "backend_name": name}
 
 
+def calibration_date(props: dict[str, Any] | None) -> datetime | None:
+    """When the device's one calibration snapshot was taken (its ``last_update_date``), in UTC."""
+    raw = (props or {}).get("last_update_date")
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def check_updated_before(name: str, props: dict[str, Any] | None, before: datetime | None) -> None:
+    """Refuse ``updated_before`` earlier than the device's one snapshot (no calibration was in force then).
+
+    A simulated device ships one calibration: it is the answer for any time after its date.
+
+    Raises:
+        NotFound: ``before`` precedes the snapshot (the message gives the snapshot's date).
+    """
+    from qhost.errors import NotFound
+
+    taken = calibration_date(props)
+    if before is None or taken is None:
+        return
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)
+    if before < taken:
+        raise NotFound(
+            f"No calibration of backend {name} was in force at {iso(before)}: its one calibration "
+            f"snapshot dates from {iso(taken)} (ask for updated_before at or after that time)"
+        )
+
+
 def status_json(name: str, version: str, queue_length: int) -> dict[str, Any]:
     """``GET /backends/{name}/status`` with the engine's real queue length."""
     return {
@@ -215,9 +284,10 @@ def usage_json(consumed_seconds: float = 0.0) -> dict[str, Any]:
     """``GET /instances/usage``: an unmetered local instance.
 
     The client computes ``usage_remaining_seconds`` as ``usage_limit_seconds`` (else
-    ``usage_allocation_seconds``) minus ``usage_consumed_seconds``; both are sent so it is a number.
+    ``usage_allocation_seconds``) minus ``usage_consumed_seconds``: all three are whole seconds (IBM
+    sends integers), so the client's figure is an integer too.
     """
-    consumed = round(max(consumed_seconds, 0.0), 3)
+    consumed = math.ceil(max(consumed_seconds, 0.0))
     return {
         "instance_id": INSTANCE_CRN,
         "plan_id": "qhost-local",

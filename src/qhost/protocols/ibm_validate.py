@@ -72,7 +72,19 @@ def validate_request(
 
 
 def _row(circuit: Any, **extra: Any) -> dict[str, Any]:
-    return {"qubits": circuit.num_qubits, "depth": circuit.depth(), "gates": circuit.size(), **extra}
+    return {
+        "qubits": circuit.num_qubits,
+        "active": _active(circuit),
+        "depth": circuit.depth(),
+        "gates": circuit.size(),
+        **extra,
+    }
+
+
+def _active(circuit: Any) -> int:
+    """Qubits an instruction other than a barrier touches (what a simulation's state holds)."""
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    return len({index[q] for inst in circuit.data if inst.operation.name != "barrier" for q in inst.qubits})
 
 
 def _pub_row(program: str, pub: Any) -> dict[str, Any]:

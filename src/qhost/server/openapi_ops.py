@@ -205,7 +205,13 @@ _TEXT = {"200": {"description": "OK", "content": {"text/plain": {"schema": _STR}
 IBM_OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/backends"): {"summary": "Available virtual backends"},
     ("GET", "/backends/{name}/configuration"): {"summary": "Backend configuration JSON"},
-    ("GET", "/backends/{name}/properties"): {"summary": "Backend properties JSON (T1/T2, errors)"},
+    ("GET", "/backends/{name}/properties"): {
+        "summary": "Backend properties JSON (T1/T2, errors); the calibration in force at updated_before",
+        "parameters": [
+            _query("updated_before", {"type": "string", "format": "date-time"}, "calibration in force then"),
+            _query("calibration_id", _STR, "'latest' or the snapshot's last_update_date"),
+        ],
+    },
     ("GET", "/backends/{name}/status"): {"summary": "Backend status and queue length"},
     ("GET", "/backends/{name}/defaults"): {"summary": "Pulse defaults (404 when the device has none)"},
     ("GET", "/instances/usage"): {"summary": "Usage of the instance"},

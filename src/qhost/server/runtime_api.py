@@ -183,7 +183,9 @@ def backend_configuration(name: str) -> Response:
 def backend_properties(name: str) -> Response:
     entry = _entry(name)
     _calibration_arg(entry)
-    return jsonify(ibm.properties_json(name, _device(entry).props_json()))
+    props = _device(entry).props_json()
+    records.check_updated_before(entry.name, props, _date_arg("updated_before"))  # calibration history
+    return jsonify(ibm.properties_json(name, props))
 
 
 @runtime_bp.get("/backends/<name>/status")
@@ -258,6 +260,9 @@ def _submit(body: Any, key: str) -> Any:
     meta: dict[str, object] = {"summary": summary} if summary else {}
     if req.private:
         meta["private"] = True
+    meta.update(_job_facts(entry, summary))
+    if req.backend.startswith(records.MOCK_PREFIX):
+        meta["dry_run"] = True  # run on a mock_* twin: its result carries the run-time estimate
     spec = JobSpec(
         program=req.program,
         inputs=inputs,
@@ -270,6 +275,18 @@ def _submit(body: Any, key: str) -> Any:
         meta=meta,
     )
     return _ctx().engine.submit(spec)
+
+
+def _job_facts(entry: Any, summary: dict[str, Any] | None) -> dict[str, Any]:
+    """What a job records at submit: the calibration it runs with and its run-time estimate."""
+    from qhost.executors.estimate import estimated_seconds
+
+    device, rows = _device(entry), (summary or {}).get("circuits") or []
+    count = int((summary or {}).get("count") or len(rows))
+    facts = {"estimate_s": estimated_seconds(rows, count, noisy=not device.is_ideal, executor=entry.executor)}
+    if records.calibration_date(device.props_json()) is not None:  # also its calibration_id
+        facts["calibration"] = device.props_json()["last_update_date"]
+    return facts
 
 
 def _session_for(req: ibm.JobRequest) -> Any:
@@ -389,12 +406,11 @@ def _pending_filter(raw: str | None) -> list[JobStatus] | None:
 def job_results(job_id: str) -> Response | tuple[Response, int]:
     rec = _job(job_id)
     if rec.status == JobStatus.COMPLETED and records.is_private(rec):
+        # read once: later reads answer 200 with an empty body, as IBM does (the client returns None)
         text = _ctx().engine.take_result(job_id, owner=_owner())
-        if text is None:
-            raise NotFound(f"The results of private job {rec.id} were already read (they are read once)")
-        return Response(text, mimetype="application/json")
+        return Response(text or "", mimetype="application/json")
     if rec.status == JobStatus.COMPLETED:
-        return Response(rec.result or "", mimetype="application/json")
+        return Response(records.dry_run_result(rec.result or "", rec), mimetype="application/json")
     if rec.status == JobStatus.FAILED:
         return Response(f"Job {rec.id} failed: {rec.error or 'unknown error'}", mimetype="text/plain")
     if rec.status == JobStatus.CANCELLED:

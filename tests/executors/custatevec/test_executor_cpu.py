@@ -259,3 +259,22 @@ def test_executor_refuses_a_pub_wider_than_the_device(numpy_backed, catalog, cir
     pub = SamplerPub.coerce((circuits.ghz(6), None, 10))
     with pytest.raises(CircuitTooLarge, match="Circuit has 6 qubits but device 'fake_manila' has 5"):
         numpy_backed.sample([pub], catalog.device("fake_manila"))
+
+
+def test_named_variants_run_on_ideal_and_are_refused_under_device_noise(numpy_backed, catalog):
+    from qiskit.circuit import ClassicalRegister
+    from qiskit_ibm_runtime.circuit import MidCircuitMeasure, MidCircuitReset
+
+    from qhost.errors import InvalidCircuit
+
+    qc = QuantumCircuit(1)
+    qc.add_register(ClassicalRegister(2, "c"))
+    qc.x(0)
+    qc.append(MidCircuitMeasure(), [0], [0])
+    qc.append(MidCircuitReset(), [0])
+    qc.measure(0, 1)
+    result = numpy_backed.sample([SamplerPub.coerce((qc, None, 200))], catalog.device("ideal"))
+    assert result[0].data.c.get_counts() == {"01": 200}
+    refused = r"fake_kingston@custatevec: measure_2, reset_2 .*'fake_kingston@aer'"
+    with pytest.raises(InvalidCircuit, match=refused):
+        numpy_backed.sample([SamplerPub.coerce((qc, None, 20))], catalog.device("fake_kingston"))

@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
+from qhost.executors.aer.compact import compact_estimator_pub
 from qhost.executors.aer.in_thread import execute, run_primitive
 from qhost.executors.aer.inline import decompose_for_aer
 from qhost.executors.base import Availability, Executor, Option
 from qhost.executors.circuits import active_qubits, format_counts, gate_names, is_clifford
 from qhost.executors.errors import map_executor_errors
 from qhost.executors.limits import check_memory, memory_limit_bytes
+from qhost.executors.variants import Lowered, lower_variants
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from qiskit_aer.noise import NoiseModel
 
     from qhost.devices import Device
+    from qhost.devices.channels import VariantKey
 
 __all__ = ["AerExecutor", "CountsResult", "PreparedCircuit"]
 
@@ -66,6 +69,7 @@ class PreparedCircuit:
     circuit: QuantumCircuit
     active: tuple[int, ...]
     clifford: bool
+    variants: VariantKey | None = None
 
 
 @dataclass(frozen=True)
@@ -128,12 +132,17 @@ class AerExecutor(Executor):
         return Availability(True)
 
     # ----------------------------------------------------------------- preparation
-    def prepare(self, circuit: QuantumCircuit, device: Device) -> PreparedCircuit:
-        """Translate ``circuit`` for ``device`` (fake: its target; ideal: only what Aer lacks).
+    def prepare(
+        self, circuit: QuantumCircuit, device: Device, *, device_noise: bool = True
+    ) -> PreparedCircuit:
+        """Translate ``circuit`` for ``device`` (fake: its target; ideal: only what Aer lacks), then lower
+        its named variants (``measure_2``, ``reset_2``, ``xslow``: :mod:`qhost.executors.variants`) with
+        the device noise (``device_noise=False``: a user noise model or none replaces it).
 
         Raises:
             CircuitTooLarge: more qubits than the device has.
-            InvalidCircuit: a gate that cannot be translated (unsupported / opaque).
+            InvalidCircuit: a gate that cannot be translated (unsupported / opaque), or a variant that
+                cannot get its own errors faithfully.
         """
         if not device.is_ideal and circuit.num_qubits > device.num_qubits:
             raise CircuitTooLarge(
@@ -141,13 +150,24 @@ class AerExecutor(Executor):
             )
         with map_executor_errors():
             if device.is_ideal:
-                native = decompose_for_aer(circuit)
+                native = decompose_for_aer(lower_variants(circuit, None, self._where(device)).circuit)
             elif _is_native(circuit, device):
                 native = circuit
             else:
                 with _TRANSPILE_LOCK:  # pass managers are shared; keep one run at a time
                     native = _pass_manager(device, self.options["optimization_level"]).run(circuit)
-        return PreparedCircuit(native, tuple(active_qubits(native)), is_clifford(native))
+        lowered = self.lower(native, device, device_noise=device_noise)
+        native = lowered.circuit
+        return PreparedCircuit(native, tuple(active_qubits(native)), is_clifford(native), lowered.noise_key)
+
+    def lower(self, circuit: QuantumCircuit, device: Device, *, device_noise: bool = True) -> Lowered:
+        """``circuit`` with its named variants lowered, with their own device errors when the run is noisy."""
+        noisy = device_noise and self._device_noisy(device)
+        with map_executor_errors():
+            return lower_variants(circuit, device.noise_builder() if noisy else None, self._where(device))
+
+    def _where(self, device: Device) -> str:
+        return f"{device.name}@{self.name}"
 
     def choose_method(self, prepared: PreparedCircuit, noisy: bool, shots: int) -> tuple[str, str]:
         """``(method passed to Aer, method the memory check assumes)`` for this run."""
@@ -194,14 +214,16 @@ class AerExecutor(Executor):
         noise_model: NoiseModel | None = None,
     ) -> CountsResult:
         """Run one circuit; returns counts (no spaces, clbit 0 rightmost) and run metadata."""
-        prepared = circuit if isinstance(circuit, PreparedCircuit) else self.prepare(circuit, device)
+        if not isinstance(circuit, PreparedCircuit):
+            circuit = self.prepare(circuit, device, device_noise=noise_model is None)
+        prepared = circuit
         gates = gate_names([prepared.circuit])
         noisy = noise_model is not None or self._device_noisy(device)
         aer_method, assumed = self.choose_method(prepared, noisy, shots)
         self.check_fits(assumed, len(prepared.active))
         # density_matrix: one Kraus channel per error, Aer's per-run superoperator conversion gets ~3x cheaper
         kraus = assumed == "density_matrix"
-        noise = self._noise_for(device, prepared.active, noise_model, gates, kraus)
+        noise = self._noise_for(device, prepared.active, noise_model, gates, kraus, prepared.variants)
         if kraus and noise is not None and noise_model is None:
             aer_method = "density_matrix"
         seed = self.options["seed_simulator"] if seed is None else seed
@@ -244,8 +266,10 @@ class AerExecutor(Executor):
         user: NoiseModel | None,
         gates: frozenset[str] | None = None,
         kraus: bool = False,
+        variants: VariantKey | None = None,
     ) -> NoiseModel | None:
-        """The user's model trimmed to ``active``, else the device's noise for ``active`` and ``gates``."""
+        """The user's model trimmed to ``active``, else the device's noise for ``active`` and ``gates``
+        (changed for the circuit's named variants, ``variants``)."""
         if user is not None:
             from qhost.devices.noise import trim_noise_model
 
@@ -253,7 +277,7 @@ class AerExecutor(Executor):
         if not self._device_noisy(device):
             return None
         with map_executor_errors():
-            return device.noise_model(active, kraus=kraus, gates=gates)
+            return device.noise_model(active, kraus=kraus, gates=_noisy_names(gates), variants=variants)
 
     # ----------------------------------------------------------------- primitives
     def sample(
@@ -264,15 +288,30 @@ class AerExecutor(Executor):
         seed: int | None = None,
         noise_model: NoiseModel | None = None,
     ) -> PrimitiveResult:
-        """SamplerV2 over coerced PUBs, via ``qiskit_aer.primitives.SamplerV2`` (same result types)."""
+        """SamplerV2 over coerced PUBs, via ``qiskit_aer.primitives.SamplerV2`` (same result types).
+
+        PUBs with named variants are lowered first; PUBs whose variants change the device noise
+        differently run as separate groups (one noise model each), results in PUB order.
+        """
         from qiskit.primitives.containers.sampler_pub import SamplerPub
 
+        lowered = [self.lower(pub.circuit, device, device_noise=noise_model is None) for pub in pubs]
+        keys = {low.noise_key for low in lowered}
+        if len(keys) > 1:
+            return _in_groups(
+                pubs, [low.noise_key for low in lowered], self.sample, device, seed, noise_model
+            )
+        variants = keys.pop() if keys else None
+        pubs = [
+            pub if low.circuit is pub.circuit else SamplerPub(low.circuit, pub.parameter_values, pub.shots)
+            for pub, low in zip(pubs, lowered, strict=True)
+        ]
         active = sorted({q for pub in pubs for q in active_qubits(pub.circuit)})
         noisy = noise_model is not None or self._device_noisy(device)
         shots = min((p.shots for p in pubs), default=1)
         method = self._check_pubs(pubs, device, active, noisy, shots)
         gates = gate_names([pub.circuit for pub in pubs])
-        noise = self._noise_for(device, active, noise_model, gates, kraus=method == "density_matrix")
+        noise = self._noise_for(device, active, noise_model, gates, method == "density_matrix", variants)
         seed = self.options["seed_simulator"] if seed is None else seed
         with map_executor_errors():
             sampler = self._sampler(method, seed, noise, self.threads_for(len(active)))
@@ -324,11 +363,21 @@ class AerExecutor(Executor):
         results = []
         seed = self.options["seed_simulator"] if seed is None else seed
         for pub in pubs:
-            compact, keep = _compact_estimator_pub(pub)
+            low = self.lower(pub.circuit, device, device_noise=noise_model is None)
+            if low.circuit is not pub.circuit:
+                pub = EstimatorPub(
+                    low.circuit, pub.observables, pub.parameter_values, pub.precision, validate=False
+                )
+            compact, keep = compact_estimator_pub(pub)
             noisy = noise_model is not None or self._device_noisy(device)
             method = self._check_pubs([compact], device, list(range(len(keep))), noisy, 1024)
             noise = self._noise_for_compact(
-                device, keep, noise_model, gate_names([pub.circuit]), method == "density_matrix"
+                device,
+                keep,
+                noise_model,
+                gate_names([pub.circuit]),
+                method == "density_matrix",
+                low.noise_key,
             )
             run_options: dict[str, Any] = {
                 "noise_model": noise,
@@ -350,9 +399,10 @@ class AerExecutor(Executor):
         user: NoiseModel | None,
         gates: frozenset[str] | None,
         kraus: bool,
+        variants: VariantKey | None = None,
     ) -> NoiseModel | None:
         """The noise on ``keep`` renumbered to ``0..len(keep)-1`` (the compacted circuit's qubits)."""
-        source = self._noise_for(device, keep, user, gates, kraus=kraus and user is None)
+        source = self._noise_for(device, keep, user, gates, kraus and user is None, variants)
         if source is None:
             return None
         from qhost.devices.noise import kraus_noise_model, trim_noise_model
@@ -378,6 +428,27 @@ class AerExecutor(Executor):
 
 
 # --------------------------------------------------------------------- helpers
+def _noisy_names(gates: frozenset[str] | None) -> frozenset[str] | None:
+    """The instruction names device noise must cover (errors a circuit carries itself need none)."""
+    return None if gates is None else gates - {"quantum_channel"}
+
+
+def _in_groups(
+    pubs: Sequence[Any], keys: Sequence[Any], run: Any, device: Device, seed: int | None, noise: Any
+) -> PrimitiveResult:
+    """Run PUBs in groups of equal noise key (``run`` = ``sample``); results back in PUB order."""
+    from qiskit.primitives import PrimitiveResult
+
+    out: list[Any] = [None] * len(pubs)
+    for key in dict.fromkeys(keys):
+        index = [i for i, k in enumerate(keys) if k == key]
+        for i, result in zip(
+            index, run([pubs[i] for i in index], device, seed=seed, noise_model=noise), strict=True
+        ):
+            out[i] = result
+    return PrimitiveResult(out, metadata={"version": 2})
+
+
 @functools.lru_cache(maxsize=64)
 def _pass_manager(device: Device, level: int) -> Any:
     from qiskit.transpiler import generate_preset_pass_manager
@@ -403,51 +474,3 @@ def _is_native(circuit: QuantumCircuit, device: Device) -> bool:
         if not target.instruction_supported(name, qargs):
             return False
     return True
-
-
-def _compact_estimator_pub(pub: EstimatorPub) -> tuple[EstimatorPub, list[int]]:
-    """Drop qubits that no gate touches and no observable acts on; relabel observables."""
-    from qiskit.primitives.containers.estimator_pub import EstimatorPub
-    from qiskit.primitives.containers.observables_array import ObservablesArray
-
-    circuit = pub.circuit
-    n = circuit.num_qubits
-    terms = pub.observables.tolist()
-    observed: set[int] = set()
-    _walk(terms, lambda d: observed.update(q for label in d for q in range(n) if label[n - 1 - q] != "I"))
-    keep = sorted(set(active_qubits(circuit)) | observed)
-    if len(keep) == n:
-        return pub, keep
-    compact = _restrict(circuit, keep)
-    relabel = {q: i for i, q in enumerate(keep)}
-    order = sorted(relabel, key=relabel.get, reverse=True)  # type: ignore[arg-type]
-
-    def shrink(d: dict[str, float]) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for label, coeff in d.items():
-            key = "".join(label[n - 1 - q] for q in order)
-            out[key] = out.get(key, 0.0) + coeff
-        return out
-
-    observables = ObservablesArray(_walk(terms, shrink))
-    return EstimatorPub(compact, observables, pub.parameter_values, pub.precision, validate=False), keep
-
-
-def _walk(value: Any, fn: Any) -> Any:
-    if isinstance(value, list):
-        return [_walk(v, fn) for v in value]
-    return fn(value)
-
-
-def _restrict(circuit: QuantumCircuit, keep: Sequence[int]) -> QuantumCircuit:
-    from qiskit import QuantumCircuit
-
-    new = QuantumCircuit(len(keep), circuit.num_clbits, global_phase=circuit.global_phase)
-    position = {circuit.qubits[q]: new.qubits[i] for i, q in enumerate(keep)}
-    clbit = dict(zip(circuit.clbits, new.clbits, strict=True))
-    for inst in circuit.data:
-        qubits = [position[q] for q in inst.qubits if q in position]
-        if len(qubits) != len(inst.qubits):
-            continue  # barrier/delay on dropped qubits
-        new.append(inst.operation, qubits, [clbit[c] for c in inst.clbits])
-    return new

@@ -41,7 +41,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from qhost.errors import CircuitTooLarge, ExecutorError, ExecutorUnavailable, InvalidOption, QhostError
+from qhost.errors import (
+    CircuitTooLarge,
+    ExecutorError,
+    ExecutorUnavailable,
+    InvalidCircuit,
+    InvalidOption,
+    QhostError,
+)
 from qhost.executors.base import Availability, Executor, Option
 from qhost.executors.custatevec.sizing import check_state_fits, state_bytes
 from qhost.executors.limits import check_shots
@@ -210,6 +217,20 @@ class CuStateVecExecutor(Executor):
 
         return device.noise_model(active, gates=gate_names([circuit]))
 
+    def _check_variants(self, circuits: Sequence[QuantumCircuit], device: Device, user: Any) -> None:
+        """Refuse named variants (``measure_2``, ``reset_2``, ``xslow``) under device noise: this executor's
+        trajectories do not give them their own calibrated errors yet (``aer`` does)."""
+        from qhost.executors.variants import has_variants, variant_names
+
+        if user is not None or not self.options["noise"] or device.is_ideal or not has_variants(circuits):
+            return
+        names = ", ".join(variant_names(circuits))
+        raise InvalidCircuit(
+            f"{device.name}@{self.name}: {names} cannot be simulated faithfully here: the GPU executor does "
+            f"not give named variants their own calibrated errors; run it on '{device.name}@aer', or on "
+            f"'ideal@{self.name}' without noise"
+        )
+
     # ----------------------------------------------------------------- the three entry points
     def counts(
         self, circuit: QuantumCircuit, shots: int, device: Device, *, seed: int | None = None
@@ -218,7 +239,10 @@ class CuStateVecExecutor(Executor):
         from qhost.executors.aer.executor import AerExecutor
 
         shots = check_shots(shots)
-        prepared = AerExecutor(optimization_level=self.options["optimization_level"]).prepare(circuit, device)
+        self._check_variants([circuit], device, None)
+        prepared = AerExecutor(optimization_level=self.options["optimization_level"]).prepare(
+            circuit, device, device_noise=False
+        )
         noise = self._noise(device, prepared.active, None, prepared.circuit)
         with map_gpu_errors():
             return run_counts(
@@ -280,13 +304,29 @@ class CuStateVecExecutor(Executor):
         """Run each PUB with the noise of the qubits ``noise_qubits(pub)`` names, GPU errors mapped."""
         from qiskit.primitives import PrimitiveResult
 
+        self._check_variants([pub.circuit for pub in pubs], device, noise_model)
         results = []
         for pub in pubs:
             _check_device_size(pub.circuit, device)
+            pub = _lowered_pub(pub, f"{device.name}@{self.name}")
             noise = self._noise(device, noise_qubits(pub), noise_model, pub.circuit)
             with map_gpu_errors():
                 results.append(run(pub, noise))
         return PrimitiveResult(results, metadata={"version": 2})
+
+
+def _lowered_pub(pub: Any, where: str) -> Any:
+    """``pub`` with its named variants lowered exactly (a noise-free run, or a user's noise model)."""
+    from qhost.executors.variants import lower_variants
+
+    low = lower_variants(pub.circuit, None, where)
+    return pub if low.circuit is pub.circuit else type(pub)(low.circuit, *_pub_rest(pub), validate=False)
+
+
+def _pub_rest(pub: Any) -> tuple[Any, ...]:
+    if hasattr(pub, "observables"):
+        return (pub.observables, pub.parameter_values, pub.precision)
+    return (pub.parameter_values, pub.shots)
 
 
 def _check_device_size(circuit: QuantumCircuit, device: Device) -> None:

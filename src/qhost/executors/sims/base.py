@@ -21,6 +21,7 @@ from qhost.executors.base import Availability, Executor, Option
 from qhost.executors.circuits import counts_from_clbit_rows
 from qhost.executors.errors import map_error
 from qhost.executors.limits import check_shots
+from qhost.executors.variants import lower_variants, variant_names
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -50,6 +51,9 @@ def map_simulator_errors(name: str) -> Iterator[None]:
         if type(mapped) is ExecutorError:
             mapped = ExecutorError(f"{name} failed: {type(exc).__name__}: {exc}")
         raise mapped from exc
+
+
+_AS_BASES = "measure_<k>: measure, reset_<k>: reset, measure_reset: measure then reset, xslow: x"
 
 
 class CountsOnlyExecutor(Executor):
@@ -88,8 +92,17 @@ class CountsOnlyExecutor(Executor):
         """
         shots = check_shots(shots, self.options["max_shots"] or None)
         self._check_device(device)
-        with map_simulator_errors(self.name):
-            return self._run_counts(circuit, shots, seed)
+        # named variants (measure_2, reset_2, measure_reset, xslow) as their base operations: exact
+        variants = variant_names([circuit])
+        circuit = lower_variants(circuit, None, f"{device.name}@{self.name}").circuit
+        try:
+            with map_simulator_errors(self.name):
+                return self._run_counts(circuit, shots, seed)
+        except QhostError as exc:
+            if variants:  # say which instruction of the job led there
+                exc.message = f"{exc.message} (the circuit's {', '.join(variants)} ran as {_AS_BASES})"
+                exc.args = (exc.message,)
+            raise
 
     def _run_counts(self, circuit: QuantumCircuit, shots: int, seed: int | None) -> dict[str, int]:
         raise NotImplementedError
