@@ -127,3 +127,19 @@ def substitute(code: str, http_port: int, thrift_port: int) -> str:
         code = code.replace(f'"127.0.0.1", {doc_port}', f'"127.0.0.1", {port}')
         code = code.replace(f"port={doc_port}", f"port={port}")
     return code
+
+
+SHELL_TOOLS = {"curl": "apt-get install curl", "jq": "apt-get install jq"}
+"""Commands a shell block may use that a fresh machine may lack (``.ci/run`` installs them)."""
+
+
+def missing_tools(block: Block) -> list[str]:
+    """The skip reasons for the tools of :data:`SHELL_TOOLS` that a shell ``block`` calls and this machine
+    lacks."""
+    if block.kind != "shell":
+        return []
+    calls = "\n".join(line.split("#", 1)[0] for line in block.code.splitlines())
+    used = [tool for tool in SHELL_TOOLS if re.search(rf"(?<![\w.-]){tool}(?![\w.-])", calls)]
+    from qhost_testkit import missing_tool  # tests/support, on sys.path from the root conftest
+
+    return [reason for tool in used if (reason := missing_tool(tool, SHELL_TOOLS[tool])) is not None]

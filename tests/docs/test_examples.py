@@ -12,11 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 NOT_RUN_LIST = Path(__file__).with_name("not_run.txt")
 
 
 def test_block_runs_as_written(runnable_block: Any, block_runs: dict[str, Any]) -> None:
     status, output = block_runs[runnable_block.where].result()
+    if status is None:  # the block calls a tool this machine lacks
+        pytest.skip(output)
     assert status == 0, f"{runnable_block.where} ({runnable_block.kind}) exited {status}:\n{output[-4000:]}"
 
 
