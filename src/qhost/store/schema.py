@@ -201,7 +201,7 @@ class Statements:
             t = self.table
             query = select(func.count()).select_from(t).where(t.c.status.in_(statuses))
             if on_backend:
-                query = query.where(t.c.backend == bindparam("backend"))
+                query = query.where(t.c.backend == bindparam("backend", required=False))
             query = self._count[key] = query
         return query
 
