@@ -87,8 +87,8 @@ class SessionManager:
 
     def get(self, session_id: str, owner: str | None = None) -> SessionRecord:
         """The session, closed first if its TTL ran out. ``SessionNotFound`` for another owner's."""
-        rec = self.rows.get(session_id)
-        if rec is None or (owner is not None and rec.owner != owner):
+        rec = self.rows.get(session_id, owner)
+        if rec is None:
             raise SessionNotFound(f"Session {session_id} not found")
         if rec.closed_at is None and not rec.is_open():
             expired = rec.accepting_jobs  # still accepting: it closed by running out of max_ttl

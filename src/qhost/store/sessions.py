@@ -69,11 +69,14 @@ class SessionRows:
         with self.store.transaction() as conn:
             conn.execute(self.table.insert().values(**rec.__dict__))
 
-    def get(self, session_id: str) -> SessionRecord | None:
-        """The stored session, or None. A row whose values cannot make a record raises."""
+    def get(self, session_id: str, owner: str | None = None) -> SessionRecord | None:
+        """The stored session, or None (also when ``owner`` is given and it is someone else's). A row whose
+        values cannot make a record raises."""
         with self.store.reading() as conn:
             row = conn.execute(sa.select(self.table).where(self.table.c.id == session_id)).mappings().first()
-        return None if row is None else _record(row)
+        if row is None or (owner is not None and row["owner"] != owner):
+            return None
+        return _record(row)
 
     def update(self, session_id: str, **values: object) -> None:
         with self.store.transaction() as conn:
