@@ -8,7 +8,8 @@ does running out of ``max_ttl`` (as on IBM, an expired session runs nothing more
 when the session is next looked up (any session call, a job submitted to it, a status poll of one of
 its queued jobs) and, for sessions nobody asks about, by a sweep the engine's dispatcher runs every
 ``EXPIRY_SWEEP_S`` seconds: a queued job of an expired session may start at most that late.
-Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they survive restarts.
+Sessions live in the store next to the engine's jobs (``qhost.store.sessions``), so they survive
+restarts; ``SessionRecord`` is part of the job model (``qhost.jobs.records``).
 """
 
 from __future__ import annotations
