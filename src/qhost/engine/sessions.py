@@ -8,27 +8,26 @@ does running out of ``max_ttl`` (as on IBM, an expired session runs nothing more
 when the session is next looked up (any session call, a job submitted to it, a status poll of one of
 its queued jobs) and, for sessions nobody asks about, by a sweep the engine's dispatcher runs every
 ``EXPIRY_SWEEP_S`` seconds: a queued job of an expired session may start at most that late.
-Sessions live in the ``ibm_sessions`` table next to the engine's jobs, so they survive restarts.
+Sessions live in the store next to the engine's jobs (``qhost.store.sessions``), so they survive
+restarts; ``SessionRecord`` is part of the job model (``qhost.jobs.records``).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from qhost.errors import InvalidJobTransition, InvalidOption, SessionClosed, SessionNotFound
+from qhost.jobs.records import SessionRecord
 from qhost.jobs.status import JobStatus
+from qhost.store.sessions import SessionRows
 
 if TYPE_CHECKING:
     from qhost.engine import JobEngine
-    from qhost.store.sql_store import SqlStore
 
-__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MAX_MAX_TTL", "MODES", "SessionManager", "SessionRecord"]
+__all__ = ["DEFAULT_MAX_TTL", "EXPIRY_SWEEP_S", "MAX_MAX_TTL", "MODES", "SessionManager"]
 
 log = logging.getLogger(__name__)
 
@@ -40,60 +39,10 @@ EXPIRY_SWEEP_S = 1.0
 """How often the engine's dispatcher closes sessions past their ``max_ttl`` that nobody looked up."""
 MODES = ("dedicated", "batch")
 """Session modes the client sends (``Session`` → dedicated, ``Batch`` → batch)."""
-_TABLE = "ibm_sessions"
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """One session as stored."""
-
-    id: str
-    owner: str
-    backend: str
-    mode: str
-    max_ttl: int
-    created_at: datetime
-    accepting_jobs: bool = True
-    closed_at: datetime | None = None
-
-    @property
-    def expires_at(self) -> datetime:
-        """``created_at + max_ttl``; the end of time for a TTL past it (a row stored before the limit)."""
-        try:
-            return self.created_at + timedelta(seconds=self.max_ttl)
-        except OverflowError:
-            return datetime.max.replace(tzinfo=UTC)
-
-    def is_open(self, now: datetime | None = None) -> bool:
-        """True while the session takes new jobs (not closed, TTL not exceeded)."""
-        return self.accepting_jobs and self.closed_at is None and (now or _now()) < self.expires_at
-
-    @property
-    def serial_key(self) -> str | None:
-        """The engine serial key for this session's jobs: its id for dedicated sessions."""
-        return self.id if self.mode == "dedicated" else None
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(when: datetime | None) -> datetime | None:
-    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
-
-
-def _table(store: SqlStore) -> sa.Table:
-    return store.define_table(
-        _TABLE,
-        sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("owner", sa.String(128), nullable=False, index=True),
-        sa.Column("backend", sa.String(128), nullable=False),
-        sa.Column("mode", sa.String(16), nullable=False),
-        sa.Column("max_ttl", sa.Integer, nullable=False),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("accepting_jobs", sa.Boolean, nullable=False),
-        sa.Column("closed_at", sa.DateTime, nullable=True),
-    )
 
 
 class SessionManager:
@@ -101,7 +50,8 @@ class SessionManager:
 
     def __init__(self, engine: JobEngine) -> None:
         self.engine = engine
-        self.table = _table(engine.store)
+        self.rows = SessionRows(engine.store)
+        self.table = self.rows.table
         self._broken: set[str] = set()  # sessions whose rows the sweep could not read (logged once)
         engine.every(EXPIRY_SWEEP_S, self.expire_due)
 
@@ -111,11 +61,8 @@ class SessionManager:
         Each session is read and expired on its own: a row that cannot be read or expired (a date or TTL
         out of range, written by an older version) is logged once and skipped, never stopping the sweep.
         """
-        query = sa.select(self.table.c.id).where(self.table.c.closed_at.is_(None))
-        with self.engine.store.reading() as conn:
-            open_ids = list(conn.execute(query).scalars())
         due: list[str] = []
-        for session_id in open_ids:
+        for session_id in self.rows.open_ids():
             try:
                 if self.get(session_id).closed_at is not None:
                     due.append(session_id)
@@ -136,17 +83,14 @@ class SessionManager:
                 f"got {max_ttl!r}"
             )
         rec = SessionRecord(uuid.uuid4().hex[:20], owner, backend, mode, ttl, _now())
-        with self.engine.store.transaction() as conn:
-            conn.execute(self.table.insert().values(**_row(rec)))
+        self.rows.insert(rec)
         return rec
 
     def get(self, session_id: str, owner: str | None = None) -> SessionRecord:
         """The session, closed first if its TTL ran out. ``SessionNotFound`` for another owner's."""
-        with self.engine.store.reading() as conn:
-            row = conn.execute(sa.select(self.table).where(self.table.c.id == session_id)).mappings().first()
-        if row is None or (owner is not None and row["owner"] != owner):
+        rec = self.rows.get(session_id, owner)
+        if rec is None:
             raise SessionNotFound(f"Session {session_id} not found")
-        rec = _record(row)
         if rec.closed_at is None and not rec.is_open():
             expired = rec.accepting_jobs  # still accepting: it closed by running out of max_ttl
             rec = self._update(rec, accepting_jobs=False, closed_at=min(_now(), rec.expires_at))
@@ -193,24 +137,6 @@ class SessionManager:
         return "active" if count else "open"
 
     def _update(self, rec: SessionRecord, **values: object) -> SessionRecord:
-        with self.engine.store.transaction() as conn:
-            conn.execute(self.table.update().where(self.table.c.id == rec.id).values(**values))
+        self.rows.update(rec.id, **values)
         fields = {**rec.__dict__, **values}
         return SessionRecord(**fields)  # type: ignore[arg-type]
-
-
-def _row(rec: SessionRecord) -> dict[str, object]:
-    return dict(rec.__dict__)
-
-
-def _record(row: sa.RowMapping) -> SessionRecord:
-    return SessionRecord(
-        id=row["id"],
-        owner=row["owner"],
-        backend=row["backend"],
-        mode=row["mode"],
-        max_ttl=row["max_ttl"],
-        created_at=_aware(row["created_at"]),  # type: ignore[arg-type]
-        accepting_jobs=bool(row["accepting_jobs"]),
-        closed_at=_aware(row["closed_at"]),
-    )

@@ -1,5 +1,6 @@
 """The job model every room shares: ``JobSpec`` and ``JobRecord`` (what a job is) and ``JobStatus``
-(its states and the transition table ``ALLOWED``, the set ``FINAL``).
+(its states and the transition table ``ALLOWED``, the set ``FINAL``); ``records`` holds the other records
+several rooms share (``SessionRecord``, ``Deployment``).
 
 The lowest room but ``errors``: it may import ``qhost.errors`` only, so doors, protocols, the engine and the
 store all import it downward.

@@ -13,24 +13,20 @@ after ``UNCLAIMED_TTL`` seconds, and all unclaimed uploads together hold at most
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, DateTime, String, Table, Text, and_, delete, func, insert, select, update
-
-from qhost.engine.chores.retention import RETENTION_COLUMN
 from qhost.errors import NotFound, QueueFull
+from qhost.jobs.records import Deployment
+from qhost.store.deployments import DeploymentRows
 
 if TYPE_CHECKING:
     from qhost.store.sql_store import SqlStore
 
-__all__ = ["UNCLAIMED_BYTES", "UNCLAIMED_TTL", "Deployment", "DeploymentNotFound", "DeploymentStore"]
+__all__ = ["UNCLAIMED_BYTES", "UNCLAIMED_TTL", "DeploymentNotFound", "DeploymentStore"]
 
-TABLE = "qrisp_deployments"
 UNCLAIMED = "-unclaimed"
 """Owner of a keyless upload made while keys are on, until a job with a key claims it."""
 UNCLAIMED_TTL = 600.0
@@ -43,31 +39,12 @@ class DeploymentNotFound(NotFound):
     code = "deployment_not_found"
 
 
-@dataclass(frozen=True)
-class Deployment:
-    id: str
-    owner: str
-    programs: tuple[str, ...]
-    created_at: datetime
-
-
-def _table(store: SqlStore) -> Table:
-    return store.define_table(
-        TABLE,
-        Column("id", String(64), primary_key=True),
-        Column("owner", String(256), nullable=False, default=""),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("programs", Text, nullable=False),
-        info={RETENTION_COLUMN: "created_at"},  # gone after QHOST_RETENTION_DAYS, like finished jobs
-    )
-
-
 class DeploymentStore:
     """Insert and fetch deployments in the engine's store (its table created there if missing)."""
 
     def __init__(self, store: SqlStore) -> None:
-        self.sql = store.sql
-        self.table = _table(store)
+        self.rows = DeploymentRows(store)
+        self.table = self.rows.table
         self._unclaimed_lock = threading.Lock()
 
     def create(self, programs: tuple[str, ...], owner: str = "") -> Deployment:
@@ -83,16 +60,8 @@ class DeploymentStore:
         return self._insert(programs, owner)
 
     def _make_room(self, size: int) -> None:
-        table = self.table
-        cutoff = datetime.now(UTC) - timedelta(seconds=UNCLAIMED_TTL)
-        with self.sql.begin() as conn:
-            conn.execute(delete(table).where(and_(table.c.owner == UNCLAIMED, table.c.created_at < cutoff)))
-            held = conn.execute(
-                select(func.coalesce(func.sum(func.length(table.c.programs)), 0)).where(
-                    table.c.owner == UNCLAIMED
-                )
-            ).scalar_one()
-        if int(held) + size > UNCLAIMED_BYTES:
+        held = self.rows.prune_and_measure(UNCLAIMED, datetime.now(UTC) - timedelta(seconds=UNCLAIMED_TTL))
+        if held + size > UNCLAIMED_BYTES:
             raise QueueFull(
                 f"Too many keyless uploads wait to be claimed (limit {UNCLAIMED_BYTES} bytes): send the key "
                 "with POST /deployments ('Authorization: Bearer <key>'), or retry once jobs have claimed them"
@@ -100,14 +69,7 @@ class DeploymentStore:
 
     def _insert(self, programs: tuple[str, ...], owner: str) -> Deployment:
         deployment = Deployment(secrets.token_urlsafe(16), owner, programs, datetime.now(UTC))
-        row = {
-            "id": deployment.id,
-            "owner": owner,
-            "created_at": deployment.created_at,
-            "programs": json.dumps(list(programs)),
-        }
-        with self.sql.begin() as conn:
-            conn.execute(insert(self.table).values(**row))
+        self.rows.insert(deployment)
         return deployment
 
     def get(self, deployment_id: str, owner: str | None = None) -> Deployment:
@@ -116,22 +78,13 @@ class DeploymentStore:
         Raises:
             DeploymentNotFound: no such id for this owner (another owner's, or unclaimed for too long).
         """
-        table = self.table
-        if owner is not None:
+        if owner is not None:  # the first keyed job to name an unclaimed upload claims it
             cutoff = datetime.now(UTC) - timedelta(seconds=UNCLAIMED_TTL)
-            with self.sql.begin() as conn:  # the first keyed job to name an unclaimed upload claims it
-                conn.execute(
-                    update(table)
-                    .where(
-                        table.c.id == deployment_id, table.c.owner == UNCLAIMED, table.c.created_at >= cutoff
-                    )
-                    .values(owner=owner)
-                )
-        with self.sql.connect() as conn:
-            row = conn.execute(select(table).where(table.c.id == deployment_id)).first()
-        mine = row is not None and (row.owner == owner if owner is not None else row.owner != UNCLAIMED)
-        if row is None or not mine:
+            self.rows.claim(deployment_id, UNCLAIMED, owner, cutoff)
+        found = self.rows.get(deployment_id)
+        mine = found is not None and (found.owner == owner if owner is not None else found.owner != UNCLAIMED)
+        if found is None or not mine:
             raise DeploymentNotFound(
                 f"Deployment {deployment_id!r} not found; create one with POST /deployments"
             )
-        return Deployment(row.id, row.owner, tuple(json.loads(row.programs)), row.created_at)
+        return found

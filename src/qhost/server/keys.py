@@ -12,21 +12,17 @@ every ``qhost serve`` replica on one database (distributed mode) derives the sam
 versions (``key-`` + ``sha256(key)[:16]``, unsalted) are moved to the new ids, in every table of the store
 with an ``owner`` column, when a ``KeyRing`` is built for the configured keys (server start-up).
 
-May import: ``qhost.errors``, ``qhost.engine`` (the store), SQLAlchemy.
+May import: ``qhost.errors``, ``qhost.store`` (the install secret and owner moves are its SQL).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-import secrets
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
 from qhost.errors import AuthError
+from qhost.store import keys as store_keys
 
 if TYPE_CHECKING:
     from qhost.config import Settings
@@ -42,11 +38,8 @@ __all__ = [
     "owner_of_key",
 ]
 
-log = logging.getLogger(__name__)
-
 OWNER_SECRET = "owner_ids"
 """Name of the install secret owner ids are derived with (a row of ``qhost_install_secrets``)."""
-_TABLE = "qhost_install_secrets"
 _OWNER_HEX = 24
 
 
@@ -76,53 +69,14 @@ def key_matches(candidate: object, keys: tuple[str, ...] | list[str]) -> bool:
     return any(hmac.compare_digest(given, _bytes(key)) for key in keys)
 
 
-def _secrets_table(store: SqlStore) -> sa.Table:
-    return store.define_table(
-        _TABLE,
-        sa.Column("name", sa.String(64), primary_key=True),
-        sa.Column("value", sa.String(128), nullable=False),
-    )
-
-
 def install_secret(store: SqlStore, name: str = OWNER_SECRET) -> bytes:
-    """The install secret ``name`` kept in the store: created once (random, 32 bytes), then read by every
-    process and replica on that store."""
-    table = _secrets_table(store)
-    with store.sql.connect() as conn:
-        row = conn.execute(sa.select(table.c.value).where(table.c.name == name)).first()
-    if row is None:
-        try:
-            with store.sql.begin() as conn:
-                conn.execute(sa.insert(table).values(name=name, value=secrets.token_hex(32)))
-        except IntegrityError:  # another replica created it first: read theirs
-            pass
-        with store.sql.connect() as conn:
-            row = conn.execute(sa.select(table.c.value).where(table.c.name == name)).first()
-    if row is None:  # pragma: no cover - the insert above either succeeded or lost to another one
-        raise RuntimeError(f"install secret {name!r} could not be created")
-    return bytes.fromhex(str(row.value))
+    """The install secret ``name`` kept in the store (created once, then shared by every replica)."""
+    return store_keys.install_secret(store, name)
 
 
 def migrate_owners(store: SqlStore, moves: dict[str, str]) -> int:
     """Move rows owned by each old id to its new id, in every table with an ``owner`` column; rows moved."""
-    if not moves:
-        return 0
-    inspector = sa.inspect(store.sql)
-    moved = 0
-    for name in inspector.get_table_names():
-        if "owner" not in {column["name"] for column in inspector.get_columns(name)}:
-            continue
-        table = sa.table(name, sa.column("owner"))
-        try:
-            with store.sql.begin() as conn:
-                for old, new in moves.items():
-                    done = conn.execute(sa.update(table).where(table.c.owner == old).values(owner=new))
-                    moved += max(0, done.rowcount or 0)
-        except SQLAlchemyError:
-            log.exception("could not move old owner ids to new ones in table %s", name)
-    if moved:
-        log.info("moved %d rows from old (unsalted) owner ids to HMAC owner ids", moved)
-    return moved
+    return store_keys.migrate_owners(store, moves)
 
 
 class KeyRing:

@@ -48,11 +48,10 @@ from prometheus_client.core import (
     InfoMetricFamily,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
 from qhost.jobs.status import FINAL
 from qhost.server.auth import key_matches
-from qhost.server.console.listing import ensure_indexes
+from qhost.store.listing import counts_by_status_backend, ensure_read_indexes, finished_window
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
@@ -118,10 +117,7 @@ class StoreCollector(Collector):
         yield took
 
     def _job_counts(self, store: SqlStore) -> Iterator[Metric]:
-        t = store.jobs
-        query = select(t.c.status, t.c.backend, func.count()).group_by(t.c.status, t.c.backend)
-        with store.reading() as conn:
-            rows = conn.execute(query).all()
+        rows = counts_by_status_backend(store)
         jobs = GaugeMetricFamily("qhost_jobs", "Jobs in the store", labels=["state", "backend", "executor"])
         finished: dict[tuple[str, str], int] = defaultdict(int)
         for status, backend, n in rows:
@@ -184,23 +180,13 @@ class _Durations:
 
     def window(self, store: SqlStore, size: int) -> list[_Duration]:
         """The durations of the finished jobs among the ``size`` newest (by submission)."""
-        t = store.jobs
-        final = [s.value for s in FINAL]
-        with store.reading() as conn:
-            low = (conn.execute(select(func.max(t.c.seq))).scalar() or 0) - size
-            keys = [(seq, job_id) for seq, job_id in conn.execute(
-                select(t.c.seq, t.c.id).where(t.c.status.in_(final), t.c.seq > low))]  # fmt: skip
+
+        def missing(keys: list[tuple[int, str]]) -> list[int]:
             with self._lock:
-                missing = [seq for seq, job_id in keys if (seq, job_id) not in self._known]
-            query = select(t.c.seq, t.c.id, t.c.backend, t.c.created_at, t.c.started_at, t.c.finished_at)
-            if len(missing) > 200:  # the first scrape: one range read beats many IN lists
-                query = query.where(t.c.seq > low, t.c.status.in_(final))
-            else:
-                query = query.where(t.c.seq.in_(missing))
-            fresh = {
-                (seq, job_id): _duration(backend, *times)
-                for seq, job_id, backend, *times in conn.execute(query)
-            }
+                return [seq for seq, job_id in keys if (seq, job_id) not in self._known]
+
+        low, keys, times = finished_window(store, size, missing)
+        fresh = {key: _duration(*values) for key, values in times.items()}
         with self._lock:
             self._known.update(fresh)
             for key in [k for k in self._known if k[0] <= low]:
@@ -255,7 +241,7 @@ def register_metrics(app: Flask) -> None:
     ctx = app.extensions["qhost"]
     if not ctx.settings.metrics_enabled:
         return
-    ensure_indexes(ctx.engine.store)  # (status, backend): the per-scrape GROUP BY reads the index only
+    ensure_read_indexes(ctx.engine.store)  # (status, backend): the per-scrape GROUP BY reads the index only
     app.extensions[_EXTENSION] = _State(ctx.engine, ctx.settings.metrics_token)
     app.after_request(_count_request)
     app.register_blueprint(metrics_bp)

@@ -1,6 +1,10 @@
 """The store: the one room that talks SQL (SQLAlchemy; SQLite's fast paths and PostgreSQL's details inside).
 
-Jobs (``sql_store.SqlStore``), their progress, the distributed claims, schema and disk-full mapping live here.
+Nothing outside it imports ``sqlalchemy``, ``sqlite3`` or ``psycopg`` (``tests/store/test_boundary.py``).
+Its interface: jobs and their progress (``sql_store.SqlStore``), the distributed claims (``claims``), IBM
+sessions (``sessions``), Qrisp deployments (``deployments``), install secrets and owner moves (``keys``),
+console sign-ins (``logins``), console and ``/metrics`` reads (``listing``), retention's deletes
+(``retention``); every table name is a constant of ``tables``; schema and disk-full mapping live here too.
 May import ``qhost.jobs``, ``qhost.errors`` and ``qhost.programs.progress`` (the progress units); never the
 engine, a front door or HTTP.
 """

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from qhost.jobs.spec import JobRecord
 from qhost.jobs.status import JobStatus
 from qhost.store.sql_store import SqlStore, utcnow
+from qhost.store.tables import JOB_RUNS
 
 __all__ = [
     "RunInfo",
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 _Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
-_TABLE = "job_runs"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class RunInfo:
 def runs_table(store: SqlStore) -> sa.Table:
     """The ``job_runs`` table on the store's metadata (created when missing)."""
     return store.define_table(
-        _TABLE,
+        JOB_RUNS,
         sa.Column("job_id", sa.String(64), primary_key=True),
         sa.Column("worker", sa.String(255), nullable=False),
         sa.Column("host", sa.String(255), nullable=False),

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, sel
 
 from qhost.errors import InvalidOption
 from qhost.programs.progress import UNITS
+from qhost.store.tables import JOB_PROGRESS
 
 __all__ = ["UNITS", "ProgressTable", "define_progress"]
 
@@ -23,7 +24,7 @@ __all__ = ["UNITS", "ProgressTable", "define_progress"]
 def define_progress(metadata: MetaData) -> Table:
     """The ``job_progress`` table on ``metadata`` (``updated_at`` is UTC ISO text, like the jobs table)."""
     return Table(
-        "job_progress",
+        JOB_PROGRESS,
         metadata,
         Column("job_id", String(64), primary_key=True),
         Column("done", Integer, nullable=False),

@@ -1,9 +1,11 @@
 """The SQL side of the store: the ``jobs`` table, SQLite connection settings, prebuilt statements.
 
-Kept apart from ``store.py`` so the store reads as a list of short verbs. The per-job verbs run through a
-*hot path*: ``AlchemyHotPath`` here (any database), or ``sqlite_fast.FastSqlite`` on a SQLite file. Both
+Kept apart from ``sql_store.py`` so the store reads as a list of short verbs. The per-job verbs run through
+a *hot path*: ``AlchemyHotPath`` here (any database), or ``sqlite_fast.FastSqlite`` on a SQLite file. Both
 offer the same verbs (reads: ``by_id``, ``next_queued``, ``count``; inside ``write()``: ``by_idem``,
-``count_queued``, ``insert``, ``claim``, ``finish``), so the store writes each operation once.
+``count_queued``, ``insert``, ``claim``, ``finish``), so the store writes each operation once. The hot SQL
+is written once too: ``Statements`` builds it here, and ``FastSqlite`` runs the same statements compiled
+to SQLite text once per store.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy.engine import make_url
 
 from qhost.errors import ConfigurationError
 from qhost.jobs.status import JobStatus
+from qhost.store.tables import JOBS
 
 __all__ = ["SQLITE_BUSY_MS", "AlchemyHotPath", "Statements", "define_jobs", "make_engine", "sqlite_file"]
 
@@ -49,7 +52,7 @@ def define_jobs(metadata: MetaData) -> Table:
     ``tags`` and ``meta`` are JSON text; ``seq`` is the submission order the queue is FIFO by.
     """
     jobs = Table(
-        "jobs",
+        JOBS,
         metadata,
         Column("id", String(64), primary_key=True),
         Column("seq", Integer, nullable=False),
@@ -135,7 +138,7 @@ def sqlite_file(engine: Engine) -> str | None:
 class Statements:
     """The hot-path statements, built once (SQLAlchemy then only binds parameters)."""
 
-    def __init__(self, t: Table) -> None:
+    def __init__(self, t: Table, progress: Table) -> None:
         running, queued = JobStatus.RUNNING.value, JobStatus.QUEUED.value
         self.by_id = select(t).where(t.c.id == bindparam("jid"))
         self.by_idem = select(t).where(t.c.owner == bindparam("o"), t.c.idempotency_key == bindparam("k"))
@@ -145,8 +148,10 @@ class Statements:
         self.next_queued = select(t.c.id).where(
             t.c.status == queued, or_(t.c.serial_key.is_(None), t.c.serial_key.not_in(busy))
         )
+        self.progress_by_id = select(progress).where(progress.c.job_id == bindparam("jid"))
         self.table = t
         self._next: dict[tuple[tuple[str, ...] | None, tuple[str, ...] | None], Any] = {}
+        self._count: dict[tuple[tuple[str, ...], bool], Any] = {}
         self.claim = (
             update(t)
             .where(
@@ -172,6 +177,7 @@ class Statements:
                 error=bindparam("error"),
             )
         )
+        self.finish_returning = self.finish.returning(*t.c)  # one statement where RETURNING is spoken
 
     def next_queued_for(self, programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> Any:
         """The "oldest runnable queued job id" query for this program filter (built once per filter)."""
@@ -184,6 +190,19 @@ class Statements:
             if exclude is not None:
                 query = query.where(not_(self.table.c.program.in_(exclude)))
             query = self._next[key] = query.order_by(self.table.c.seq).limit(1)
+        return query
+
+    def count_for(self, statuses: tuple[str, ...], on_backend: bool) -> Any:
+        """The "how many jobs in ``statuses``" query, narrowed to ``:backend`` when ``on_backend``
+        (built once per pair)."""
+        key = (statuses, on_backend)
+        query = self._count.get(key)
+        if query is None:
+            t = self.table
+            query = select(func.count()).select_from(t).where(t.c.status.in_(statuses))
+            if on_backend:
+                query = query.where(t.c.backend == bindparam("backend", required=False))
+            query = self._count[key] = query
         return query
 
 
@@ -206,12 +225,10 @@ class AlchemyHotPath:
             return conn.execute(self._q.next_queued_for(programs, exclude)).scalar()
 
     def count(self, statuses: list[str], backend: str | None) -> int:
-        t = self._q.table
-        query = select(func.count()).where(t.c.status.in_(statuses))
-        if backend is not None:
-            query = query.where(t.c.backend == backend)
+        query = self._q.count_for(tuple(statuses), backend is not None)
         with self._reading() as conn:
-            return int(conn.execute(query).scalar_one())
+            params = {} if backend is None else {"backend": backend}
+            return int(conn.execute(query, params).scalar_one())
 
     @contextmanager
     def write(self) -> Iterator[_AlchemyWriter]:

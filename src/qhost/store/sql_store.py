@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -57,9 +57,6 @@ from qhost.store.schema import (
 )
 from qhost.store.space import store_full_errors
 from qhost.store.sqlite_fast import FastSqlite
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["SqlStore", "new_job_id", "utcnow"]
 
@@ -119,13 +116,15 @@ class SqlStore:
         self.metadata = MetaData()
         self._ddl_lock = threading.RLock()  # one thread at a time defines or creates tables
         self.jobs = define_jobs(self.metadata)
-        self._stmt = Statements(self.jobs)
         self.progress = define_progress(self.metadata)
+        self._stmt = Statements(self.jobs, self.progress)
         self._progress = ProgressTable(self.progress, self.transaction, self.reading)
         database = sqlite_file(self.sql)
         # where the data lives (the SQLite file's directory), as out-of-space errors name it
         self.where = str(Path(database).parent) if database else self.sql.url.render_as_string(True)
-        self._fast = None if database is None else FastSqlite(database, SQLITE_BUSY_MS, self._write_lock)
+        self._fast = (
+            None if database is None else FastSqlite(database, SQLITE_BUSY_MS, self._write_lock, self._stmt)
+        )
         self._hot: Any = self._fast or AlchemyHotPath(self._stmt, self.transaction, self.reading)
         self.create_tables()
         self._whole: dict[str, Table] = {t.name: t for t in (self.jobs, self.progress)}
@@ -178,6 +177,16 @@ class SqlStore:
             with self.sql.begin() as conn:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK_KEY})
                 self.metadata.create_all(conn, checkfirst=True)
+
+    def ping(self) -> None:
+        """Run ``SELECT 1`` in a read transaction (raises what the driver raises when it cannot)."""
+        with self.reading() as conn:
+            conn.execute(text("SELECT 1"))
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether this is a SQLite database in memory (no other process can reach it)."""
+        return self.sql.dialect.name == "sqlite" and ":memory:" in str(self.sql.url)
 
     def close(self) -> None:
         """Close pooled connections (the store stays usable; new connections open on demand)."""
@@ -309,7 +318,9 @@ class SqlStore:
             t = self.jobs
             with self.transaction() as conn:
                 conn.execute(
-                    update(t).where(t.c.id.in_(ids), t.c.status == "running").values(heartbeat_at=utcnow())
+                    update(t)
+                    .where(t.c.id.in_(ids), t.c.status == JobStatus.RUNNING.value)
+                    .values(heartbeat_at=utcnow())
                 )
 
     def set_tags(self, job_id: str, tags: Iterable[str]) -> None:

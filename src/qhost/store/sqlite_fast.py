@@ -5,9 +5,11 @@ Through SQLAlchemy Core each of those costs 120 – 300 µs of Python (connectio
 machinery); the same SQL through ``sqlite3`` costs a fraction of that, which matters when the server
 process shares two cores with the workers. Everything else in the store keeps using SQLAlchemy.
 
-The SQL is the same as ``schema.Statements`` builds (same conditions, same locking: writes run under the
-store's write lock in ``BEGIN IMMEDIATE``). Each thread keeps its own connection, opened with the same
-settings as the SQLAlchemy engine's (WAL, ``busy_timeout``, ``synchronous=NORMAL``).
+The SQL is not written here: it is ``schema.Statements``' statements compiled once per store to SQLite
+text with named parameters (``SqliteText``), so both hot paths run the same statements (same conditions,
+same locking: writes run under the store's write lock in ``BEGIN IMMEDIATE``). Each thread keeps its own
+connection, opened with the same settings as the SQLAlchemy engine's (WAL, ``busy_timeout``,
+``synchronous=NORMAL``).
 """
 
 from __future__ import annotations
@@ -19,72 +21,41 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from qhost.jobs.status import JobStatus
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from qhost.store.schema import Statements
 from qhost.store.space import store_full_errors
 
-__all__ = [
-    "BY_ID",
-    "BY_IDEM",
-    "CLAIM",
-    "COUNT_QUEUED",
-    "FINISH",
-    "INSERT",
-    "PROGRESS_BY_ID",
-    "FastSqlite",
-    "Row",
-    "count_sql",
-    "next_queued_sql",
-]
+__all__ = ["FastSqlite", "Row", "SqliteText"]
 
-_COLUMNS = (
-    "id, seq, owner, program, backend, status, inputs, result, error, session_id, serial_key, tags, "
-    "idempotency_key, meta, created_at, started_at, finished_at, worker_pid, heartbeat_at"
-)
-_INSERT_COLUMNS = tuple(c for c in _COLUMNS.split(", ") if c != "seq")
-_Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
-_FREE_KEY = (
-    f"(serial_key IS NULL OR serial_key NOT IN "
-    f"(SELECT serial_key FROM jobs WHERE status = '{_R}' AND serial_key IS NOT NULL))"
-)
-BY_ID = f"SELECT {_COLUMNS} FROM jobs WHERE id = :jid"
-PROGRESS_BY_ID = "SELECT done, total, unit, updated_at FROM job_progress WHERE job_id = :jid"
-BY_IDEM = f"SELECT {_COLUMNS} FROM jobs WHERE owner = :o AND idempotency_key = :k"
-COUNT_QUEUED = f"SELECT count(*) FROM jobs WHERE status = '{_Q}'"
-INSERT = (
-    f"INSERT INTO jobs (seq, {', '.join(_INSERT_COLUMNS)}) VALUES "
-    f"((SELECT coalesce(max(seq), 0) + 1 FROM jobs), {', '.join(':' + c for c in _INSERT_COLUMNS)})"
-)
-CLAIM = (
-    f"UPDATE jobs SET status = '{_R}', started_at = :now, heartbeat_at = :now, worker_pid = :pid "
-    f"WHERE id = :jid AND status = '{_Q}' AND {_FREE_KEY} RETURNING {_COLUMNS}"
-)
-FINISH = (
-    "UPDATE jobs SET status = :new, finished_at = :now, result = :result, error = :error "
-    f"WHERE id = :jid AND status = '{_R}' RETURNING {_COLUMNS}"
-)
+_DIALECT = sqlite_dialect.dialect(paramstyle="named")
 
 
-def next_queued_sql(
-    programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None
-) -> tuple[str, tuple[str, ...]]:
-    """The "oldest runnable queued job id" query for this program filter, and its parameters."""
-    sql = f"SELECT id FROM jobs WHERE status = '{_Q}' AND {_FREE_KEY}"
-    params: tuple[str, ...] = ()
-    if programs is not None:
-        sql += f" AND program IN ({', '.join('?' * len(programs))})"
-        params += programs
-    if exclude is not None:
-        sql += f" AND program NOT IN ({', '.join('?' * len(exclude))})"
-        params += exclude
-    return sql + " ORDER BY seq LIMIT 1", params
+class SqliteText:
+    """One SQLAlchemy statement as SQLite text, and the values of the parameters SQLAlchemy made for its
+    constants (``status = :status_1`` with ``'queued'``), merged into each call's parameters.
+
+    Args:
+        statement: a Core statement; ``expanding`` ``IN`` lists are rendered with the values they hold.
+        column_keys: for an ``INSERT``, the columns each call gives values for.
+    """
+
+    __slots__ = ("consts", "sql")
+
+    def __init__(self, statement: Any, column_keys: list[str] | None = None) -> None:
+        compiled = statement.compile(
+            dialect=_DIALECT, column_keys=column_keys, compile_kwargs={"render_postcompile": True}
+        )
+        self.sql: str = compiled.string
+        # the caller's own parameters (``bindparam("jid")``, insert columns) hold None or a REQUIRED marker
+        self.consts = {k: v for k, v in compiled.params.items() if v is not None and not _is_marker(v)}
+
+    def params(self, given: dict[str, Any] | tuple[()] = ()) -> dict[str, Any]:
+        return {**self.consts, **dict(given)} if given else self.consts
 
 
-def count_sql(statuses: list[str], backend: str | None) -> tuple[str, tuple[str, ...]]:
-    """The "how many jobs in these statuses (on this backend)" query, and its parameters."""
-    sql = f"SELECT count(*) FROM jobs WHERE status IN ({', '.join('?' * len(statuses))})"
-    if backend is None:
-        return sql, tuple(statuses)
-    return sql + " AND backend = ?", (*statuses, backend)
+def _is_marker(value: Any) -> bool:
+    return type(value).__name__ == "symbol"  # sqlalchemy.util.symbol("REQUIRED")
 
 
 _Filter = tuple[tuple[str, ...] | None, tuple[str, ...] | None]
@@ -113,17 +84,21 @@ class FastSqlite:
         database: the SQLite file path.
         busy_ms: ``busy_timeout`` in milliseconds.
         write_lock: the store's lock that serialises its writers.
+        statements: the store's hot statements, compiled here once.
     """
 
-    def __init__(self, database: str, busy_ms: int, write_lock: AbstractContextManager[Any]) -> None:
+    def __init__(
+        self, database: str, busy_ms: int, write_lock: AbstractContextManager[Any], statements: Statements
+    ) -> None:
         self.database, self.busy_ms, self._write_lock = database, busy_ms, write_lock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._generation = 0
-        self._next: dict[
-            tuple[tuple[str, ...] | None, tuple[str, ...] | None], tuple[str, tuple[str, ...]]
-        ] = {}
+        self._q = statements
+        self._sql = _HotText(statements)
+        self._next: dict[_Filter, SqliteText] = {}
+        self._count: dict[tuple[tuple[str, ...], bool], SqliteText] = {}
 
     def _conn(self) -> sqlite3.Connection:
         local = self._local
@@ -159,7 +134,7 @@ class FastSqlite:
             conn = self._conn()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield _FastWriter(conn)
+                yield _FastWriter(conn, self._sql)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -167,50 +142,70 @@ class FastSqlite:
                 raise
 
     def by_id(self, job_id: str) -> Row | None:
-        return _first(self._conn().execute(BY_ID, {"jid": job_id}))
+        return _first(self._conn().execute(self._sql.by_id.sql, {"jid": job_id}))
 
     def progress_by_id(self, job_id: str) -> dict[str, Any] | None:
         """A job's ``job_progress`` row as a dict (the table belongs to ``progress_table``), or None."""
-        row = self._conn().execute(PROGRESS_BY_ID, {"jid": job_id}).fetchone()
+        row = _first(self._conn().execute(self._sql.progress_by_id.sql, {"jid": job_id}))
         if row is None:
             return None
-        return {"done": row[0], "total": row[1], "unit": row[2], "updated_at": row[3]}
+        return {"done": row.done, "total": row.total, "unit": row.unit, "updated_at": row.updated_at}
 
     def next_queued(self, programs: tuple[str, ...] | None, exclude: tuple[str, ...] | None) -> Any:
         key = (programs, exclude)
         query = self._next.get(key)
         if query is None:
-            query = self._next[key] = next_queued_sql(programs, exclude)
-        return self._scalar(*query)  # finding nothing to do takes no write lock
+            query = self._next[key] = SqliteText(self._q.next_queued_for(programs, exclude))
+        return self._scalar(query.sql, query.consts)  # finding nothing to do takes no write lock
 
     def count(self, statuses: list[str], backend: str | None) -> int:
-        return int(self._scalar(*count_sql(statuses, backend)))
+        key = (tuple(statuses), backend is not None)
+        query = self._count.get(key)
+        if query is None:
+            query = self._count[key] = SqliteText(self._q.count_for(*key))
+        given = {} if backend is None else {"backend": backend}
+        return int(self._scalar(query.sql, query.params(given)))
 
-    def _scalar(self, sql: str, params: Any = ()) -> Any:
+    def _scalar(self, sql: str, params: dict[str, Any]) -> Any:
         values = self._conn().execute(sql, params).fetchone()
         return None if values is None else values[0]
+
+
+class _HotText:
+    """The store's per-job statements as SQLite text (``SqliteText``), compiled once."""
+
+    def __init__(self, q: Statements) -> None:
+        inserted = [c.name for c in q.table.c if c.name != "seq"]  # seq: computed by the statement
+        self.by_id, self.by_idem = SqliteText(q.by_id), SqliteText(q.by_idem)
+        self.count_queued, self.insert = SqliteText(q.count_queued), SqliteText(q.insert, inserted)
+        self.claim, self.finish = SqliteText(q.claim), SqliteText(q.finish_returning)
+        self.progress_by_id = SqliteText(q.progress_by_id)
 
 
 class _FastWriter:
     """The verbs that run inside one write transaction (same as ``schema._AlchemyWriter``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: sqlite3.Connection, sql: _HotText) -> None:
+        self._conn, self._sql = conn, sql
 
     def by_idem(self, owner: str, key: str) -> Row | None:
-        return _first(self._conn.execute(BY_IDEM, {"o": owner, "k": key}))
+        return _first(self._conn.execute(self._sql.by_idem.sql, {"o": owner, "k": key}))
 
     def count_queued(self) -> int:
-        return int(self._conn.execute(COUNT_QUEUED).fetchone()[0])
+        query = self._sql.count_queued
+        return int(self._conn.execute(query.sql, query.consts).fetchone()[0])
 
     def insert(self, values: dict[str, Any]) -> None:
-        self._conn.execute(INSERT, values)
+        self._conn.execute(self._sql.insert.sql, self._sql.insert.params(values))
 
     def claim(self, job_id: str, now: str, worker_pid: int | None) -> Row | None:
-        return _first(self._conn.execute(CLAIM, {"jid": job_id, "now": now, "pid": worker_pid}))
+        query = self._sql.claim
+        return _first(
+            self._conn.execute(query.sql, query.params({"jid": job_id, "now": now, "pid": worker_pid}))
+        )
 
     def finish(self, params: dict[str, Any]) -> Row | None:
-        return _first(self._conn.execute(FINISH, params))
+        return _first(self._conn.execute(self._sql.finish.sql, self._sql.finish.params(params)))
 
 
 def _first(cur: sqlite3.Cursor) -> Row | None:

@@ -20,18 +20,15 @@ the server is stopped, if ever.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from qhost.jobs.status import FINAL
-from qhost.store.schema import SQLITE_BUSY_MS, sqlite_file
+from qhost.store import retention as rows
+from qhost.store.tables import RETENTION_COLUMN
 
 if TYPE_CHECKING:
     from qhost.engine.engine import JobEngine
@@ -49,9 +46,6 @@ MAX_SECONDS = 2.0
 """Longest one run may take (the dispatcher thread runs it)."""
 EXPIRED_PARAMS = "{}"
 """What a job's ``inputs`` become once its params are dropped."""
-RETENTION_COLUMN = "qhost_retention_column"
-"""``Table.info`` key: the column whose time makes a row old (its rows go after ``days``, like jobs; the
-table needs an ``id`` primary key, by which the rows are deleted in batches)."""
 
 
 @dataclass(frozen=True)
@@ -83,88 +77,17 @@ class Retention:
         now = now or datetime.now(UTC)
         deadline = time.monotonic() + MAX_SECONDS
         dropped = deleted = sessions = others = 0
-        jobs = store.jobs
         final = [s.value for s in FINAL]
         if self.params_days > 0:
-            cutoff = _iso(now - timedelta(days=self.params_days))
-            old = sa.and_(
-                jobs.c.status.in_(final), jobs.c.finished_at < cutoff, jobs.c.inputs != EXPIRED_PARAMS
-            )
-            dropped = _batched(store, jobs, old, {"inputs": EXPIRED_PARAMS}, deadline)
+            before = now - timedelta(days=self.params_days)
+            dropped = rows.drop_params(store, final, before, EXPIRED_PARAMS, BATCH, deadline)
         if self.days > 0:
-            cutoff = _iso(now - timedelta(days=self.days))
-            deleted = _batched(
-                store, jobs, sa.and_(jobs.c.status.in_(final), jobs.c.finished_at < cutoff), None, deadline
-            )
-            sessions = _old_sessions(store, now - timedelta(days=self.days), deadline)
-            others = _old_rows(store, now - timedelta(days=self.days), deadline)
+            before = now - timedelta(days=self.days)
+            deleted = rows.delete_finished(store, final, before, BATCH, deadline)
+            sessions = rows.delete_closed_sessions(store, before, BATCH, deadline)
+            others = rows.delete_aged_rows(store, before, BATCH, deadline)
         report = RetentionReport(dropped, deleted, sessions, others)
         if dropped or deleted or sessions or others:
             log.info("retention: %s", report)
-            _checkpoint(store)
+            rows.checkpoint(store)
         return report
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _batched(
-    store: SqlStore,
-    table: sa.Table,
-    where: sa.ColumnElement[bool],
-    values: dict[str, str] | None,
-    deadline: float,
-) -> int:
-    """Update (``values``) or delete the rows matching ``where``, ``BATCH`` at a time, until ``deadline``."""
-    done = 0
-    while time.monotonic() < deadline:
-        with store.transaction() as conn:
-            ids = conn.execute(sa.select(table.c.id).where(where).limit(BATCH)).scalars().all()
-            if not ids:
-                break
-            target = table.c.id.in_(ids)
-            if table is store.jobs and not values:
-                conn.execute(store.progress.delete().where(store.progress.c.job_id.in_(ids)))
-            stmt = table.update().where(target).values(**values) if values else table.delete().where(target)
-            done += conn.execute(stmt).rowcount
-        if len(ids) < BATCH:
-            break
-    return done
-
-
-def _old_sessions(store: SqlStore, before: datetime, deadline: float) -> int:
-    table = store.table("ibm_sessions")
-    if table is None:
-        return 0
-    cutoff = before.astimezone(UTC).replace(tzinfo=None)  # sessions store naive UTC times
-    return _batched(
-        store, table, sa.and_(table.c.closed_at.is_not(None), table.c.closed_at < cutoff), None, deadline
-    )
-
-
-def _old_rows(store: SqlStore, before: datetime, deadline: float) -> int:
-    """Rows older than ``before`` in every table that declares its age column (``RETENTION_COLUMN``)."""
-    done, before = 0, before.astimezone(UTC)
-    for table in store.tables():
-        name = table.info.get(RETENTION_COLUMN)
-        if name is None:
-            continue
-        column = table.c[name]
-        cutoff = before if getattr(column.type, "timezone", False) else before.replace(tzinfo=None)
-        done += _batched(store, table, column < cutoff, None, deadline)
-    return done
-
-
-def _checkpoint(store: SqlStore) -> None:
-    """Fold the WAL into the database file and truncate it (SQLite only; the freed pages are reused)."""
-    database = sqlite_file(store.sql)
-    if database is None:
-        return
-    try:  # a connection of its own, outside any transaction (a checkpoint inside one cannot truncate)
-        with contextlib.closing(sqlite3.connect(database, timeout=SQLITE_BUSY_MS / 1000)) as conn:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
-            log.debug("retention: WAL checkpoint busy; SQLite's own checkpoints will fold it in")
-    except sqlite3.Error:  # the next run or SQLite's own checkpoint does it
-        log.debug("retention: WAL checkpoint skipped", exc_info=True)

@@ -369,7 +369,7 @@ def _rq_reason(job: Any) -> str:
 
 def make_rq_engine(store: SqlStore, broker_url: str, **kwargs: Any) -> RqJobEngine:
     """Build an ``RqJobEngine`` (``ConfigurationError`` for a SQLite store shared with no one)."""
-    if store.sql.dialect.name == "sqlite" and ":memory:" in str(store.sql.url):
+    if store.in_memory:
         raise ConfigurationError(
             "Distributed mode needs a database the workers can reach, not SQLite in memory"
         )

@@ -44,8 +44,6 @@ _RESTART_DELAY_S = 1.0
 
 def check_database(url: str) -> None:
     """Connect to the job store once. ``ConfigurationError`` naming the URL (no password) when it fails."""
-    from sqlalchemy import text
-
     shown = redact_url(url)
     try:
         store = SqlStore(url)
@@ -54,8 +52,7 @@ def check_database(url: str) -> None:
     except Exception as exc:
         raise ConfigurationError(f"Cannot use the database {shown}: {_first_line(exc)}") from None
     try:
-        with store.reading() as conn:
-            conn.execute(text("SELECT 1"))
+        store.ping()
     except Exception as exc:
         raise ConfigurationError(f"Cannot use the database {shown}: {_first_line(exc)}") from None
     finally:

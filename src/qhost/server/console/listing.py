@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select
-
 from qhost.errors import InputError
 from qhost.jobs.status import JobStatus
+from qhost.store import listing as store_listing
+from qhost.store.sessions import recent_sessions as stored_sessions
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from sqlalchemy import Table
 
     from qhost.store.sql_store import SqlStore
 
@@ -120,36 +118,24 @@ class JobRow:
         return dict(self.__dict__)
 
 
-def _columns(t: Table) -> list[Any]:
-    names = ("id", "owner", "program", "backend", "status", "session_id", "created_at", "started_at")
-    return [t.c[n] for n in (*names, "finished_at", "worker_pid", "tags")]
-
-
 def ensure_indexes(store: SqlStore) -> None:
-    """Add the read indexes of the console and ``/metrics`` to the jobs table (idempotent).
-
-    ``(<filter column>, seq)`` for each workloads filter, and ``(status, backend)`` for the per-scrape
-    ``GROUP BY``; existing databases get them too.
-    """
-    wanted = {f"ix_jobs_{c}_seq": (c, "seq") for c in ("owner", "backend", "program", "session_id")}
-    wanted["ix_jobs_status_backend"] = ("status", "backend")
-    for name, columns in wanted.items():
-        store.add_index(store.jobs, name, *columns)
+    """Add the read indexes of the console and ``/metrics`` to the jobs table (idempotent)."""
+    store_listing.ensure_read_indexes(store)
 
 
-def _conditions(t: Table, flt: Filters, scope: str | None) -> list[Any]:
-    conds: list[Any] = []
+def _conditions(flt: Filters, scope: str | None) -> tuple[dict[str, str], list[str] | None]:
+    """The columns a page's jobs must equal, and the statuses they may have (any for None)."""
     owner = scope if scope is not None else flt.owner
-    if owner is not None:
-        conds.append(t.c.owner == owner)
+    pairs = (
+        ("owner", owner),
+        ("backend", flt.backend),
+        ("program", flt.program),
+        ("session_id", flt.session),
+    )
+    equal = {column: value for column, value in pairs if value is not None}
     if flt.state == "active":
-        conds.append(t.c.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
-    elif flt.state is not None:
-        conds.append(t.c.status == flt.state)
-    for column, value in (("backend", flt.backend), ("program", flt.program), ("session_id", flt.session)):
-        if value is not None:
-            conds.append(t.c[column] == value)
-    return conds
+        return equal, [JobStatus.QUEUED.value, JobStatus.RUNNING.value]
+    return equal, None if flt.state is None else [flt.state]
 
 
 def job_page(store: SqlStore, flt: Filters, scope: str | None) -> tuple[list[JobRow], int, bool]:
@@ -158,72 +144,39 @@ def job_page(store: SqlStore, flt: Filters, scope: str | None) -> tuple[list[Job
     Args:
         scope: the viewer's owner id (only their jobs), or None to see everyone's (admin, or no auth).
     """
-    t = store.jobs
-    where = and_(True, *_conditions(t, flt, scope))
+    equal, statuses = _conditions(flt, scope)
     offset = (flt.page - 1) * PAGE_SIZE
-    page = select(*_columns(t)).where(where).order_by(t.c.seq.desc()).limit(PAGE_SIZE).offset(offset)
-    counted = select(t.c.seq).where(where).limit(COUNT_CAP + 1).subquery()
-    with store.reading() as conn:
-        rows = conn.execute(page).all()
-        total = int(conn.execute(select(func.count()).select_from(counted)).scalar_one())
+    rows, total = store_listing.job_page(
+        store, equal, statuses, limit=PAGE_SIZE, offset=offset, count_cap=COUNT_CAP
+    )
     return [_row(r) for r in rows], min(total, COUNT_CAP), total > COUNT_CAP
 
 
-def _row(r: Any) -> JobRow:
+def _row(r: dict[str, Any]) -> JobRow:
     try:
-        tags = [str(t) for t in json.loads(r.tags or "[]")]
+        tags = [str(t) for t in json.loads(r["tags"] or "[]")]
     except ValueError:
         tags = []
-    return JobRow(
-        r.id, r.owner, r.program, r.backend, r.status, r.session_id,
-        r.created_at, r.started_at, r.finished_at, r.worker_pid, tags,
-    )  # fmt: skip
+    return JobRow(**{**r, "tags": tags})
 
 
 def waiting_view(store: SqlStore, job_id: str, backend: str | None, sample: int = 50) -> dict[str, Any]:
     """What a queued or running job's page can say about the wait: jobs queued ahead of it, and the
     median run time of the last ``sample`` completed jobs on its backend (None when there are none)."""
-    t = store.jobs
-    runs = (
-        select(t.c.started_at, t.c.finished_at)
-        .where(t.c.backend == backend, t.c.status == JobStatus.COMPLETED.value)
-        .order_by(t.c.seq.desc())
-        .limit(sample)
-    )
-    with store.reading() as conn:
-        seq = conn.execute(select(t.c.seq).where(t.c.id == job_id)).scalar()
-        ahead = conn.execute(
-            select(func.count()).where(t.c.status == JobStatus.QUEUED.value, t.c.seq < (seq or 0))
-        ).scalar_one()
-        times = sorted(
-            (datetime.fromisoformat(f) - datetime.fromisoformat(s)).total_seconds()
-            for s, f in conn.execute(runs)
-            if s and f
-        )
+    ahead, runs = store_listing.waiting_figures(store, job_id, backend, sample)
+    times = sorted((datetime.fromisoformat(f) - datetime.fromisoformat(s)).total_seconds() for s, f in runs)
     typical = times[len(times) // 2] if times else None
     return {"ahead": int(ahead), "typical": typical, "sample": len(times)}
 
 
 def queue_lengths(store: SqlStore) -> dict[str, int]:
     """Queued + running jobs per backend, in one ``GROUP BY`` (the status index narrows it)."""
-    t = store.jobs
-    active = [JobStatus.QUEUED.value, JobStatus.RUNNING.value]
-    query = select(t.c.backend, func.count()).where(t.c.status.in_(active)).group_by(t.c.backend)
-    with store.reading() as conn:
-        return {str(backend): int(n) for backend, n in conn.execute(query).all()}
+    return store_listing.queue_lengths(store)
 
 
 def recent_sessions(store: SqlStore, scope: str | None, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest IBM sessions (``ibm_sessions``, present once the IBM door ran), for ``scope``."""
-    t = store.table("ibm_sessions")
-    if t is None:
-        return []
-    query = select(t).order_by(t.c.created_at.desc()).limit(limit)
-    if scope is not None:
-        query = query.where(t.c.owner == scope)
-    with store.reading() as conn:
-        rows = conn.execute(query).mappings().all()
-    return [_session(dict(r)) for r in rows]
+    """The newest IBM sessions (present once the IBM door ran), for ``scope``."""
+    return [_session(row) for row in stored_sessions(store, scope, limit)]
 
 
 def _session(row: dict[str, Any]) -> dict[str, Any]:

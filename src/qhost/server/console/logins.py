@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, DateTime, String, Table, delete, insert, select
+from qhost.store.logins import LoginRows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -22,52 +22,30 @@ if TYPE_CHECKING:
 
 __all__ = ["ConsoleLogins"]
 
-TABLE = "console_logins"
-
-
-def _table(store: SqlStore) -> Table:
-    return store.define_table(
-        TABLE,
-        Column("id", String(64), primary_key=True),
-        Column("owner", String(256), nullable=False),
-        Column("admin", Boolean, nullable=False),
-        Column("ends_at", DateTime(timezone=True), nullable=False),
-    )
-
 
 class ConsoleLogins:
     """Create, check and end console sign-ins in ``store``."""
 
     def __init__(self, store: SqlStore) -> None:
-        self.sql = store.sql
-        self.table = _table(store)
+        self.rows = LoginRows(store)
 
     def start(self, owner: str, admin: bool, lifetime: timedelta) -> str:
         """A new sign-in of ``owner`` that ends after ``lifetime``; returns its id."""
         login_id = secrets.token_urlsafe(24)
         now = datetime.now(UTC)
-        row = {"id": login_id, "owner": owner, "admin": admin, "ends_at": now + lifetime}
-        with self.sql.begin() as conn:
-            conn.execute(delete(self.table).where(self.table.c.ends_at <= now))
-            conn.execute(insert(self.table).values(**row))
+        self.rows.insert(login_id, owner, admin, now + lifetime, now)
         return login_id
 
     def valid(self, login_id: str, owner: str, admin: bool) -> bool:
         """Whether sign-in ``login_id`` of ``owner`` (admin or not) exists and has not ended."""
-        with self.sql.connect() as conn:
-            row = conn.execute(select(self.table).where(self.table.c.id == login_id)).first()
-        if row is None or row.owner != owner or bool(row.admin) != admin:
+        found = self.rows.get(login_id)
+        if found is None or found[0] != owner or found[1] != admin:
             return False
-        ends = row.ends_at if row.ends_at.tzinfo else row.ends_at.replace(tzinfo=UTC)
-        return bool(ends > datetime.now(UTC))
+        return bool(found[2] > datetime.now(UTC))
 
     def end(self, login_id: str) -> None:
-        with self.sql.begin() as conn:
-            conn.execute(delete(self.table).where(self.table.c.id == login_id))
+        self.rows.delete(login_id)
 
     def prune(self, owners: Iterable[str]) -> None:
         """Delete sign-ins that ended, and those of owners whose key the server no longer accepts."""
-        keep = list(owners)
-        with self.sql.begin() as conn:
-            conn.execute(delete(self.table).where(self.table.c.ends_at <= datetime.now(UTC)))
-            conn.execute(delete(self.table).where(self.table.c.owner.not_in(keep)))
+        self.rows.prune(datetime.now(UTC), owners)
