@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from qhost.backend_server import BackendServer as BackendServer
     from qhost.client.backend_client import BackendClient as BackendClient
     from qhost.client.qiskit_backend import QiskitBackend as QiskitBackend
     from qhost.client.virtual import VirtualBackend as VirtualBackend
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from qhost.jobs.status import JobStatus as JobStatus
     from qhost.programs.runner import ExecutorRunFunc as ExecutorRunFunc
     from qhost.server.app import create_app as create_app
-    from qhost.server.backend_server import BackendServer as BackendServer
 
 __all__ = [
     "AuthError",
@@ -58,7 +58,7 @@ __all__ = [
 
 _WHERE = {
     "BackendClient": "qhost.client.backend_client",
-    "BackendServer": "qhost.server.backend_server",
+    "BackendServer": "qhost.backend_server",
     "Executor": "qhost.executors.base",
     "ExecutorRunFunc": "qhost.programs.runner",
     "JobStatus": "qhost.jobs.status",

@@ -1,12 +1,12 @@
-"""API keys, IAM-style tokens and job owners.
+"""API keys, IAM-style tokens and job owners, with no web framework (the Flask glue: ``qhost.server.auth``).
 
 With API keys or admin keys configured (``--api-key`` / ``--admin-key``), each key is one *owner* (its
-id an HMAC under the install secret, ``qhost.server.keys``): jobs and sessions are visible to that owner
-only. ``POST /identity/token`` swaps a key for a signed JWT
-(HS256, secret persisted in the data dir, ``exp``/``iat`` claims the stock client reads), and API
+id an HMAC under the install secret, ``qhost.doorway.keys``): jobs and sessions are visible to that owner
+only. ``Authenticator.issue_token`` swaps a key for a signed JWT (``POST /identity/token``;
+HS256, secret persisted in the data dir, ``exp``/``iat`` claims the stock client reads), and API
 calls carry ``Authorization: Bearer <jwt>`` or ``Authorization: apikey <key>``. An unknown key or a
 bad token raises ``AuthError`` (401). With no keys configured any token works and the owner is ``""``.
-Failed ``/identity/token`` calls are throttled per client address (``qhost.server.throttle``).
+Failed logins are throttled per client address (``qhost.doorway.throttle``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from flask import Blueprint, Response, current_app, jsonify, request
 
-from qhost.errors import AuthError, QhostError
-from qhost.protocols.ibm_runtime import INSTANCE_CRN
-from qhost.server.errors import log_server_error
-from qhost.server.keys import KeyRing, key_matches
-from qhost.server.throttle import throttled_login
+from qhost.doorway.keys import KeyRing
+from qhost.errors import AuthError
 
-__all__ = ["TOKEN_TTL", "Authenticator", "iam_bp", "key_matches", "load_secret"]
+__all__ = ["TOKEN_TTL", "Authenticator", "load_secret"]
 
 TOKEN_TTL = 3600
 """Seconds an issued access token is valid."""
@@ -121,54 +117,3 @@ class Authenticator:
         if owner not in self.keys.owners:
             raise AuthError("Access token belongs to a key this server no longer accepts")
         return owner, float(claims["exp"])
-
-
-iam_bp = Blueprint("ibm_iam", __name__)
-"""``POST /identity/token`` (IAM) plus IBM Cloud Global Search / Global Catalog stand-ins."""
-
-
-def _authenticator() -> Authenticator:
-    return current_app.extensions["qhost_runtime"].auth
-
-
-@iam_bp.errorhandler(QhostError)
-def _iam_error(exc: QhostError) -> tuple[Response, int]:
-    log_server_error(exc)
-    return jsonify({"errorCode": exc.code, "errorMessage": exc.message, "context": {}}), exc.status
-
-
-@iam_bp.post("/identity/token")
-def issue_token() -> Response:
-    """Swap an API key (form field ``apikey``) for an access token, like IBM Cloud IAM."""
-    body = request.get_json(silent=True) if not request.form else None
-    apikey = request.form.get("apikey") or (body.get("apikey") if isinstance(body, dict) else None)
-    auth = _authenticator()
-    with throttled_login(current_app, request.remote_addr):
-        answer = auth.issue_token(apikey if isinstance(apikey, str) else None)
-    return jsonify(answer)
-
-
-@iam_bp.post("/global-search/v3/resources/search")
-def global_search() -> Response:
-    """Global Search: the one instance this server offers (``GLOBAL_SEARCH_URL=<server>/global-search``)."""
-    _authenticator().owner_from_header(request.headers.get("Authorization"))
-    item = {
-        "crn": INSTANCE_CRN,
-        "service_plan_unique_id": "qhost-local",
-        "name": "qhost",
-        "doc": {"extensions": {"qhost": {"backends": "all"}}},
-        "tags": [],
-    }
-    return jsonify({"items": [item], "search_cursor": None, "limit": 100})
-
-
-@iam_bp.get("/global-catalog/<plan_id>")
-def global_catalog(plan_id: str) -> Response:
-    """Global Catalog: the plan of that instance (``GLOBAL_CATALOG_URL=<server>/global-catalog``)."""
-    return jsonify(
-        {
-            "id": plan_id,
-            "overview_ui": {"en": {"display_name": "Open"}},
-            "metadata": {"pricing": {"type": "free"}},
-        }
-    )

@@ -6,7 +6,8 @@ so keys cannot be guessed online faster than ``failures`` per ``window``. A succ
 and forgets the address's failures. The table holds at most ``max_clients`` addresses (the oldest entry is
 dropped first), so its memory is bounded whatever the number of clients.
 
-May import: ``qhost.errors``, Flask.
+No web framework here: ``login_attempt`` serves any door; ``qhost.server.throttle`` installs a throttle on a
+Flask app and adds the ``Retry-After`` header.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, g
-
 from qhost.errors import AuthError, TooManyLogins
 
 __all__ = [
@@ -27,8 +26,7 @@ __all__ = [
     "LOGIN_WINDOW",
     "MAX_CLIENTS",
     "LoginThrottle",
-    "install_login_throttle",
-    "throttled_login",
+    "login_attempt",
 ]
 
 LOGIN_FAILURES = 10
@@ -37,7 +35,6 @@ LOGIN_WINDOW = 300.0
 """Seconds of the window failed logins are counted in (and the longest an address waits)."""
 MAX_CLIENTS = 10_000
 """Addresses the throttle remembers at once (least recently failing dropped first)."""
-_EXTENSION = "qhost_login_throttle"
 
 
 class LoginThrottle:
@@ -85,29 +82,14 @@ class LoginThrottle:
             self._table.pop(address, None)
 
 
-def install_login_throttle(app: Flask, throttle: LoginThrottle | None = None) -> LoginThrottle:
-    """Give ``app`` its login throttle and the ``Retry-After`` header on throttled answers."""
-    app.extensions[_EXTENSION] = throttle = throttle or LoginThrottle()
-    app.after_request(_retry_after_header)
-    return throttle
-
-
-def _retry_after_header(response: Response) -> Response:
-    seconds = g.get("qhost_retry_after")
-    if seconds is not None and response.status_code == 429:
-        response.headers["Retry-After"] = str(seconds)
-    return response
-
-
 @contextmanager
-def throttled_login(app: Flask, address: str | None) -> Iterator[None]:
+def login_attempt(throttle: LoginThrottle | None, address: str | None) -> Iterator[None]:
     """Run a login attempt from ``address``: refused at once when the address is throttled; an
-    ``AuthError`` from the block counts as a failure, a normal exit as a success.
+    ``AuthError`` from the block counts as a failure, a normal exit as a success. ``None``: no throttle.
 
     Raises:
         TooManyLogins: the address failed too often lately (``retry_after`` seconds to wait).
     """
-    throttle: LoginThrottle | None = app.extensions.get(_EXTENSION)
     if throttle is None:
         yield
         return
@@ -115,7 +97,6 @@ def throttled_login(app: Flask, address: str | None) -> Iterator[None]:
     wait = throttle.retry_after(client)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
-        g.qhost_retry_after = seconds
         raise TooManyLogins(
             f"Too many failed logins from this address ({throttle.failures} in {throttle.window:g} s); "
             f"retry in {seconds} s",

@@ -50,8 +50,8 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from qhost.doorway.keys import key_matches
 from qhost.jobs.status import FINAL
-from qhost.server.auth import key_matches
 from qhost.server.console.listing import ensure_indexes
 
 if TYPE_CHECKING:
