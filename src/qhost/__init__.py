@@ -1,5 +1,6 @@
 """qhost: host quantum-circuit simulators as network backends (Qrisp REST, IBM Runtime REST, Thrift).
-May import every part, lazily: this module only re-exports the public names.
+May import: qhost.*.
+It imports every part lazily: this module only re-exports the public names.
 
 The public API, imported lazily (``import qhost`` stays cheap; the Qrisp >= 0.9 adapter can use the client
 without Flask or the engine installed)::

@@ -8,7 +8,7 @@ jobs run through the engine (bounded thread pool for a plain ``run_func``, warm 
 It composes the doors (the HTTP app of ``qhost.server`` and, with ``thrift_port``, the Thrift door of
 ``qhost.thrift``), so it sits above them: no door imports another.
 
-May import: qhost.server, qhost.thrift, qhost.config, qhost.errors.
+May import: qhost.server, qhost.thrift, qhost.executors, qhost.config, qhost.errors.
 
 ``data_dir``: where the SQLite store lives. Default: a fresh temporary directory, removed by ``stop()``
 (jobs do not outlive the server). Pass a directory to keep jobs and deployments across restarts.

@@ -1,8 +1,9 @@
 """The job model every room shares: ``JobSpec`` and ``JobRecord`` (what a job is) and ``JobStatus``
 (its states and the transition table ``ALLOWED``, the set ``FINAL``).
 
-The lowest room but ``errors``: it may import ``qhost.errors`` only, so doors, protocols, the engine and the
-store all import it downward.
+Doors, protocols, the engine and the store all import it downward.
+
+May import: qhost.errors.
 """
 
 from __future__ import annotations

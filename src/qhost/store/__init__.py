@@ -1,8 +1,9 @@
 """The store: the one room that talks SQL (SQLAlchemy; SQLite's fast paths and PostgreSQL's details inside).
 
 Jobs (``sql_store.SqlStore``), their progress, the distributed claims, schema and disk-full mapping live here.
-May import ``qhost.jobs``, ``qhost.errors`` and ``qhost.programs.progress`` (the progress units); never the
-engine, a front door or HTTP.
+It uses ``qhost.programs.progress`` (the progress units); never the engine, a front door or HTTP.
+
+May import: qhost.jobs, qhost.programs, qhost.errors.
 """
 
 from __future__ import annotations
