@@ -45,6 +45,7 @@ def test_every_room_imports_only_what_its_docstring_names() -> None:
     rules = layers.docstring_rules()
     assert layers.unknown_names(rules, layers.rooms()) == []
     assert layers.docstring_breaches(_edges(layers.import_graph()), rules) == []
+    assert layers.rules_against_layers(rules) == []  # no docstring allows what the layers forbid
 
 
 def test_the_walk_sees_function_local_and_type_checking_imports() -> None:
@@ -154,6 +155,19 @@ def test_docstring_rule_fails_on_a_room_with_no_line_and_on_a_name_that_is_no_ro
     rules = layers.docstring_rules(src)
     assert layers.docstring_breaches({}, rules) == ["qhost: no 'May import:' line in its docstring"]
     assert layers.unknown_names(rules, layers.rooms(src)) == ["qhost.jobs: qhost.erors"]
+
+
+def test_docstring_rule_fails_on_a_line_that_allows_a_higher_room_or_a_door() -> None:
+    rules: dict[str, list[str] | None] = {
+        "qhost.protocols": ["qhost.jobs", "qhost.server"],
+        "qhost.thrift": ["qhost.doorway", "qhost.client"],
+        "qhost.engine.local": ["qhost.engine"],
+        "qhost.cli": ["qhost.*"],
+    }
+    assert layers.rules_against_layers(rules) == [
+        "qhost.protocols: May import names qhost.server, which is not below it",
+        "qhost.thrift: May import names qhost.client, which is not below it",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ The rules, each a function over a graph so a test can feed it an invented violat
 - ``upward``: a room imports only rooms in lower layers (a package and its own subpackages excepted: their
   seam is held by the docstring rule);
 - ``siblings``: rooms of one layer never import each other (the doors: ``server``, ``thrift``, ``client``);
-- ``docstring_breaches``: each room imports only what its docstring's ``May import:`` line names.
+- ``docstring_breaches``: each room imports only what its docstring's ``May import:`` line names, and
+  ``rules_against_layers``: no such line names a room the layers forbid.
 """
 
 from __future__ import annotations
@@ -253,3 +254,20 @@ def unknown_names(rules: dict[str, list[str] | None], all_rooms: set[str]) -> li
         for name in names or ()
         if (name[:-2] if name.endswith(".*") else name) not in all_rooms
     )
+
+
+def rules_against_layers(
+    rules: dict[str, list[str] | None], layers: Iterable[tuple[str, ...]] = LAYERS
+) -> list[str]:
+    """``May import`` names that are not below their room in ``layers`` (a docstring allowing what the layers
+    forbid); a package and its own subpackages excepted, and ``qhost.*`` (anything below) for the top."""
+    depth = layer_index(layers)
+    out = []
+    for room, names in rules.items():
+        for name in names or ():
+            target = name.removesuffix(".*")
+            if ROOT in (room, target) or target == room or _related(room, target):
+                continue
+            if room in depth and target in depth and depth[target] <= depth[room]:
+                out.append(f"{room}: May import names {name}, which is not below it")
+    return sorted(out)
