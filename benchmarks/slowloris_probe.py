@@ -15,8 +15,8 @@ import time
 
 import requests
 
+from qhost.backend_server import BackendServer
 from qhost.client.thrift_client import ThriftBackendClient
-from qhost.server.backend_server import BackendServer
 
 
 def _stall(port: int, count: int, payload: bytes) -> list[socket.socket]:

@@ -66,7 +66,7 @@ def _paths(server: Any, backend: str) -> tuple[dict[str, Callable[[], Any]], lis
 
     from qhost.client import BackendClient, ThriftBackendClient
     from qhost.protocols.thrift import struct_from_circuit
-    from qhost.thrift.gen import BackendService, ttypes
+    from qhost.protocols.thrift_gen import BackendService, ttypes
 
     qc = QuantumCircuit(2, 2)
     qc.h(0)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
 
-    from qhost.server.backend_server import BackendServer
+    from qhost.backend_server import BackendServer
 
     run_func = bell_run_func if args.backend == "run_func" else None
     with (

@@ -1,5 +1,6 @@
 """qhost: host quantum-circuit simulators as network backends (Qrisp REST, IBM Runtime REST, Thrift).
-May import every part, lazily: this module only re-exports the public names.
+May import: qhost.*.
+It imports every part lazily: this module only re-exports the public names.
 
 The public API, imported lazily (``import qhost`` stays cheap; the Qrisp >= 0.9 adapter can use the client
 without Flask or the engine installed)::
@@ -15,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from qhost.backend_server import BackendServer as BackendServer
     from qhost.client.backend_client import BackendClient as BackendClient
     from qhost.client.qiskit_backend import QiskitBackend as QiskitBackend
     from qhost.client.virtual import VirtualBackend as VirtualBackend
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from qhost.jobs.status import JobStatus as JobStatus
     from qhost.programs.runner import ExecutorRunFunc as ExecutorRunFunc
     from qhost.server.app import create_app as create_app
-    from qhost.server.backend_server import BackendServer as BackendServer
 
 __all__ = [
     "AuthError",
@@ -58,7 +59,7 @@ __all__ = [
 
 _WHERE = {
     "BackendClient": "qhost.client.backend_client",
-    "BackendServer": "qhost.server.backend_server",
+    "BackendServer": "qhost.backend_server",
     "Executor": "qhost.executors.base",
     "ExecutorRunFunc": "qhost.programs.runner",
     "JobStatus": "qhost.jobs.status",

@@ -1,4 +1,7 @@
-"""``python -m qhost`` runs the ``qhost`` command."""
+"""``python -m qhost`` runs the ``qhost`` command.
+
+May import: qhost.cli.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ their ``backend_name``) plus ``ideal`` (noise-free, all-to-all). Listing reads o
 shipped configuration JSON; the fake backend object and its noise model are built on first use
 and cached per process.
 
+May import: qhost.executors, qhost.devices, qhost.errors.
+
 Example:
     >>> from qhost.catalog import Catalog, parse_name
     >>> parse_name("fake_manila@aer")

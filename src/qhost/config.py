@@ -11,6 +11,8 @@ Layering, lowest first:
 
 List-valued variables (``QHOST_EXECUTORS``, ``QHOST_API_KEYS``, ``QHOST_ALLOWED_HOSTS`` …) are comma
 separated.
+
+May import: qhost.errors.
 """
 
 from __future__ import annotations

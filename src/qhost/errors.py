@@ -1,5 +1,7 @@
 """The one exception tree of qhost.
 
+May import: nothing.
+
 Every error a user can see is one of these, with a message that names the thing
 (job id, backend name, option) and the valid choices. Front doors render them in
 their own dialect (Qrisp JSON, IBM JSON, Thrift exceptions) using ``status``.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from qhost.config import Settings
+from qhost.doorway.keys import KeyRing, install_secret, legacy_owner_of_key
 from qhost.jobs.spec import JobSpec
-from qhost.server.keys import KeyRing, install_secret, legacy_owner_of_key
 from qhost.store import SqlStore
 
 

@@ -10,10 +10,10 @@ import requests
 from qhost_testkit import assert_split, bell_split, run_on_port
 from qiskit import QuantumCircuit
 
+from qhost.backend_server import BackendServer
 from qhost.client.backend_client import BackendClient
 from qhost.client.docker_backends import DOCKER_PORTS, GPU_PORTS, docker_backend, qrisp_ports_value
 from qhost.errors import ConfigurationError, UnknownBackend
-from qhost.server.backend_server import BackendServer
 from qhost.server.qrisp_ports import QrispPorts, parse_qrisp_ports
 
 from .conftest import free_ports

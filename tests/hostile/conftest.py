@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from qhost.server.backend_server import BackendServer
+from qhost.backend_server import BackendServer
 
 KEY = "hostile-key"
 BELL_QASM = (

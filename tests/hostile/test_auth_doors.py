@@ -31,10 +31,10 @@ from typing import Any
 import pytest
 import requests
 
+from qhost.backend_server import BackendServer
 from qhost.client.thrift_client import ThriftBackendClient
 from qhost.errors import ConfigurationError, QhostError
 from qhost.jobs.spec import JobSpec
-from qhost.server.backend_server import BackendServer
 
 from .conftest import BELL_QASM
 
@@ -138,7 +138,7 @@ def test_redact_url_hides_a_password_in_the_query() -> None:
 
 
 def test_owner_ids_are_hmacs_and_old_rows_move_to_them(tmp_path: Path) -> None:
-    from qhost.server.keys import legacy_owner_of_key
+    from qhost.doorway.keys import legacy_owner_of_key
     from qhost.store import SqlStore
 
     data_dir = tmp_path / "old"
@@ -170,7 +170,7 @@ def test_owner_ids_are_hmacs_and_old_rows_move_to_them(tmp_path: Path) -> None:
 
 
 def test_failed_logins_are_throttled_per_address(keyed: BackendServer) -> None:
-    from qhost.server.throttle import LOGIN_FAILURES
+    from qhost.doorway.throttle import LOGIN_FAILURES
 
     token_url = keyed.url + "/identity/token"
     assert requests.post(token_url, data={"apikey": ALICE}, timeout=30).status_code == 200  # not slowed
@@ -192,7 +192,7 @@ def test_failed_logins_are_throttled_per_address(keyed: BackendServer) -> None:
 
 
 def test_the_throttle_table_is_bounded_and_forgets_on_success() -> None:
-    from qhost.server.throttle import LoginThrottle
+    from qhost.doorway.throttle import LoginThrottle
 
     now = [0.0]
     throttle = LoginThrottle(failures=3, window=60.0, max_clients=100, clock=lambda: now[0])

@@ -22,7 +22,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the helper module beside this one
 from serve_process import BELL, IBM_VERSION, qhost_serve  # noqa: E402
 
-from qhost.server.backend_server import BackendServer  # noqa: E402
+from qhost.backend_server import BackendServer  # noqa: E402
 
 LIMIT = 1024 * 1024
 
@@ -100,7 +100,7 @@ def _submit(url: str) -> str:
 
 def test_long_polls_of_every_door_share_one_cap(gated: tuple[BackendServer, threading.Event]) -> None:
     from qhost.client.thrift_client import ThriftBackendClient
-    from qhost.server.holds import hold_cap
+    from qhost.doorway.holds import hold_cap
 
     server, release = gated
     url = server.url

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from qhost.server.backend_server import BackendServer
+from qhost.backend_server import BackendServer
 
 KEY = "console-session-key"
 

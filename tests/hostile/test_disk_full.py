@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from qhost.server.backend_server import BackendServer
+from qhost.backend_server import BackendServer
 
 from .conftest import BELL_QASM, KEY
 

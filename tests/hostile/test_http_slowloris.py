@@ -10,7 +10,7 @@ import time
 import requests
 
 from qhost.config import Settings
-from qhost.server.backend_server import HTTP_CHANNEL_TIMEOUT, waitress_options
+from qhost.server.http_server import HTTP_CHANNEL_TIMEOUT, waitress_options
 
 from .conftest import Server
 

@@ -89,7 +89,7 @@ def test_pipelined_and_split_requests_still_work(strict_door: ThriftServer) -> N
     from thrift.protocol.TBinaryProtocol import TBinaryProtocol
     from thrift.transport.TTransport import TMemoryBuffer
 
-    from qhost.thrift.gen import BackendService
+    from qhost.protocols.thrift_gen import BackendService
 
     out = TMemoryBuffer()
     client = BackendService.Client(TBinaryProtocol(out))

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from qhost.doorway.auth import Authenticator
+from qhost.doorway.keys import KeyRing, key_matches
 from qhost.errors import AuthError, InputError
 from qhost.protocols.json_input import MAX_JSON_DEPTH, check_depth, loads
-from qhost.server.auth import Authenticator, key_matches
-from qhost.server.keys import KeyRing
 
 
 def test_brackets_inside_strings_do_not_count() -> None:

@@ -15,12 +15,12 @@ import psutil
 import pytest
 import requests
 
+from qhost.backend_server import BackendServer
 from qhost.config import Settings
 from qhost.engine.local.memory_floor import auto_worker_memory_mb, worker_memory_mb
 from qhost.errors import ConfigurationError
 from qhost.jobs.spec import JobSpec
 from qhost.programs import register_program
-from qhost.server.backend_server import BackendServer
 
 from .conftest import BELL_QASM
 

@@ -16,7 +16,7 @@ def qhost_server(data_dir: Path, *, process_workers: int, threads: int) -> Itera
     """``(url, app)`` of a qhost server on a free loopback port (``create_waitress``, as in production)."""
     from qhost.config import Settings
     from qhost.server.app import create_app
-    from qhost.server.backend_server import create_waitress
+    from qhost.server.http_server import create_waitress
 
     settings = Settings(data_dir=data_dir, process_workers=process_workers, http_threads=threads)
     app = create_app(settings)

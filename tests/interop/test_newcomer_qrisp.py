@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from qhost.server.backend_server import BackendServer
+from qhost.backend_server import BackendServer
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 

@@ -19,10 +19,10 @@ import pytest
 import requests
 from qhost_testkit import assert_split, bell_split
 
+from qhost.backend_server import BackendServer
 from qhost.client.backend_client import BackendClient
 from qhost.client.qiskit_backend import QiskitBackend
 from qhost.errors import ServerError
-from qhost.server.backend_server import BackendServer
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from qhost_testkit import assert_split, bell_split
 
+from qhost.backend_server import BackendServer
 from qhost.client.qiskit_backend import QiskitBackend
-from qhost.server.backend_server import BackendServer
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 

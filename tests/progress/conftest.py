@@ -14,7 +14,7 @@ if str(HERE) not in sys.path:
 
 import progress_helpers  # noqa: E402, F401  (registers the test program)
 
-from qhost.server.backend_server import BackendServer  # noqa: E402
+from qhost.backend_server import BackendServer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 from progress_helpers import until
 from qhost_testkit import missing_tool
 
+from qhost.backend_server import BackendServer
 from qhost.jobs.spec import JobSpec
-from qhost.server.backend_server import BackendServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]
 

@@ -15,11 +15,11 @@ import pytest
 import requests
 from progress_helpers import HERE, sampler_params, until
 
+from qhost.backend_server import BackendServer
 from qhost.client.backend_client import BackendClient
 from qhost.client.progress_bar import ProgressBar, render
 from qhost.engine.engine import JobEngine
 from qhost.jobs.spec import JobSpec
-from qhost.server.backend_server import BackendServer
 from qhost.store.sql_store import SqlStore
 
 BELL = (

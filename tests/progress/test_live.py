@@ -10,8 +10,8 @@ import pytest
 import requests
 from progress_helpers import sampler_params, until
 
+from qhost.backend_server import BackendServer
 from qhost.jobs.spec import JobSpec
-from qhost.server.backend_server import BackendServer
 
 pytestmark = pytest.mark.slow
 

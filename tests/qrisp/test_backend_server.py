@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from qhost.backend_server import BackendServer
 from qhost.client.backend_client import BackendClient
 from qhost.errors import ConfigurationError
-from qhost.server.backend_server import BackendServer
 
 FAST = {"worker_mode": "thread", "process_workers": 1, "thread_workers": 2}
 

@@ -11,11 +11,11 @@ import pytest
 from qhost_testkit import assert_split, bell_split
 from qiskit import QuantumCircuit
 
+from qhost.backend_server import BackendServer
 from qhost.client.backend_client import BackendClient, to_qasm
 from qhost.client.qiskit_backend import QiskitBackend
 from qhost.client.virtual import VirtualBackend
 from qhost.errors import InvalidCircuit, ServerError, TransportError
-from qhost.server.backend_server import BackendServer
 
 FAST = {"worker_mode": "thread", "process_workers": 1, "thread_workers": 2}
 

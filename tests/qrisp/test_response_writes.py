@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from qhost.server.backend_server import RESPONSE_FLUSH_BYTES, BackendServer
+from qhost.backend_server import BackendServer
+from qhost.server.http_server import RESPONSE_FLUSH_BYTES
 
 FAST = {"worker_mode": "thread", "process_workers": 1, "thread_workers": 2}
 _DATA_SEGS_IN = 152

@@ -67,7 +67,7 @@ def test_another_owners_session_is_not_found(keyed_app: Any) -> None:
 
 
 def test_token_secret_survives_a_restart(tmp_path: Any) -> None:
-    from qhost.server.auth import load_secret
+    from qhost.doorway.auth import load_secret
 
     assert load_secret(tmp_path) == load_secret(tmp_path)
 
@@ -78,9 +78,9 @@ def test_a_remembered_token_is_refused_once_it_expires() -> None:
     import jwt
     import pytest
 
+    from qhost.doorway import auth
+    from qhost.doorway.keys import KeyRing
     from qhost.errors import AuthError
-    from qhost.server import auth
-    from qhost.server.keys import KeyRing
 
     keys = KeyRing(("alice-key",), (), b"k" * 32)
     authenticator = auth.Authenticator(keys, b"s" * 32)

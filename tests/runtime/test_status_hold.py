@@ -67,7 +67,7 @@ class _SignallingSlots(threading.BoundedSemaphore):
 
 def test_a_poll_finding_every_hold_slot_taken_answers_at_once(held_app: Any, wire: Any) -> None:
     held_app.config["IBM_STATUS_HOLD_SECONDS"] = 60.0  # a held poll would take a minute
-    from qhost.server.holds import hold_cap
+    from qhost.doorway.holds import hold_cap
 
     ctx = held_app.extensions["qhost"]
     slots = hold_cap(ctx.engine, ctx.settings)._free = _SignallingSlots(1)  # the cap every door shares

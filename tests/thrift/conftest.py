@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from qhost.backend_server import BackendServer
 from qhost.client.thrift_client import ThriftBackendClient
-from qhost.server.backend_server import BackendServer
 
 REPO = Path(__file__).resolve().parents[2]
 QRISP_VERSION = "0.4.10"
@@ -127,7 +127,7 @@ def open_client(service: ModuleType, port: int, timeout: float = 30.0) -> tuple[
 @pytest.fixture
 def gen_client(server: BackendServer) -> Iterator[Any]:
     """Our generated client (the one any Thrift user would generate from ``qhost.thrift``)."""
-    from qhost.thrift.gen import BackendService
+    from qhost.protocols.thrift_gen import BackendService
 
     transport, c = open_client(BackendService, server.thrift_port)
     yield c

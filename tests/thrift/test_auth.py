@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from thrift.Thrift import TApplicationException
 
+from qhost.backend_server import BackendServer
 from qhost.client import ThriftBackendClient
 from qhost.errors import ServerError
-from qhost.server.backend_server import BackendServer
-from qhost.thrift.gen import BackendService
+from qhost.protocols.thrift_gen import BackendService
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_the_key_is_not_forwarded_to_the_run_func(keyed, run_func):
 
 
 def test_qrisp_style_client_without_key_gets_the_message(keyed, wire, bell_struct):
-    from qhost.thrift.gen import ttypes as tt
+    from qhost.protocols.thrift_gen import ttypes as tt
 
     transport, c = wire.open_client(BackendService, keyed.thrift_port)
     try:

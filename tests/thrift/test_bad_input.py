@@ -12,9 +12,9 @@ from thrift.Thrift import TApplicationException, TMessageType, TType
 from thrift.transport.TTransport import TMemoryBuffer
 
 from qhost.protocols.thrift import Limits
+from qhost.protocols.thrift_gen import BackendService
+from qhost.protocols.thrift_gen import ttypes as tt
 from qhost.thrift import start_thrift_server
-from qhost.thrift.gen import BackendService
-from qhost.thrift.gen import ttypes as tt
 from qhost.thrift.server import WireLimits
 
 

@@ -3,7 +3,7 @@
 Three independent checks:
 
 1. with the ``thrift`` compiler (CI installs ``thrift-compiler``): regenerate into a temporary directory and
-   diff against ``src/qhost/thrift/gen``;
+   diff against ``src/qhost/protocols/thrift_gen``;
 2. without it: parse the IDL here and compare every struct's and method's field ids, names and types with the
    ``thrift_spec`` tuples of the committed classes;
 3. Qrisp's contract (qrisp 0.4.10) pinned as a literal table, and (interop) against Qrisp's generated code.
@@ -22,11 +22,11 @@ import pytest
 from qhost_testkit import skip_without
 from thrift.Thrift import TType
 
-from qhost.thrift import idl_text
-from qhost.thrift.gen import BackendService, ttypes
+from qhost.protocols.thrift_gen import BackendService, ttypes
+from qhost.protocols.thrift_idl import idl_text
 
 REPO = Path(__file__).resolve().parents[2]
-GEN = REPO / "src" / "qhost" / "thrift" / "gen"
+GEN = REPO / "src" / "qhost" / "protocols" / "thrift_gen"
 
 QRISP_STRUCTS: dict[str, list[tuple[int, str, str]]] = {
     "Qubit": [(1, "identifier", "string")],

@@ -7,7 +7,7 @@ from qiskit import QuantumCircuit, qasm2
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit, InvalidOption
 from qhost.protocols import thrift as proto
-from qhost.thrift.gen import ttypes as tt
+from qhost.protocols.thrift_gen import ttypes as tt
 
 
 def op(name: str, qubits: list[str], clbits: list[str] = (), params: list[float] = (), definition=None):  # type: ignore[assignment]

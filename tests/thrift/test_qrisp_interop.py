@@ -13,8 +13,8 @@ from thrift.protocol.TBinaryProtocol import TBinaryProtocol
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.TTransport import TMemoryBuffer
 
-from qhost.thrift.gen import BackendService
-from qhost.thrift.gen import ttypes as tt
+from qhost.protocols.thrift_gen import BackendService
+from qhost.protocols.thrift_gen import ttypes as tt
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 

@@ -9,10 +9,10 @@ import time
 import pytest
 import requests
 
+from qhost.backend_server import BackendServer
 from qhost.client import ThriftBackendClient
 from qhost.errors import ConfigurationError, TransportError
-from qhost.server.backend_server import BackendServer
-from qhost.thrift.gen import ttypes as tt
+from qhost.protocols.thrift_gen import ttypes as tt
 from qhost.thrift.server import ThriftServer
 
 

@@ -143,7 +143,7 @@ def test_silent_server_is_a_socket_timeout():
 
 
 def test_legacy_run_with_typed_errors_raises_backend_error(gen_client):
-    from qhost.thrift.gen import ttypes as tt
+    from qhost.protocols.thrift_gen import ttypes as tt
 
     qc = tt.QuantumCircuit(
         qubits=[tt.Qubit("a")],
@@ -156,7 +156,7 @@ def test_legacy_run_with_typed_errors_raises_backend_error(gen_client):
 
 
 def test_legacy_run_counts_over_i32_are_refused(gen_client, bell_struct):
-    from qhost.thrift.gen import ttypes as tt
+    from qhost.protocols.thrift_gen import ttypes as tt
 
     with pytest.raises(tt.BackendError, match="does not fit i32"):
         gen_client.run(bell_struct(tt), 10, "huge", True)
@@ -201,7 +201,7 @@ def test_every_thrift_exception_becomes_a_qhost_client_error(client, foreign):
     from thrift.transport.TTransport import TTransportException
 
     from qhost.errors import ClientError
-    from qhost.thrift.gen.ttypes import BackendError
+    from qhost.protocols.thrift_gen.ttypes import BackendError
 
     made = {
         "TTransportException": TTransportException(),

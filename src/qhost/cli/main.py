@@ -171,7 +171,7 @@ def serve(**flags: Any) -> None:
     qrisp_ports = _qrisp_ports(flags.pop("qrisp_ports"))
     settings = _settings(flags)
     configure_logging(settings.log_level)
-    from qhost.server.backend_server import BackendServer
+    from qhost.backend_server import BackendServer
 
     server = BackendServer(
         None,

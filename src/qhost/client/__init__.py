@@ -1,7 +1,10 @@
 """Clients: ``BackendClient`` (Qrisp REST), ``VirtualBackend`` / ``QiskitBackend`` (in-process run funcs),
 ``ThriftBackendClient``, and ``connect()`` (a stock ``QiskitRuntimeService`` pointed at a qhost server;
 loaded on first use, since importing qiskit-ibm-runtime takes about a second).
-Clients run in the user's process: they may import protocols, executors.base and errors, never the engine.
+Clients run in the user's process: never the engine, never another door (the Thrift client's wire is
+``qhost.protocols.thrift_gen``).
+
+May import: qhost.protocols, qhost.executors, qhost.errors.
 
 ``QrispBackend`` (Qrisp >= 0.9 adapter) lives in ``qhost.client.qrisp_adapter`` and imports Qrisp, so it is
 not imported here.

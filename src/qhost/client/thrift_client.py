@@ -50,7 +50,7 @@ class ThriftBackendClient:
         timeout: float = DEFAULT_TIMEOUT,
         run_timeout: float = DEFAULT_RUN_TIMEOUT,
     ) -> None:
-        from qhost.thrift import require_thrift
+        from qhost.protocols.thrift_idl import require_thrift
 
         require_thrift()
         self.host, self.port, self.token, self.backend = host, port, token, backend
@@ -139,7 +139,7 @@ class ThriftBackendClient:
         from thrift.Thrift import TApplicationException, TException
         from thrift.transport.TTransport import TTransportException
 
-        from qhost.thrift.gen.ttypes import BackendError
+        from qhost.protocols.thrift_gen.ttypes import BackendError
 
         transport, client, sock = self._connection()
         sock.setTimeout((self.timeout + max(0.0, wait)) * 1000.0)
@@ -167,7 +167,7 @@ class ThriftBackendClient:
         from thrift.transport.TSocket import TSocket
         from thrift.transport.TTransport import TBufferedTransport, TTransportException
 
-        from qhost.thrift.gen import BackendService
+        from qhost.protocols.thrift_gen import BackendService
 
         sock = TSocket(self.host, self.port)
         sock.setTimeout(self.timeout * 1000.0)

@@ -1,6 +1,8 @@
 """Device metadata: calibrations of the fake IBM devices (and ``ideal``) and the noise they imply.
 
-The lowest layer: may import :mod:`qhost.errors` only; the catalog and every executor read it.
+The catalog and every executor read it.
+
+May import: qhost.errors.
 """
 
 from __future__ import annotations

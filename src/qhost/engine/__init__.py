@@ -1,8 +1,7 @@
 """The job engine: a bounded queue, warm workers, cancel and restart recovery, over the store.
 
-May import ``qhost.store``, ``qhost.jobs``, programs (by name), executors, devices and ``qhost.errors``; never
-a front door or HTTP. Rooms inside: ``local`` (the worker processes and threads of one machine),
-``distributed`` (RQ on Redis), ``chores`` (housekeeping and retention).
+Never a front door or HTTP; programs are run by name. Rooms inside: ``local`` (the worker processes and
+threads of one machine), ``distributed`` (RQ on Redis), ``chores`` (housekeeping and retention).
 
 Front doors code against ``JobEngine`` (and ``qhost.store.SqlStore``) only::
 
@@ -14,6 +13,9 @@ Front doors code against ``JobEngine`` (and ``qhost.store.SqlStore``) only::
 
 The names are imported on first use, so a worker process (which imports ``qhost.engine.local.workers``) does
 not pay for SQLAlchemy.
+
+May import: qhost.engine.local, qhost.engine.chores, qhost.store, qhost.jobs, qhost.programs, qhost.executors,
+qhost.devices, qhost.errors.
 """
 
 from __future__ import annotations

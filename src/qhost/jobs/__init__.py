@@ -2,8 +2,9 @@
 (its states and the transition table ``ALLOWED``, the set ``FINAL``); ``records`` holds the other records
 several rooms share (``SessionRecord``, ``Deployment``).
 
-The lowest room but ``errors``: it may import ``qhost.errors`` only, so doors, protocols, the engine and the
-store all import it downward.
+Doors, protocols, the engine and the store all import it downward.
+
+May import: qhost.errors.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Programs the engine runs by name, and the registry that names them.
-May import the catalog, executors, devices, protocols (payload decoding) and errors; never the engine.
+Never the engine; protocols for payload decoding.
+
+May import: qhost.catalog, qhost.executors.*, qhost.devices, qhost.protocols, qhost.errors.
 
 A program is a top-level function ``f(backend: str | None, inputs: str) -> str`` taking and returning JSON
 text. It is registered as ``"module:function"`` and imported lazily, inside the worker process that runs

@@ -1,5 +1,8 @@
 """Pure protocol translation (no I/O): foreign wire formats ⇄ ``JobSpec`` / ``JobRecord``.
-May import engine.spec / engine.status (the job types) and errors; used by the doors and by programs.
+Used by the doors and by programs. Also the Thrift IDL (``qhost.thrift`` file, ``thrift_idl``) and the code
+generated from it (``thrift_gen``), shared by the Thrift door and its client.
+
+May import: qhost.jobs, qhost.errors.
 """
 
 from __future__ import annotations

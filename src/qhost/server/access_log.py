@@ -1,35 +1,22 @@
-"""One access-log line per request, on every door: door, method, path, status, milliseconds, owner id.
-
-Logged at INFO on the ``qhost.access`` logger, e.g.::
-
-    qrisp POST /jobs 201 3.2ms owner=key-5f1c2b0e9a7d4c31
-    thrift CALL run_qasm 400 1.1ms owner=-
-
-The owner is the id ``qhost.server.auth.owner_of_key`` derives from the key (a hash prefix), never the
-key or a token; the path is logged without its query string. Route it with ordinary logging config.
-"""
+"""The access-log line (``qhost.doorway.log``) of every request of a Flask app, named by its blueprint's
+door."""
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import TYPE_CHECKING
 
 from flask import g, request
 
+from qhost.doorway.log import log_access
+
 if TYPE_CHECKING:
     from flask import Flask, Response
 
-__all__ = ["DOORS", "install_access_log", "log_access"]
-
-log = logging.getLogger("qhost.access")
+__all__ = ["DOORS", "install_access_log"]
 
 DOORS = {"qrisp": "qrisp", "ibm_runtime": "ibm", "ibm_iam": "ibm", "openapi": "docs"}
 """Blueprint name → door name in the log (requests outside any blueprint are ``http``)."""
-
-
-def log_access(door: str, method: str, path: str, status: int | str, ms: float, owner: str | None) -> None:
-    log.info("%s %s %s %s %.1fms owner=%s", door, method, path, status, ms, owner or "-")
 
 
 def install_access_log(app: Flask) -> None:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from qhost.catalog import Catalog
     from qhost.config import Settings
+    from qhost.doorway.keys import KeyRing
     from qhost.engine import JobEngine
     from qhost.server.deployments import DeploymentStore
-    from qhost.server.keys import KeyRing
 
 __all__ = ["QhostContext", "qhost_version"]
 
@@ -60,10 +60,10 @@ class QhostContext:
 
     @property
     def keys(self) -> KeyRing:
-        """The server's keys and owner ids (``qhost.server.keys``); built, and old owner ids moved, once."""
+        """The server's keys and owner ids (``qhost.doorway.keys``); built, and old owner ids moved, once."""
         with self._lock:
             if self._keys is None:
-                from qhost.server.keys import KeyRing
+                from qhost.doorway.keys import KeyRing
 
                 self._keys = KeyRing.for_settings(self.settings, self.engine.store)
             return self._keys

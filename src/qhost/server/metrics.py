@@ -49,8 +49,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from qhost.doorway.keys import key_matches
 from qhost.jobs.status import FINAL
-from qhost.server.auth import key_matches
 from qhost.store.listing import counts_by_status_backend, ensure_read_indexes, finished_window
 
 if TYPE_CHECKING:

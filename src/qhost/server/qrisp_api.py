@@ -15,7 +15,7 @@ Only what costs the server memory is refused at submit (400), before anything is
 the standard libraries and registers wider than the target (``qhost.executors.qasm_limits``, a regex scan).
 The sizes found are kept in the job's ``meta["summary"]`` for the console, which never parses a circuit.
 ``?wait=<seconds>`` on ``GET /jobs/<id>`` and ``POST /jobs`` blocks until the job is final (long-poll), when
-one of the engine's hold slots is free (``qhost.server.holds``), else it answers at once; a job no worker can
+one of the engine's hold slots is free (``qhost.doorway.holds``), else it answers at once; a job no worker can
 take is held ``STUCK_S`` seconds at most, then ``qhostMessage`` says why ("no worker online: …").
 """
 
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from qhost.doorway.holds import held_wait
 from qhost.engine.progress_view import job_progress
 from qhost.engine.run_func import TOKENS
 from qhost.errors import AuthError, InputError, NotFound, QhostError
@@ -35,7 +36,6 @@ from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
 from qhost.server.deployments import UNCLAIMED
 from qhost.server.errors import log_server_error
-from qhost.server.holds import held_wait
 
 if TYPE_CHECKING:
     from flask import Response
@@ -182,7 +182,7 @@ def _spec(
 
 
 def _owner(ctx: QhostContext, token: str | None) -> str | None:
-    """``None`` when auth is off (no owner filter); else the key's owner id (``qhost.server.keys``).
+    """``None`` when auth is off (no owner filter); else the key's owner id (``qhost.doorway.keys``).
 
     Raises:
         AuthError: keys are configured and ``token`` is missing or unknown.

@@ -106,7 +106,7 @@ def _bind(app: Flask, host: str, port: int, settings: Settings) -> Any:
     Raises:
         ConfigurationError: the address cannot be bound (the message names it).
     """
-    from qhost.server.backend_server import create_waitress
+    from qhost.server.http_server import create_waitress
 
     try:
         return create_waitress(app, settings, host=host, port=port)
@@ -115,7 +115,7 @@ def _bind(app: Flask, host: str, port: int, settings: Settings) -> Any:
 
 
 def _close(server: Any, thread: threading.Thread, timeout: float) -> None:
-    """Stop a waitress server: listeners first, then the task threads, then the loop (see backend_server)."""
-    from qhost.server.backend_server import _close as close_waitress
+    """Stop a waitress server: listeners first, then the task threads, then the loop (see http_server)."""
+    from qhost.server.http_server import close_server
 
-    close_waitress(server, thread, timeout)
+    close_server(server, thread, timeout)

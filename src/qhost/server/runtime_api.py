@@ -1,6 +1,6 @@
 """The IBM Qiskit Runtime REST door, mounted at ``/api/v1`` and ``/experimental/api/v1``.
 
-Views stay thin: authenticate (``qhost.server.auth``), translate with ``qhost.protocols.ibm_runtime``,
+Views stay thin: authenticate (``qhost.doorway.auth``), translate with ``qhost.protocols.ibm_runtime``,
 call the engine, the catalog or the session manager, and answer in IBM's JSON. ``register_runtime(app)``
 wires the blueprint twice (the ``experimental`` path lets an env-only client keep its URL verbatim)
 plus the IAM / Global Search / Global Catalog stand-ins.
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from qhost.doorway.auth import Authenticator, load_secret
+from qhost.doorway.holds import held_wait
 from qhost.engine.progress_view import job_progress, progress_lines
 from qhost.errors import (
     InputError,
@@ -31,9 +33,8 @@ from qhost.jobs.status import FINAL, JobStatus
 from qhost.protocols import ibm_records as records
 from qhost.protocols import ibm_runtime as ibm
 from qhost.protocols import json_input
-from qhost.server.auth import Authenticator, iam_bp, load_secret
+from qhost.server.auth import iam_bp
 from qhost.server.errors import log_server_error
-from qhost.server.holds import held_wait
 from qhost.server.runtime_ledgers import IDEMPOTENCY_WINDOW, IdempotencyLedger, ValidatedParams
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ STATUS_HOLD_SECONDS = 0.5
 The stock client polls every 0.5 s (0.1 s in a session), so without this a 10 ms job takes 0.5 s end to
 end, and a 200 ms job pays a whole extra poll. Override with the Flask config key
 ``IBM_STATUS_HOLD_SECONDS`` (0 turns it off). Holds take a slot of the cap every door shares
-(``Settings.max_holds``, :mod:`qhost.server.holds`); a poll that finds them all taken answers at once, so
+(``Settings.max_holds``, :mod:`qhost.doorway.holds`); a poll that finds them all taken answers at once, so
 held polls never starve other requests."""
 
 

@@ -5,8 +5,9 @@ Its interface: jobs and their progress (``sql_store.SqlStore``), the distributed
 sessions (``sessions``), Qrisp deployments (``deployments``), install secrets and owner moves (``keys``),
 console sign-ins (``logins``), console and ``/metrics`` reads (``listing``), retention's deletes
 (``retention``); every table name is a constant of ``tables``; schema and disk-full mapping live here too.
-May import ``qhost.jobs``, ``qhost.errors`` and ``qhost.programs.progress`` (the progress units); never the
-engine, a front door or HTTP.
+It uses ``qhost.programs.progress`` (the progress units); never the engine, a front door or HTTP.
+
+May import: qhost.jobs, qhost.programs, qhost.errors.
 """
 
 from __future__ import annotations

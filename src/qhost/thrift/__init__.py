@@ -1,7 +1,12 @@
 """The Thrift door: Qrisp's Thrift ``BackendService`` (qrisp 0.1 – 0.4.10) plus qhost's job methods.
-A front door: may import engine, protocols, server.auth, server.holds, server.access_log and errors.
+A front door beside ``qhost.server`` and ``qhost.client``: it imports neither; what the doors share (keys, the
+long-poll cap, the access-log line) is ``qhost.doorway``; the IDL and its generated code are
+``qhost.protocols``.
 
-- ``qhost.thrift``: the IDL beside this file; ``gen/`` is generated from it (``scripts/gen_thrift.sh``).
+May import: qhost.doorway, qhost.engine, qhost.protocols, qhost.executors, qhost.jobs, qhost.errors.
+
+- ``qhost.protocols.thrift_idl``: the IDL; ``qhost.protocols.thrift_gen`` is generated from it
+  (``scripts/gen_thrift.sh``).
 - ``handler.ThriftHandler``: the service, on the same engine as the REST doors.
 - ``server.ThriftServer``: bounded, stoppable, TBufferedTransport + TBinaryProtocol (Qrisp's defaults).
 - ``start_thrift_server(ctx, host, port)``: both, wired and started.
@@ -32,33 +37,15 @@ Design notes:
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from qhost.errors import ConfigurationError
+from qhost.protocols.thrift_idl import require_thrift
 
 if TYPE_CHECKING:
     from qhost.thrift.server import ThriftServer
 
-__all__ = ["IDL_FILE", "idl_text", "require_thrift", "start_thrift_server"]
-
-IDL_FILE = "qhost.thrift"
-"""File name of the IDL inside this package."""
-
-
-def idl_text() -> str:
-    """The IDL the generated code was built from (shipped as package data)."""
-    return resources.files(__name__).joinpath(IDL_FILE).read_text(encoding="utf-8")
-
-
-def require_thrift() -> None:
-    """Raise ``ConfigurationError`` with the install command when the ``thrift`` package is missing."""
-    try:
-        import thrift  # noqa: F401
-    except ImportError:
-        raise ConfigurationError(
-            "The Thrift door needs the 'thrift' package; install it with pip install -e '.[thrift]'"
-        ) from None
+__all__ = ["start_thrift_server"]
 
 
 def start_thrift_server(ctx: Any, host: str = "127.0.0.1", port: int = 9010, **options: Any) -> ThriftServer:

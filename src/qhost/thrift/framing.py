@@ -31,7 +31,7 @@ from thrift.Thrift import TType
 from thrift.transport.TSocket import TSocket
 from thrift.transport.TTransport import TBufferedTransport, TMemoryBuffer, TTransportException
 
-from qhost.thrift.gen import BackendService
+from qhost.protocols.thrift_gen import BackendService
 
 __all__ = [
     "FREE_BYTES",

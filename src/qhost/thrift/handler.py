@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from thrift.Thrift import TApplicationException
 
+from qhost.doorway.holds import hold_cap
 from qhost.engine.recovery import LOST_REASON, RESTART_REASON
 from qhost.engine.run_func import TOKENS
 from qhost.errors import ExecutorError, InvalidOption, JobFailed, NotFound, QhostError
@@ -37,8 +38,7 @@ from qhost.jobs.spec import JobSpec
 from qhost.jobs.status import JobStatus
 from qhost.protocols import thrift as proto
 from qhost.protocols.qrisp import job_inputs
-from qhost.server.holds import hold_cap
-from qhost.thrift.gen import ttypes
+from qhost.protocols.thrift_gen import ttypes
 
 if TYPE_CHECKING:
     from qhost.jobs.spec import JobRecord

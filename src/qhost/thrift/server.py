@@ -44,7 +44,8 @@ from thrift.protocol.TProtocol import TProtocolException
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.TTransport import TBufferedTransport, TTransportException
 
-from qhost.server.access_log import log_access
+from qhost.doorway.log import log_access
+from qhost.protocols.thrift_gen import BackendService, ttypes
 from qhost.thrift.framing import (
     BudgetExceeded,
     BufferBudget,
@@ -54,7 +55,6 @@ from qhost.thrift.framing import (
     message_length,
     socket_transport,
 )
-from qhost.thrift.gen import BackendService, ttypes
 from qhost.thrift.handler import CALL
 
 __all__ = ["DEFAULT_THRIFT_PORT", "Processor", "ThriftServer", "WireLimits", "message_length"]

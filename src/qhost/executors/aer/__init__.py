@@ -1,8 +1,10 @@
 """The Qiskit Aer executors (CPU): ``aer`` and the method-pinned ``aer_mps``, ``aer_stabilizer`` and
 ``aer_density_matrix``, with gate inlining for Aer.
 
-May import the executor contract (:mod:`qhost.executors` base, errors, limits, circuits), :mod:`qhost.devices`
-and :mod:`qhost.errors`; never the catalog, the engine or a front door.
+It uses the executor contract (:mod:`qhost.executors` base, errors, limits, circuits); never the catalog, the
+engine or a front door.
+
+May import: qhost.executors, qhost.devices, qhost.errors.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The NVIDIA cuStateVec executor (GPU): the executor class and the binding-level state it drives.
 
-May import the executor contract, :mod:`qhost.executors.statevector`, :mod:`qhost.executors.aer` (transpiling
-to a device's target) and :mod:`qhost.devices`; imports CuPy / cuquantum only lazily, so this package imports
-without the ``gpu`` extra.
+It uses :mod:`qhost.executors.aer` for transpiling to a device's target; imports CuPy / cuquantum only
+lazily, so this package imports without the ``gpu`` extra.
+
+May import: qhost.executors, qhost.executors.statevector, qhost.executors.aer, qhost.devices, qhost.errors.
 """
 
 from __future__ import annotations

@@ -5,8 +5,11 @@ A front door like the REST blueprints: it reads the engine's store and the catal
 mode alike. Everything it needs ships in this package (Jinja templates, one stylesheet, one small
 script); nothing is fetched from a CDN.
 
-May import the engine, catalog, protocols, executors' circuit helpers, config, errors and
-``qhost.server.auth`` / ``qhost.server.context``; nothing in qhost imports it but ``qhost.server.app``.
+It uses ``qhost.server`` (the context, the Flask login throttle) and ``qhost.doorway`` (keys, token secret);
+nothing in qhost imports it but ``qhost.server.app`` (and ``qhost.server.metrics``, for the job listing).
+
+May import: qhost.server, qhost.doorway, qhost.engine, qhost.store, qhost.catalog, qhost.protocols,
+qhost.executors, qhost.jobs, qhost.config, qhost.errors.
 
 Example:
     >>> app = create_app()        # registers the console (``register_console``)

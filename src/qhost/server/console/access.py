@@ -2,7 +2,7 @@
 
 With API keys or admin keys configured (``--api-key``, ``--admin-key``), the console asks for a key once
 and keeps ``{owner, admin, csrf}`` in Flask's signed session cookie (path ``/console``, HttpOnly,
-SameSite=Lax). The owner id is the REST doors' (``qhost.server.keys``), so a user sees the
+SameSite=Lax). The owner id is the REST doors' (``qhost.doorway.keys``), so a user sees the
 jobs they submitted with that key and nobody else's; an admin key sees and cancels every job. A cookie
 whose signature does not verify is ignored (the user is asked to log in again); one naming an owner the
 server no longer accepts is dropped. Every POST must carry the session's CSRF token (form field
@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING
 from flask import Flask, Request, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from qhost.doorway.auth import load_secret
+from qhost.doorway.keys import key_matches
 from qhost.errors import QhostError
-from qhost.server.auth import load_secret
 from qhost.server.console.logins import ConsoleLogins
-from qhost.server.keys import key_matches
 
 if TYPE_CHECKING:
     from flask import Response
 
     from qhost.config import Settings
-    from qhost.server.keys import KeyRing
+    from qhost.doorway.keys import KeyRing
 
 __all__ = [
     "CONSOLE_PATH",

@@ -10,10 +10,10 @@
  * Part 2 adds what Qrisp lacked: QASM on a named backend, asynchronous jobs, backend
  * listing, and declared errors. Counts there are i64.
  *
- * Regenerate src/qhost/thrift/gen/ with scripts/gen_thrift.sh after editing this file.
+ * Regenerate src/qhost/protocols/thrift_gen/ with scripts/gen_thrift.sh after editing this file.
  */
 
-namespace py qhost.thrift.gen
+namespace py qhost.protocols.thrift_gen
 
 // ---------------------------------------------------------------- Qrisp's structs (unchanged)
 
