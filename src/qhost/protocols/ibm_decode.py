@@ -234,7 +234,7 @@ def _decode_circuit(node: Any, budget: _Budget) -> Any:
 
 
 def _decode_pub(pub: Any, budget: _Budget) -> Any:
-    """A pub: a circuit (QPY or OpenQASM), or a list whose first item is one; circuits are decoded here only."""
+    """A pub: a circuit (QPY or OpenQASM) or a list whose first item is one; circuits decoded here only."""
     if _is_circuit(pub):
         return _decode_circuit(pub, budget)
     if isinstance(pub, list) and pub and _is_circuit(pub[0]):
