@@ -1,7 +1,9 @@
 """Circuit helpers: OpenQASM 2/3 parsing, active qubits, Clifford detection, counts from shots or Aer.
 
 ``parse_qasm`` reads OpenQASM 2 with qiskit's legacy qelib1 definitions (so ``rxx``, ``c3x`` … and
-Qrisp's per-object composite gates such as ``gate pt2cx_140236381578448 …`` load), and falls back to
+Qrisp's per-object composite gates such as ``gate pt2cx_140236381578448 …`` load), reads Qiskit's other
+standard gates written as ``gate`` definitions (``ecr``, ``rzx``, ``iswap`` …) back as those gates once
+their definitions are checked (``qhost.executors.qasm_gates``), and falls back to
 OpenQASM 3 (``qiskit.qasm3.loads``, needs ``qiskit-qasm3-import``) when the text is not OpenQASM 2.
 Parse errors become :class:`~qhost.errors.InvalidCircuit` carrying the parser's ``line,col`` message.
 Before either parser runs, :func:`qhost.executors.qasm_limits.check_qasm` refuses includes other than
@@ -95,9 +97,11 @@ def parse_qasm(text: object) -> QuantumCircuit:
 def _load2(text: str) -> QuantumCircuit:
     from qiskit import qasm2
 
+    from qhost.executors.qasm_gates import custom_instructions
+
     try:
         with map_executor_errors():
-            return qasm2.loads(text, include_path=(), custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+            return qasm2.loads(text, include_path=(), custom_instructions=custom_instructions(text))
     except QhostError as exc:  # any parser failure is the user's input
         raise InvalidCircuit(f"Invalid OpenQASM 2: {exc.message.strip(chr(34))}") from None
 

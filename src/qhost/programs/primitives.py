@@ -3,7 +3,8 @@
 They run in worker processes: decode the stored params with the same safe decoder the front door
 used, coerce pubs with shots/precision resolved, pick the noise model (a user-supplied
 ``options.simulator.noise_model`` replaces the device's), call the executor and encode the
-``PrimitiveResult`` with ``RuntimeEncoder`` so the stock client decodes it unchanged.
+``PrimitiveResult`` with ``RuntimeEncoder`` so the stock client decodes it unchanged (or, for a client that
+sends ``support_qiskit: false``, as IBM's plain JSON: ``qhost.protocols.ibm_plain``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from qhost.errors import UnknownBackend
 from qhost.programs.progress import report
+from qhost.protocols.ibm_plain import plain_result, wants_plain
 from qhost.protocols.ibm_runtime import coerce_pubs, decode_params, not_applied_options, simulator_options
 
 if TYPE_CHECKING:
@@ -59,6 +61,8 @@ def _run(program: str, backend: str | None, inputs: str) -> str:
         result = _with_shots(result, pubs, decoded)
     if program == "sampler":
         result.metadata["execution"] = {"execution_spans": _spans(pubs, started, datetime.now(UTC))}
+    if wants_plain(decoded):  # a client without Qiskit asked for IBM's plain JSON (qhost.protocols.ibm_plain)
+        return json.dumps(plain_result(result))
     return json.dumps(result, cls=RuntimeEncoder)
 
 

@@ -5,7 +5,10 @@ request's byte budget; the pubs are counted before anything is decoded; circuits
 positions (``params.pubs[i]`` or ``params.pubs[i][0]``: a ``QuantumCircuit`` anywhere else is refused), and
 each QPY payload's declared sizes (every circuit's qubits and clbits, against the backend's width and the
 request's total ``Limits.max_request_bits``) are checked before ``qpy.load`` allocates for them
-(``qhost.protocols.qpy_limits``). ``qhost.protocols.ibm_runtime`` re-exports ``Limits`` and
+(``qhost.protocols.qpy_limits``). A pub's circuit may also be an OpenQASM string, as IBM's REST guide sends
+it (``"pubs": [["OPENQASM 3.0; …", null, 100]]``): its declared registers are summed by the pre-scan
+(``qhost.executors.qasm_limits.check_qasm``, against the same width and total) before
+``qhost.executors.circuits.parse_qasm`` reads it. ``qhost.protocols.ibm_runtime`` re-exports ``Limits`` and
 ``decode_params``.
 """
 
@@ -158,6 +161,17 @@ def _load_circuit(value: object, budget: _Budget) -> Any:
     return circuits[0]
 
 
+def _load_qasm(text: str, budget: _Budget) -> Any:
+    """An OpenQASM 2/3 pub circuit: sizes pre-scanned (backend width, request total), then parsed."""
+    from qhost.executors.circuits import parse_qasm
+    from qhost.executors.qasm_limits import check_qasm
+
+    limits = budget.limits
+    sizes = check_qasm(text, limits.max_qubits, target=limits.backend)
+    budget.declare(sizes.qubits + sizes.clbits)
+    return parse_qasm(text)
+
+
 def _load_ndarray(value: object, budget: _Budget) -> Any:
     if isinstance(value, (int, float, list)):
         return np.array(value)
@@ -209,15 +223,22 @@ def _walk(obj: Any, budget: _Budget, depth: int = 0) -> Any:
 
 
 def _is_circuit(node: Any) -> bool:
-    return isinstance(node, dict) and node.get("__type__") == "QuantumCircuit"
+    """A QPY ``QuantumCircuit`` node or an OpenQASM string (only ever asked of a pub's circuit position)."""
+    return isinstance(node, str) or (isinstance(node, dict) and node.get("__type__") == "QuantumCircuit")
+
+
+def _decode_circuit(node: Any, budget: _Budget) -> Any:
+    if isinstance(node, str):
+        return _load_qasm(node, budget)
+    return _decode_node(node, budget)
 
 
 def _decode_pub(pub: Any, budget: _Budget) -> Any:
-    """A pub: a circuit, or a list whose first item is one; circuits are decoded here only."""
+    """A pub: a circuit (QPY or OpenQASM) or a list whose first item is one; circuits decoded here only."""
     if _is_circuit(pub):
-        return _decode_node(pub, budget)
+        return _decode_circuit(pub, budget)
     if isinstance(pub, list) and pub and _is_circuit(pub[0]):
-        return [_decode_node(pub[0], budget), *(_walk(item, budget, 2) for item in pub[1:])]
+        return [_decode_circuit(pub[0], budget), *(_walk(item, budget, 2) for item in pub[1:])]
     return _walk(pub, budget, 1)
 
 

@@ -1,7 +1,9 @@
 """IBM's ``executor`` program (qiskit-ibm-runtime >= 0.50 ``executor_sampler.Sampler``): pure translation.
 
 The client sends ``params = {"schema_version": "v2.0", "quantum_program": {...}, "options": {...}}``
-(``ibm_quantum_schemas.executor.version_2_0.ParamsModel``): one QPY blob with every circuit, and per
+(``ibm_quantum_schemas.executor.version_2_0.ParamsModel``): one QPY blob with every circuit (or, as the
+schema also allows, ``circuits: {"data": ["OPENQASM 3.0; …", …]}``, each pre-scanned by
+``qhost.executors.qasm_limits`` before the schema's parser reads it), and per
 item either a ``circuit`` item (parameter values, shape) or a ``samplex`` item (samplomatic
 randomisation: twirling, used by the executor *estimator* and by a sampler with twirling on). The
 result is a ``QuantumProgramResultModel`` (v2.0) JSON whose ``passthrough_data`` and
@@ -62,10 +64,16 @@ def _precheck(params: dict[str, Any], budget: _Budget) -> None:
     if not isinstance(program, dict):
         raise InputError("executor params need a 'quantum_program' object")
     circuits = program.get("circuits") or {}
-    if not isinstance(circuits, dict) or "b64_data" not in circuits:
-        raise InputError("executor quantum_program.circuits must carry compressed QPY ('b64_data')")
-    qpy = _inflate_b64(circuits["b64_data"], budget, "quantum_program.circuits QPY")
-    _check_qpy_version(qpy, budget)  # every circuit's declared sizes, before pydantic loads them
+    if isinstance(circuits, dict) and "data" in circuits and "b64_data" not in circuits:
+        _check_qasm_programs(circuits["data"], budget)
+    elif not isinstance(circuits, dict) or "b64_data" not in circuits:
+        raise InputError(
+            "executor quantum_program.circuits must carry compressed QPY ('b64_data') or a list of "
+            "OpenQASM 3 programs ('data')"
+        )
+    else:
+        qpy = _inflate_b64(circuits["b64_data"], budget, "quantum_program.circuits QPY")
+        _check_qpy_version(qpy, budget)  # every circuit's declared sizes, before pydantic loads them
     items = program.get("items") or []
     if not isinstance(items, list):
         raise InputError("executor quantum_program.items must be a list")
@@ -81,6 +89,20 @@ def _precheck(params: dict[str, Any], budget: _Budget) -> None:
             raise InvalidOption(f"executor item {index} is a {kind!r} item; valid: ['circuit', 'samplex']")
         check_circuit_item(item, index, program.get("shots"))
         _inflate_b64(item["circuit_arguments"].get("data"), budget, f"item {index} circuit_arguments")
+
+
+def _check_qasm_programs(programs: object, budget: _Budget) -> None:
+    """OpenQASM 3 circuits (``OpenQasm3DataModel``): counted, and each one's declared sizes pre-scanned."""
+    from qhost.executors.qasm_limits import check_qasm
+
+    if not isinstance(programs, list) or not all(isinstance(text, str) for text in programs):
+        raise InputError("executor quantum_program.circuits.data must be a list of OpenQASM 3 strings")
+    limits = budget.limits
+    if len(programs) > limits.max_pubs:
+        raise InputError(f"{len(programs)} circuits in one executor program; the limit is {limits.max_pubs}")
+    for text in programs:
+        sizes = check_qasm(text, limits.max_qubits, target=limits.backend)
+        budget.declare(sizes.qubits + sizes.clbits)
 
 
 def decode_executor_params(params: dict[str, Any], limits: Limits | None = None) -> Any:
@@ -119,12 +141,13 @@ def executor_seed(model: Any) -> int | None:
 
 
 def program_circuits(model: Any) -> list[Any]:
-    """The program's circuits, one per item (QPY decoded)."""
+    """The program's circuits, one per item (QPY or OpenQASM 3 decoded)."""
     program = model.quantum_program
     try:
         circuits = program.circuits.to_python()
-    except Exception as exc:  # corrupt QPY inside a well-formed model
-        raise InputError(f"Broken executor QPY: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # corrupt QPY, or OpenQASM 3 the parser refuses, inside a well-formed model
+        what = "QPY" if hasattr(program.circuits, "b64_data") else "OpenQASM 3"
+        raise InputError(f"Broken executor {what}: {type(exc).__name__}: {exc}") from None
     return [
         circuits[i] if len(circuits) == len(program.items) else circuits[0] for i in range(len(program.items))
     ]

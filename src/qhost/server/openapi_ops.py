@@ -78,8 +78,16 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "required": ["pubs"],
                 "properties": {
-                    "pubs": {"type": "array", "items": {}},
+                    "pubs": {
+                        "type": "array",
+                        "items": {},
+                        "description": "PUBs; a circuit is QPY (the stock client) or an OpenQASM 3/2 string",
+                    },
                     "version": {"type": "integer", "enum": [2]},
+                    "support_qiskit": {
+                        "type": "boolean",
+                        "description": "false: plain JSON results, for clients without Qiskit",
+                    },
                 },
             },
             "session_id": _STR,

@@ -149,6 +149,8 @@ def _draw(program: str, text: str) -> ResultView:
         from qiskit_ibm_runtime import RuntimeDecoder
 
         result = json.loads(text, cls=RuntimeDecoder)
+        if isinstance(result, dict):  # support_qiskit=false: IBM's plain JSON (qhost.protocols.ibm_plain)
+            return ResultView([_plain_pub_view(i, pub) for i, pub in enumerate(result.get("results") or [])])
         return ResultView([_pub_view(i, pub) for i, pub in enumerate(result)])
     return ResultView(note=f"program {program!r}: the result is not drawn; fetch it through the API")
 
@@ -165,6 +167,24 @@ def _pub_view(index: int, pub: Any) -> dict[str, Any]:
         register = data[name]
         if hasattr(register, "get_counts"):
             return {"title": f"pub {index}: {name}", "histogram": histogram(register.get_counts())}
+    return {"title": f"pub {index}", "histogram": []}
+
+
+def _plain_pub_view(index: int, pub: dict[str, Any]) -> dict[str, Any]:
+    import numpy as np
+
+    data = pub.get("data") or {}
+    if "evs" in data:
+        return {"title": f"pub {index}: expectation values", "values": values(data["evs"], data.get("stds"))}
+    for name, register in data.items():
+        if isinstance(register, dict) and "samples" in register:
+            width = int(register.get("num_bits") or 0)
+            shots = np.asarray(register["samples"], dtype=object).reshape(-1)
+            counts: dict[str, int] = {}
+            for sample in shots:
+                key = format(int(str(sample), 16), f"0{width}b")
+                counts[key] = counts.get(key, 0) + 1
+            return {"title": f"pub {index}: {name}", "histogram": histogram(counts)}
     return {"title": f"pub {index}", "histogram": []}
 
 
