@@ -48,7 +48,7 @@ def test_every_setting_is_documented():
 
 
 def test_every_serve_flag_is_documented():
-    from qhost.cli.main import serve
+    from qhost.cli.serve import serve
 
     text = (DOCS / "configuration.md").read_text()
     flags = [opt for param in serve.params for opt in param.opts if opt.startswith("--")]
