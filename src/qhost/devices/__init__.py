@@ -1,6 +1,7 @@
 """Device metadata: calibrations of the fake IBM devices (and ``ideal``) and the noise they imply.
 
-The lowest layer: may import :mod:`qhost.errors` only; the catalog and every executor read it.
+The lowest layer but two: may import :mod:`qhost.config` and :mod:`qhost.errors` only; the catalog and
+every executor read it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Executors turn circuits into results; this module is their registry (names → ``"module:Class"``, lazy).
-May import devices and errors only; one sub-package per executor family (aer, statevector, custatevec, sims).
+May import devices, config and errors only; one sub-package per executor family (aer, statevector,
+custatevec, sims).
 
 ``qhost.executors`` imports nothing heavy: no qiskit-aer, no GPU packages. A registered executor whose
 module cannot be imported is still listed; :func:`executor_class` then returns a stand-in class whose
