@@ -1,7 +1,7 @@
 """``qhost serve``: the server until SIGTERM / SIGINT.
 
-Every ``serve`` option also reads its environment variable (``QHOST_PORT`` …, and the seed's ``QRS_HOST``,
-``QRS_PORT``, ``QRS_EXECUTOR``, ``QRS_LOG_LEVEL``, ``QRS_GPU_DEVICE``); a flag wins over the environment.
+Every option is a setting's flag, generated from the declaration (``qhost.cli.options``); an absent flag
+leaves the setting to the environment (``QHOST_PORT`` …, and the seed's ``QRS_*``); a flag wins over both.
 """
 
 from __future__ import annotations
@@ -12,155 +12,44 @@ from typing import Any
 
 import click
 
+from qhost.cli.options import setting_option
 from qhost.cli.util import configure_logging, settings_from
-from qhost.config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_QRISP_BACKEND, Settings
+from qhost.config import Settings
 from qhost.errors import QhostError
 
 __all__ = ["serve"]
 
 
 @click.command()
-@click.option(
-    "--host", default=None, help=f"Interface to bind [env QHOST_HOST, QRS_HOST; default {DEFAULT_HOST}]."
-)
-@click.option(
-    "--port",
-    type=int,
-    default=None,
-    help=f"HTTP port; 0 picks a free one [env QHOST_PORT, QRS_PORT; default {DEFAULT_PORT}].",
-)
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help=f"Directory of the SQLite job store [env QHOST_DATA_DIR; default {DEFAULT_DATA_DIR}].",
-)
-@click.option(
-    "--broker",
-    "broker_url",
-    default=None,
-    help="Redis URL; dispatch program jobs through RQ to `qhost worker` processes [env QHOST_BROKER_URL].",
-)
-@click.option(
-    "--database-url",
-    default=None,
-    help="SQLAlchemy URL of the job store (PostgreSQL with --broker) [env QHOST_DATABASE_URL].",
-)
-@click.option(
-    "--job-timeout",
-    type=int,
-    default=None,
-    help="With --broker: seconds after which a worker kills a job [env QHOST_JOB_TIMEOUT; default none].",
-)
-@click.option(
-    "--executors",
-    default=None,
-    help="Comma-separated executors to offer [env QHOST_EXECUTORS, QRS_EXECUTOR; default all].",
-)
-@click.option(
-    "--log-level",
-    default=None,
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    help="Logging level [env QHOST_LOG_LEVEL, QRS_LOG_LEVEL; default INFO].",
-)
-@click.option(
-    "--qrisp-backend",
-    default=None,
-    help=f"Default backend of the Qrisp door [env QHOST_QRISP_BACKEND; default {DEFAULT_QRISP_BACKEND}].",
-)
-@click.option(
-    "--api-key",
-    "api_keys",
-    multiple=True,
-    help="Accepted API key (repeatable); none = no authentication [env QHOST_API_KEYS, comma-separated].",
-)
-@click.option(
-    "--admin-key",
-    "admin_keys",
-    multiple=True,
-    help="Key on every door that also sees and may cancel every job in the console (repeatable) "
-    "[env QHOST_ADMIN_KEYS].",
-)
-@click.option(
-    "--no-auth",
-    "no_auth",
-    is_flag=True,
-    default=None,
-    help="Serve a non-loopback --host with no key (refused otherwise) [env QHOST_NO_AUTH=1].",
-)
-@click.option(
-    "--metrics-token",
-    default=None,
-    help="Bearer token GET /metrics accepts [env QHOST_METRICS_TOKEN; default: open without keys, "
-    "any key with keys].",
-)
-@click.option(
-    "--metrics/--no-metrics",
-    "metrics_enabled",
-    default=None,
-    help="Serve GET /metrics (Prometheus) [env QHOST_METRICS_ENABLED; default on].",
-)
-@click.option(
-    "--worker-memory-mb",
-    default=None,
-    help="Address-space cap of each worker process in MiB, 'auto' or 'off' [env QHOST_WORKER_MEMORY_MB; "
-    "default auto: 3/4 of memory shared by the workers, plus overhead].",
-)
-@click.option(
-    "--allowed-host",
-    "allowed_hosts",
-    multiple=True,
-    help="Host name the HTTP doors answer to besides IP addresses and localhost (repeatable; "
-    "'.example.org' for its subdomains, '*' for any) [env QHOST_ALLOWED_HOSTS, comma-separated].",
-)
-@click.option(
-    "--cors-origin",
-    "cors_origins",
-    multiple=True,
-    help="Origin allowed to read the HTTP doors' answers (CORS; repeatable, '*' for any) "
-    "[env QHOST_CORS_ORIGINS; default none].",
-)
-@click.option(
-    "--trusted-proxy",
-    default=None,
-    help="Address of a reverse proxy whose X-Forwarded-Proto/-For are honoured [env QHOST_TRUSTED_PROXY].",
-)
-@click.option(
-    "--console-session-hours",
-    type=float,
-    default=None,
-    help="Lifetime of a console sign-in in hours [env QHOST_CONSOLE_SESSION_HOURS; default 12].",
-)
-@click.option(
-    "--max-holds",
-    type=int,
-    default=None,
-    help="Long-polls held at once over every door [env QHOST_MAX_HOLDS; default 8].",
-)
-@click.option(
-    "--thrift-max-block",
-    type=float,
-    default=None,
-    help="Longest blocking Thrift run/run_qasm in seconds [env QHOST_THRIFT_MAX_BLOCK; default 600].",
-)
-@click.option("--thrift-port", type=int, default=None, help="Also serve the Thrift door on this port.")
-@click.option(
-    "--qrisp-port",
-    "qrisp_ports",
-    multiple=True,
-    envvar="QHOST_QRISP_PORTS",
-    help="Extra Qrisp-style port BACKEND=PORT with its own default backend, e.g. ideal@ddsim=8085 "
-    "(repeatable) [env QHOST_QRISP_PORTS, comma/space-separated].",
-)
+@setting_option("host")
+@setting_option("port")
+@setting_option("data_dir", type=click.Path(file_okay=False))
+@setting_option("broker_url")
+@setting_option("database_url")
+@setting_option("job_timeout")
+@setting_option("executors")
+@setting_option("log_level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@setting_option("qrisp_backend")
+@setting_option("api_keys")
+@setting_option("admin_keys")
+@setting_option("no_auth")
+@setting_option("metrics_token")
+@setting_option("metrics_enabled")
+@setting_option("worker_memory_mb", type=str)
+@setting_option("allowed_hosts")
+@setting_option("cors_origins")
+@setting_option("trusted_proxy")
+@setting_option("console_session_hours")
+@setting_option("max_holds")
+@setting_option("thrift_max_block")
+@setting_option("thrift_port")
+@setting_option("qrisp_ports", metavar="BACKEND=PORT")
 def serve(**flags: Any) -> None:
     """Serve the Qrisp REST door (plus the IBM Runtime and Thrift doors when present) until SIGTERM/SIGINT."""
-    flags["api_keys"] = flags["api_keys"] or None
-    flags["admin_keys"] = flags["admin_keys"] or None
-    flags["allowed_hosts"] = flags["allowed_hosts"] or None
-    flags["cors_origins"] = flags["cors_origins"] or None
-    flags["no_auth"] = flags["no_auth"] or None  # absent: QHOST_NO_AUTH decides
-    qrisp_ports = _qrisp_ports(flags.pop("qrisp_ports"))
+    for name in ("api_keys", "admin_keys", "allowed_hosts", "cors_origins", "qrisp_ports", "no_auth"):
+        flags[name] = flags[name] or None  # absent (or off): the environment decides
     settings = settings_from(flags)
+    qrisp_ports = _qrisp_ports(settings.qrisp_ports)
     configure_logging(settings.log_level)
     from qhost.server.backend_server import BackendServer
 

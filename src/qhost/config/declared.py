@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import typing
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "configuration_error",
     "env_names",
     "flag_of",
+    "repeatable",
     "lend_environment",
     "setting",
     "shown_default",
@@ -38,6 +40,7 @@ def setting(
     legacy: str | None = None,
     env: str | None = None,
     shown: str | None = None,
+    comma_flag: bool = False,
 ) -> Any:
     """Declare one setting.
 
@@ -50,8 +53,11 @@ def setting(
         env: the one variable it is read from instead of ``QHOST_<FIELD>`` (a standard one such as
             ``XDG_CACHE_HOME``).
         shown: how the documentation states a default that is not a plain value (``"min(4, CPUs)"``).
+        comma_flag: a list setting whose flag takes one comma-separated value instead of repeating.
     """
     extra = {"flag": flag, "worker_flag": worker_flag, "legacy": legacy, "env": env, "shown": shown}
+    if comma_flag:
+        extra["comma_flag"] = "yes"
     return FieldInfo(default=default, description=description, json_schema_extra=_present(extra))
 
 
@@ -76,6 +82,12 @@ def env_names(name: str, info: FieldInfo) -> tuple[str, ...]:
 def flag_of(info: FieldInfo, command: str) -> str | None:
     """The flag of ``command`` (``"serve"`` or ``"worker"``) that sets this field, if any."""
     return _extra(info).get("flag" if command == "serve" else "worker_flag")  # type: ignore[no-any-return]
+
+
+def repeatable(info: FieldInfo) -> bool:
+    """Whether the setting's flag may be given several times (a list setting without ``comma_flag``)."""
+    options = [info.annotation, *typing.get_args(info.annotation)]
+    return any(typing.get_origin(a) is tuple for a in options) and not _extra(info).get("comma_flag")
 
 
 def shown_default(info: FieldInfo) -> str:

@@ -127,6 +127,7 @@ class Settings(BaseSettings):
         "executors to offer, e.g. `aer,ddsim`",
         flag="--executors",
         legacy="QRS_EXECUTOR",
+        comma_flag=True,
         shown="all registered",
     )
     log_level: LevelName = setting(
