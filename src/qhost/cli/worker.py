@@ -80,6 +80,7 @@ def worker(**opts: Any) -> None:
     """Run jobs from the broker's queues on this machine until SIGTERM/SIGINT."""
     configure_logging(opts["log_level"])
     settings = _worker_settings(opts)
+    broker_url, database_url = settings.broker_url or "", settings.database_url or ""
     try:
         from qhost.engine.distributed.launcher import (
             await_services,
@@ -92,11 +93,11 @@ def worker(**opts: Any) -> None:
         raise click.ClickException(f"qhost worker needs pip install -e '.[distributed]': {exc}") from None
     gpus = [g.strip() for g in (opts["gpus"] or "").split(",") if g.strip()] or None
     try:
-        conn = await_services(settings.broker_url, settings.database_url, settings.wait_for_services)
+        conn = await_services(broker_url, database_url, settings.wait_for_services)
         check_versions(conn, strict=not opts["ignore_version_mismatch"])
         base = WorkerConfig(
-            broker_url=settings.broker_url,
-            database_url=settings.database_url,
+            broker_url=broker_url,
+            database_url=database_url,
             queues=tuple(q.strip() for value in opts["queues"] for q in value.split(",") if q.strip()),
             heartbeat_s=opts["heartbeat"] or DEFAULT_HEARTBEAT_S,
             memory_limit_mb=_memory_limit(opts["worker_memory_mb"], len(gpus) if gpus else opts["count"]),
