@@ -76,7 +76,7 @@ def _flatten(circuit: QuantumCircuit) -> QuantumCircuit:
     """Decompose custom (non-standard) gates until only standard names remain."""
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    standard = set(get_standard_gate_name_mapping()) | COUNTS_NEUTRAL | {"barrier"}
+    standard = set(get_standard_gate_name_mapping()) | COUNTS_NEUTRAL
     for _ in range(3):
         custom = {inst.operation.name for inst in circuit.data} - standard
         if not custom:
