@@ -25,32 +25,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from qhost.config import declared
+from qhost.config import declared, defaults
 from qhost.config.declared import setting
-from qhost.config.defaults import (
-    DEFAULT_CONSOLE_SESSION_HOURS,
-    DEFAULT_DATA_DIR,
-    DEFAULT_HOST,
-    DEFAULT_HTTP_MAX_CONNECTIONS,
-    DEFAULT_HTTP_THREADS,
-    DEFAULT_LOG_LEVEL,
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_DECOMPRESSED_BYTES,
-    DEFAULT_MAX_HOLDS,
-    DEFAULT_MAX_QUEUED,
-    DEFAULT_MAX_SHOTS,
-    DEFAULT_MAX_WAIT,
-    DEFAULT_PORT,
-    DEFAULT_PROCESS_WORKERS,
-    DEFAULT_QRISP_BACKEND,
-    DEFAULT_RETENTION_DAYS,
-    DEFAULT_RETENTION_PARAMS_DAYS,
-    DEFAULT_THREAD_WORKERS,
-    DEFAULT_THRIFT_MAX_BLOCK,
-    DEFAULT_THRIFT_MAX_BUFFERED_BYTES,
-    DEFAULT_THRIFT_MAX_CONNECTIONS,
-    DEFAULT_THRIFT_THREADS,
-)
 from qhost.config.values import (
     AtLeastOne,
     Days,
@@ -83,7 +59,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_default=False)
 
     host: str = setting(
-        DEFAULT_HOST,
+        defaults.DEFAULT_HOST,
         "interface to bind; loopback unless told otherwise (a non-loopback address needs a key or "
         "`--no-auth`)",
         flag="--host",
@@ -96,13 +72,13 @@ class Settings(BaseSettings):
         flag="--no-auth",
     )
     port: int = setting(
-        DEFAULT_PORT,
+        defaults.DEFAULT_PORT,
         "HTTP port (Qrisp REST + IBM Runtime REST); 0 = a free port",
         flag="--port",
         legacy="QRS_PORT",
     )
     data_dir: Path = setting(
-        DEFAULT_DATA_DIR,
+        defaults.DEFAULT_DATA_DIR,
         "directory of the SQLite job store `qhost.db`, the token secret, and the per-install cache where the "
         "user cache dir cannot be written (`cache/`)",
         flag="--data-dir",
@@ -131,7 +107,7 @@ class Settings(BaseSettings):
         shown="all registered",
     )
     log_level: LevelName = setting(
-        DEFAULT_LOG_LEVEL,
+        defaults.DEFAULT_LOG_LEVEL,
         "`DEBUG`, `INFO`, `WARNING`, `ERROR`: for qhost and waitress; other libraries (qiskit, Aer) log at "
         "`WARNING` unless `DEBUG`",
         flag="--log-level",
@@ -165,14 +141,16 @@ class Settings(BaseSettings):
         None, "serve the Thrift door on this port", flag="--thrift-port", shown="off"
     )
     thrift_threads: AtLeastOne = setting(
-        DEFAULT_THRIFT_THREADS, "Thrift threads running calls (an idle connection holds none)"
+        defaults.DEFAULT_THRIFT_THREADS, "Thrift threads running calls (an idle connection holds none)"
     )
     thrift_max_connections: AtLeastOne = setting(
-        DEFAULT_THRIFT_MAX_CONNECTIONS,
+        defaults.DEFAULT_THRIFT_MAX_CONNECTIONS,
         "open Thrift connections; a further one gets a `queue_full` error and is closed",
     )
     qrisp_backend: str = setting(
-        DEFAULT_QRISP_BACKEND, "backend of Qrisp jobs that name no `deviceName`", flag="--qrisp-backend"
+        defaults.DEFAULT_QRISP_BACKEND,
+        "backend of Qrisp jobs that name no `deviceName`",
+        flag="--qrisp-backend",
     )
     qrisp_ports: Words = setting(
         (),
@@ -180,35 +158,37 @@ class Settings(BaseSettings):
         flag="--qrisp-port",
     )
     max_shots: int = setting(
-        DEFAULT_MAX_SHOTS, "largest shots per circuit (also read by the worker processes)"
+        defaults.DEFAULT_MAX_SHOTS, "largest shots per circuit (also read by the worker processes)"
     )
     max_body_bytes: int = setting(
-        DEFAULT_MAX_BODY_BYTES,
+        defaults.DEFAULT_MAX_BODY_BYTES,
         "largest HTTP request body; larger gets a JSON 413",
         shown="`16777216` (16 MiB)",
     )
     max_decompressed_bytes: int = setting(
-        DEFAULT_MAX_DECOMPRESSED_BYTES,
+        defaults.DEFAULT_MAX_DECOMPRESSED_BYTES,
         "largest decompressed payload per request (IBM door blobs)",
         shown="`67108864` (64 MiB)",
     )
     max_queued: int = setting(
-        DEFAULT_MAX_QUEUED, "most jobs queued or running; further submits get 503 `queue_full`"
+        defaults.DEFAULT_MAX_QUEUED, "most jobs queued or running; further submits get 503 `queue_full`"
     )
     process_workers: int = setting(
-        DEFAULT_PROCESS_WORKERS, "warm worker processes running executor programs", shown="min(4, CPUs)"
+        defaults.DEFAULT_PROCESS_WORKERS,
+        "warm worker processes running executor programs",
+        shown="min(4, CPUs)",
     )
-    thread_workers: int = setting(DEFAULT_THREAD_WORKERS, "threads running user `run_func` jobs")
+    thread_workers: int = setting(defaults.DEFAULT_THREAD_WORKERS, "threads running user `run_func` jobs")
     http_threads: AtLeastOne = setting(
-        DEFAULT_HTTP_THREADS, "waitress request threads (each long-poll holds one)"
+        defaults.DEFAULT_HTTP_THREADS, "waitress request threads (each long-poll holds one)"
     )
     http_max_connections: AtLeastOne = setting(
-        DEFAULT_HTTP_MAX_CONNECTIONS,
+        defaults.DEFAULT_HTTP_MAX_CONNECTIONS,
         "open HTTP connections served at once; a connection silent for 30 s is closed",
     )
-    max_wait: float = setting(DEFAULT_MAX_WAIT, "longest long-poll (`?wait=<seconds>`) in seconds")
+    max_wait: float = setting(defaults.DEFAULT_MAX_WAIT, "longest long-poll (`?wait=<seconds>`) in seconds")
     max_holds: AtLeastOne = setting(
-        DEFAULT_MAX_HOLDS,
+        defaults.DEFAULT_MAX_HOLDS,
         "long-polls held at once over every door (Qrisp `?wait=`, IBM status holds, Thrift "
         "`result(timeout)`); a poll that finds them all taken answers at once "
         f"([Waiting]({_SEC}#waiting-long-polls-and-blocking-calls))",
@@ -234,18 +214,18 @@ class Settings(BaseSettings):
         flag="--trusted-proxy",
     )
     console_session_hours: Positive = setting(
-        DEFAULT_CONSOLE_SESSION_HOURS,
+        defaults.DEFAULT_CONSOLE_SESSION_HOURS,
         "lifetime of a console sign-in in hours; logout and a removed key end it on the server "
         f"([Console sessions]({_SEC}#console-sessions))",
         flag="--console-session-hours",
     )
     thrift_max_block: Positive = setting(
-        DEFAULT_THRIFT_MAX_BLOCK,
+        defaults.DEFAULT_THRIFT_MAX_BLOCK,
         "longest blocking Thrift `run`/`run_qasm` in seconds; then the job is cancelled",
         flag="--thrift-max-block",
     )
     thrift_max_buffered_bytes: AtLeastOne = setting(
-        DEFAULT_THRIFT_MAX_BUFFERED_BYTES,
+        defaults.DEFAULT_THRIFT_MAX_BUFFERED_BYTES,
         "bytes of unanswered Thrift requests buffered over all connections beyond 64 KiB each; a connection "
         "past it gets `queue_full`",
         shown="`67108864` (64 MiB)",
@@ -300,12 +280,12 @@ class Settings(BaseSettings):
         shown="`auto`",
     )
     retention_days: Days = setting(
-        DEFAULT_RETENTION_DAYS,
+        defaults.DEFAULT_RETENTION_DAYS,
         "days a finished job is kept after it finished, then deleted with its result; `0` = forever "
         f"([Retention]({_SEC}#retention))",
     )
     retention_params_days: Days = setting(
-        DEFAULT_RETENTION_PARAMS_DAYS,
+        defaults.DEFAULT_RETENTION_PARAMS_DAYS,
         "days a finished job keeps its params (circuits, options); then only status, result and error "
         "remain; "
         "`0` = forever",
