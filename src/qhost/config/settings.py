@@ -11,7 +11,7 @@ Layering, lowest first:
 ``Settings(**values)`` is the defaults and ``values``; ``Settings.from_env(env, **overrides)`` adds the
 environment (``os.environ`` unless ``env`` is given) below the overrides. ``interface_docs/configuration.md``
 and the flags of ``qhost serve`` / ``qhost worker`` are checked against this declaration
-(``tests/test_configuration_doc.py``, ``tests/qrisp/test_cli_flags.py``).
+(``tests/docs/test_configuration_doc.py``, ``tests/qrisp/test_cli_flags.py``).
 """
 
 from __future__ import annotations
