@@ -25,7 +25,6 @@ __all__ = [
     "env_names",
     "flag_of",
     "repeatable",
-    "lend_environment",
     "setting",
     "shown_default",
 ]
@@ -115,15 +114,14 @@ class Origin:
         """The lent environment, or None."""
         return self._var.get()
 
-
-@contextlib.contextmanager
-def lend_environment(origin: Origin, env: Mapping[str, str] | None) -> Iterator[None]:
-    """While inside, ``origin`` gives ``env`` (``os.environ`` when None)."""
-    token = origin._var.set(os.environ if env is None else env)
-    try:
-        yield
-    finally:
-        origin._var.reset(token)
+    @contextlib.contextmanager
+    def lend(self, env: Mapping[str, str] | None) -> Iterator[None]:
+        """While inside, ``get`` gives ``env`` (``os.environ`` when None)."""
+        token = self._var.set(os.environ if env is None else env)
+        try:
+            yield
+        finally:
+            self._var.reset(token)
 
 
 class EnvironmentSource(PydanticBaseSettingsSource):
@@ -135,10 +133,10 @@ class EnvironmentSource(PydanticBaseSettingsSource):
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         """The raw text of ``field_name`` (None when unset), the variable it came from, not complex."""
-        for name in env_names(field_name, field) if self._env is not None else ():
-            value = self._env.get(name) if self._env is not None else None
-            if value:
-                return value, name, False
+        env = self._env if self._env is not None else {}
+        for name in env_names(field_name, field):
+            if env.get(name):
+                return env[name], name, False
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:

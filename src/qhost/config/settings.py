@@ -328,7 +328,7 @@ class Settings(BaseSettings):
         Raises:
             ConfigurationError: a variable or override cannot be converted to its field's type.
         """
-        with declared.lend_environment(_ORIGIN, env):
+        with _ORIGIN.lend(env):
             return cls(**{k: v for k, v in overrides.items() if v is not None})
 
     def replace(self, **values: Any) -> Settings:
