@@ -98,7 +98,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """qhost with one API key and the Aer executor (the MCP server lists every backend's status)."""
     from qhost.config import Settings
     from qhost.server.app import create_app
-    from qhost.server.backend_server import create_waitress
+    from qhost.server.http_server import create_waitress
 
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("mcp"), process_workers=1, executors=("aer",), api_keys=(KEY,)

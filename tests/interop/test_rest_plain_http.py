@@ -97,7 +97,7 @@ def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A qhost server with one API key on a free loopback port (``create_waitress``, as in production)."""
     from qhost.config import Settings
     from qhost.server.app import create_app
-    from qhost.server.backend_server import create_waitress
+    from qhost.server.http_server import create_waitress
 
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("rest"), process_workers=1, executors=("aer",), api_keys=(KEY,)

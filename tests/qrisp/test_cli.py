@@ -85,7 +85,7 @@ def test_serve_runs_jobs_and_stops_on_sigterm(free_port: int, tmp_path: Path, be
 def test_log_level_applies_to_qhost_while_libraries_stay_at_warning() -> None:
     import logging
 
-    from qhost.cli.main import configure_logging
+    from qhost.cli.util import configure_logging
 
     loggers = [logging.getLogger(name) for name in ("", "qhost", "waitress")]
     saved = [logger.level for logger in loggers]

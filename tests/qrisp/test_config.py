@@ -70,3 +70,33 @@ def test_create_app_layers_test_config_over_settings(tmp_path: Path) -> None:
         assert (ctx.settings.max_shots, app.config["MAX_CONTENT_LENGTH"], app.testing) == (5, 1000, True)
     finally:
         app.extensions["qhost"].close()
+
+
+def test_bad_variable_is_named_with_what_the_setting_accepts() -> None:
+    with pytest.raises(ConfigurationError) as err:
+        Settings.from_env({"QRS_PORT": "1", "QHOST_WORKER_MODE": "fork"})
+    assert err.value.message == (
+        "Invalid value 'fork' for setting 'worker_mode': valid: 'process', 'thread' (from QHOST_WORKER_MODE)"
+    )
+
+
+def test_an_empty_variable_counts_as_unset() -> None:
+    assert Settings.from_env({"QHOST_PORT": "", "QRS_PORT": "9300"}).port == 9300
+
+
+def test_plain_settings_read_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QHOST_PORT", "9400")
+    assert (Settings().port, Settings.from_env().port) == (DEFAULT_PORT, 9400)
+
+
+def test_from_environment_follows_the_variable_and_its_seed_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qhost.config import from_environment
+
+    monkeypatch.delenv("QHOST_GPU_DEVICE", raising=False)
+    monkeypatch.setenv("QRS_GPU_DEVICE", "3")
+    assert from_environment("gpu_device") == 3
+    monkeypatch.setenv("QHOST_GPU_DEVICE", "1")
+    assert from_environment("gpu_device") == 1
+    monkeypatch.setenv("QHOST_MAX_SHOTS", "x")
+    with pytest.raises(ConfigurationError, match=r"setting 'max_shots'.*\(from QHOST_MAX_SHOTS\)"):
+        from_environment("max_shots")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["configure_logging", "table"]
+import click
+
+from qhost.config import Settings
+from qhost.errors import QhostError
+
+__all__ = ["configure_logging", "settings_from", "table"]
 
 
 def configure_logging(level: str) -> None:
@@ -29,3 +35,10 @@ def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def settings_from(flags: dict[str, Any]) -> Settings:
+    try:
+        return Settings.from_env(**flags)
+    except QhostError as exc:
+        raise click.BadParameter(exc.message) from None

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from qhost.cli.util import configure_logging, table
+from qhost.cli.options import setting_option
+from qhost.cli.util import configure_logging, settings_from, table
 from qhost.config import DEFAULT_DATA_DIR, Settings
 from qhost.errors import QhostError
 
@@ -26,26 +27,30 @@ def register(main: click.Group) -> None:
 
 
 def _memory_limit(raw: str | None, processes: int) -> int | None:
-    """MiB of the job processes' address-space cap (``qhost.engine.local.memory_floor``); None: no cap."""
+    """MiB of the job processes' address-space cap (``qhost.engine.local.memory_floor``); None: no cap.
+
+    ``raw`` is the flag's text; absent, ``QHOST_WORKER_MEMORY_MB`` decides (``auto`` when unset).
+    """
     from qhost.engine.local.memory_floor import worker_memory_mb
 
-    return worker_memory_mb(Settings().replace(worker_memory_mb=raw).worker_memory_mb, processes)
+    return worker_memory_mb(settings_from({"worker_memory_mb": raw}).worker_memory_mb, processes)
+
+
+def _worker_settings(opts: dict[str, Any]) -> Settings:
+    """The broker, store and wait of ``qhost worker`` from its flags over the environment (both required)."""
+    settings = settings_from(
+        {name: opts[name] for name in ("broker_url", "database_url", "wait_for_services")}
+    )
+    for name, flag in (("broker_url", "--broker"), ("database_url", "--database-url")):
+        if not getattr(settings, name):
+            variable = f"QHOST_{name.upper()}"
+            raise click.UsageError(f"Missing option '{flag}' (or {variable}).")
+    return settings
 
 
 @click.command()
-@click.option(
-    "--broker",
-    "broker_url",
-    envvar="QHOST_BROKER_URL",
-    required=True,
-    help="Redis URL [env QHOST_BROKER_URL].",
-)
-@click.option(
-    "--database-url",
-    envvar="QHOST_DATABASE_URL",
-    required=True,
-    help="Job store URL [env QHOST_DATABASE_URL].",
-)
+@setting_option("broker_url", "worker")
+@setting_option("database_url", "worker")
 @click.option(
     "--queue",
     "queues",
@@ -60,15 +65,7 @@ def _memory_limit(raw: str | None, processes: int) -> int | None:
 @click.option(
     "--heartbeat", type=float, default=None, help="Seconds between a running job's heartbeats [default 10]."
 )
-@click.option(
-    "--worker-memory-mb",
-    "--memory-limit-mb",
-    "memory_limit_mb",
-    default=None,
-    envvar="QHOST_WORKER_MEMORY_MB",
-    help="Address-space cap of each job process in MiB, 'auto' (default: 3/4 of memory shared by the "
-    "processes, plus overhead) or 'off' [env QHOST_WORKER_MEMORY_MB].",
-)
+@setting_option("worker_memory_mb", "worker", aliases=("--memory-limit-mb",), type=str)
 @click.option(
     "--ignore-version-mismatch", is_flag=True, help="Only warn when qhost/qiskit differ from the server's."
 )
@@ -78,18 +75,12 @@ def _memory_limit(raw: str | None, processes: int) -> int | None:
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="Logging level.",
 )
-@click.option(
-    "--wait-for-services",
-    type=float,
-    default=0.0,
-    show_default=True,
-    envvar="QHOST_WAIT_FOR_SERVICES",
-    help="Seconds to keep retrying (backoff, logged) while the broker or the database does not answer "
-    "yet, instead of exiting at once [env QHOST_WAIT_FOR_SERVICES].",
-)
+@setting_option("wait_for_services", "worker")
 def worker(**opts: Any) -> None:
     """Run jobs from the broker's queues on this machine until SIGTERM/SIGINT."""
     configure_logging(opts["log_level"])
+    settings = _worker_settings(opts)
+    broker_url, database_url = settings.broker_url or "", settings.database_url or ""
     try:
         from qhost.engine.distributed.launcher import (
             await_services,
@@ -102,14 +93,14 @@ def worker(**opts: Any) -> None:
         raise click.ClickException(f"qhost worker needs pip install -e '.[distributed]': {exc}") from None
     gpus = [g.strip() for g in (opts["gpus"] or "").split(",") if g.strip()] or None
     try:
-        conn = await_services(opts["broker_url"], opts["database_url"], opts["wait_for_services"])
+        conn = await_services(broker_url, database_url, settings.wait_for_services)
         check_versions(conn, strict=not opts["ignore_version_mismatch"])
         base = WorkerConfig(
-            broker_url=opts["broker_url"],
-            database_url=opts["database_url"],
+            broker_url=broker_url,
+            database_url=database_url,
             queues=tuple(q.strip() for value in opts["queues"] for q in value.split(",") if q.strip()),
             heartbeat_s=opts["heartbeat"] or DEFAULT_HEARTBEAT_S,
-            memory_limit_mb=_memory_limit(opts["memory_limit_mb"], len(gpus) if gpus else opts["count"]),
+            memory_limit_mb=_memory_limit(opts["worker_memory_mb"], len(gpus) if gpus else opts["count"]),
             log_level=opts["log_level"].upper(),
         )
         configs = worker_configs(base, opts["count"], gpus)
@@ -122,12 +113,7 @@ def worker(**opts: Any) -> None:
 
 
 @click.command()
-@click.option(
-    "--database-url",
-    envvar="QHOST_DATABASE_URL",
-    default=None,
-    help="Job store URL [env QHOST_DATABASE_URL].",
-)
+@setting_option("database_url", "worker")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False),

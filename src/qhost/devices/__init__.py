@@ -2,7 +2,7 @@
 
 The catalog and every executor read it.
 
-May import: qhost.errors.
+May import: qhost.config, qhost.errors.
 """
 
 from __future__ import annotations

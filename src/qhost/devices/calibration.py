@@ -216,7 +216,11 @@ _configured = False
 
 
 def set_cache_dir(path: str | Path | None) -> None:
-    """Use ``path`` as the on-disk cache (``None``: none); exported as ``QHOST_CACHE_DIR`` for workers."""
+    """Use ``path`` as the on-disk cache (``None``: none); exported as ``QHOST_CACHE_DIR`` for workers.
+
+    Writing the variable is for the worker processes this one starts (they read it as the ``cache_dir``
+    setting); this process keeps ``path`` itself.
+    """
     global _cache_dir, _configured
     _cache_dir = None if path is None else Path(path)
     _configured = path is not None
@@ -228,15 +232,22 @@ def set_cache_dir(path: str | Path | None) -> None:
 
 def user_cache_dir() -> str | None:
     """``QHOST_CACHE_DIR`` when the user set it (not when :func:`set_cache_dir` exported it)."""
-    return None if _configured else os.environ.get(CACHE_ENV) or None
+    if _configured:
+        return None
+    from qhost.config import from_environment
+
+    configured = from_environment("cache_dir")
+    return None if configured is None else str(configured)
 
 
 def cache_dir() -> Path | None:
     """The on-disk cache directory: :func:`set_cache_dir`'s, else ``QHOST_CACHE_DIR``, else ``None``."""
     if _cache_dir is not None:
         return _cache_dir
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else None
+    from qhost.config import from_environment
+
+    configured: Path | None = from_environment("cache_dir")
+    return configured
 
 
 @functools.cache

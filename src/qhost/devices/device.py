@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from qhost.config.defaults import DEFAULT_MAX_SHOTS
+
 if TYPE_CHECKING:
     from qiskit_aer.noise import NoiseModel
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
@@ -240,7 +242,7 @@ def _ideal_conf(num_qubits: int) -> dict[str, Any]:
         "conditional": True,
         "open_pulse": False,
         "memory": True,
-        "max_shots": 1_000_000,
+        "max_shots": DEFAULT_MAX_SHOTS,
         "description": "noise-free all-to-all simulator",
         "gates": [],
         # the named variants of qiskit_ibm_runtime.circuit.library, so the client's ISA check lets them

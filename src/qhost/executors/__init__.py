@@ -1,7 +1,7 @@
 """Executors turn circuits into results; this module is their registry (names → ``"module:Class"``, lazy).
 One sub-package per executor family (aer, statevector, custatevec, sims), named here by string only.
 
-May import: qhost.devices, qhost.errors.
+May import: qhost.devices, qhost.config, qhost.errors.
 
 ``qhost.executors`` imports nothing heavy: no qiskit-aer, no GPU packages. A registered executor whose
 module cannot be imported is still listed; :func:`executor_class` then returns a stand-in class whose

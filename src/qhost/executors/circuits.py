@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from qhost.errors import InvalidCircuit, QhostError
 from qhost.executors.errors import map_executor_errors
+from qhost.executors.instructions import DIRECTIVES
 from qhost.executors.qasm_limits import check_qasm
 
 if TYPE_CHECKING:
@@ -65,7 +66,6 @@ CLIFFORD_GATES = frozenset(
     }
 )
 _ROTATIONS = frozenset({"rz", "rx", "ry", "p", "u1"})
-_SKIP = frozenset({"barrier", "delay"})
 
 
 def parse_qasm(text: object) -> QuantumCircuit:
@@ -121,7 +121,7 @@ def active_qubits(circuit: QuantumCircuit) -> list[int]:
     index = {bit: i for i, bit in enumerate(circuit.qubits)}
     used: set[int] = set()
     for inst in circuit.data:
-        if inst.operation.name not in _SKIP:
+        if inst.operation.name not in DIRECTIVES:
             used.update(index[q] for q in inst.qubits)
     return sorted(used)
 

@@ -2,10 +2,12 @@
 
 Defaults (documented in the user docs):
 
-- ``DEFAULT_SHOTS = 1000`` when a request gives ``shots=None``.
-- ``max_shots()``: ``QHOST_MAX_SHOTS`` from the environment, else 1,000,000.
+- ``DEFAULT_SHOTS`` (1000, ``qhost.config.defaults``) when a request gives ``shots=None``.
+- ``max_shots()``: the ``max_shots`` setting from this process's environment (``QHOST_MAX_SHOTS``), else
+  ``DEFAULT_MAX_SHOTS`` (1,000,000).
 - ``memory_limit_bytes(max_memory_mb)``: the executor's ``max_memory_mb`` option when > 0, else
-  ``QHOST_MAX_MEMORY_MB``, else 90 % of the memory available now (``MemAvailable``).
+  the ``max_memory_mb`` setting (``QHOST_MAX_MEMORY_MB``), else 90 % of the memory available now
+  (``MemAvailable``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import os
 import time
 
+from qhost.config import from_environment
+from qhost.config.defaults import DEFAULT_SHOTS
 from qhost.errors import CircuitTooLarge, InvalidOption
 
 __all__ = [
@@ -25,17 +29,13 @@ __all__ = [
     "required_bytes",
 ]
 
-DEFAULT_SHOTS = 1000
-DEFAULT_MAX_SHOTS = 1_000_000
-
 MAX_QUBITS = {"matrix_product_state": 1000, "extended_stabilizer": 63, "stabilizer": 10_000}
 """Qubit caps for methods whose memory does not grow as 2^n (MPS memory depends on entanglement)."""
 
 
 def max_shots() -> int:
     """The largest shots value a request may ask for (``QHOST_MAX_SHOTS``, default 1,000,000)."""
-    value = os.environ.get("QHOST_MAX_SHOTS")
-    return int(value) if value else DEFAULT_MAX_SHOTS
+    return int(from_environment("max_shots"))
 
 
 def check_shots(shots: object, limit: int | None = None) -> int:
@@ -58,9 +58,9 @@ def memory_limit_bytes(max_memory_mb: int = 0) -> int:
     """Bytes a simulation may use: the option, else ``QHOST_MAX_MEMORY_MB``, else 90 % of available."""
     if max_memory_mb and max_memory_mb > 0:
         return int(max_memory_mb) << 20
-    env = os.environ.get("QHOST_MAX_MEMORY_MB")
-    if env:
-        return int(env) << 20
+    configured = from_environment("max_memory_mb")
+    if configured is not None:
+        return int(configured) << 20
     return int(_available_bytes() * 0.9)
 
 

@@ -1,7 +1,7 @@
 """Programs the engine runs by name, and the registry that names them.
 Never the engine; protocols for payload decoding.
 
-May import: qhost.catalog, qhost.executors.*, qhost.devices, qhost.protocols, qhost.errors.
+May import: qhost.catalog, qhost.executors.*, qhost.devices, qhost.protocols, qhost.config, qhost.errors.
 
 A program is a top-level function ``f(backend: str | None, inputs: str) -> str`` taking and returning JSON
 text. It is registered as ``"module:function"`` and imported lazily, inside the worker process that runs
@@ -14,8 +14,7 @@ it, so importing this package stays cheap and never touches a simulator (or CUDA
 from __future__ import annotations
 
 import importlib
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from qhost.errors import InvalidOption
@@ -77,10 +76,15 @@ def resolve_program(program: str) -> str:
         raise InvalidOption(f"Unknown program {program!r}; valid programs: {valid}") from None
 
 
-def programs_from_env(environ: dict[str, str] | None = None) -> None:
-    """Register the programs ``QHOST_PROGRAMS`` names (``InvalidOption`` for a malformed entry)."""
-    raw = (os.environ if environ is None else environ).get(PROGRAMS_ENV, "")
-    for entry in filter(None, (part.strip() for part in raw.split(","))):
+def programs_from_env(environ: Mapping[str, str] | None = None) -> None:
+    """Register the programs ``QHOST_PROGRAMS`` names (``InvalidOption`` for a malformed entry).
+
+    ``environ`` (tests) replaces this process's environment.
+    """
+    from qhost.config import Settings, from_environment
+
+    entries = from_environment("programs") if environ is None else Settings.from_env(environ).programs
+    for entry in entries:
         name, sep, target = entry.partition("=")
         if not sep or not name.strip():
             raise InvalidOption(f"{PROGRAMS_ENV} entry {entry!r} must look like name=package.module:function")

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qhost.executors.instructions import DIRECTIVES
+
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
 __all__ = ["Split", "run_template", "split_circuit"]
 
-_SKIP = frozenset({"barrier", "delay"})
 STABILIZER_DECIMALS = 5
 """Angles are snapped to multiples of π/2 at this many decimals for Aer's stabilizer method (as IBM's
 local mode does with ``angle_decimals``)."""
@@ -63,7 +64,7 @@ def _union_find(n: int, circuit: QuantumCircuit) -> list[int]:
 
     index = {bit: i for i, bit in enumerate(circuit.qubits)}
     for inst in circuit.data:
-        if inst.operation.name in _SKIP or len(inst.qubits) < 2:
+        if inst.operation.name in DIRECTIVES or len(inst.qubits) < 2:
             continue
         qs = [find(index[q]) for q in inst.qubits]
         for other in qs[1:]:
@@ -89,9 +90,9 @@ def split_circuit(circuit: QuantumCircuit) -> Split:
     for inst in circuit.data:
         name = inst.operation.name
         qs = [qindex[q] for q in inst.qubits]
-        if name not in _SKIP:
+        if name not in DIRECTIVES:
             used.update(qs)
-        if name in _SKIP or len(qs) != 1 or qs[0] not in lanes or qs[0] in rejected:
+        if name in DIRECTIVES or len(qs) != 1 or qs[0] not in lanes or qs[0] in rejected:
             continue
         lane = lanes[qs[0]]
         if lane.clbit is not None or not _add_op(lane, inst, columns, cindex):

@@ -4,7 +4,7 @@ generated from it (``thrift_gen``), shared by the Thrift door and its client. An
 through ``executors.qasm_limits`` (the size pre-scan) and then ``executors.circuits`` (the parser the
 executors use).
 
-May import: qhost.jobs, qhost.executors, qhost.errors.
+May import: qhost.jobs, qhost.executors, qhost.config, qhost.errors.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from qhost.config.defaults import DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_SHOTS
 from qhost.errors import (
     CircuitTooLarge,
     InputError,
@@ -68,8 +69,8 @@ class Limits:
         backend: the backend ``max_qubits`` belongs to (named in messages), or ``""``.
     """
 
-    max_decompressed_bytes: int = 64 * 1024 * 1024
-    max_shots: int = 1_000_000
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    max_shots: int = DEFAULT_MAX_SHOTS
     max_pubs: int = 1000
     max_qubits: int = MAX_QPY_QUBITS
     max_request_bits: int = MAX_REQUEST_BITS

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +102,7 @@ def create_app(
 
 def _layer(settings: Settings | None, test_config: dict[str, Any] | None) -> tuple[Settings, dict[str, Any]]:
     settings = settings if settings is not None else Settings.from_env()
-    names = {f.name for f in fields(Settings)}
+    names = set(Settings.model_fields)
     config = test_config or {}
     overrides = {key.lower(): value for key, value in config.items() if key.lower() in names}
     flask_config = {key: value for key, value in config.items() if key.lower() not in names}
@@ -124,8 +123,10 @@ def _use_cache_dir(settings: Settings) -> None:
 
 
 def _user_cache_root() -> Path:
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "qhost"
+    from qhost.config import from_environment
+
+    xdg = from_environment("xdg_cache_home")
+    return (xdg or Path.home() / ".cache") / "qhost"
 
 
 def _writable(path: Path) -> Path | None:

@@ -1,4 +1,4 @@
-"""Install secrets and owner-id moves: the SQL half of ``qhost.server.keys``.
+"""Install secrets and owner-id moves: the SQL half of ``qhost.doorway.keys``.
 
 ``install_secret`` keeps each secret as a row of ``qhost_install_secrets``, created once (random, 32 bytes)
 and then read by every process and replica on the store. ``migrate_owners`` moves rows from old owner ids to

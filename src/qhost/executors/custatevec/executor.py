@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -43,6 +42,7 @@ import numpy as np
 
 from qhost.errors import (
     CircuitTooLarge,
+    ConfigurationError,
     ExecutorError,
     ExecutorUnavailable,
     InvalidCircuit,
@@ -100,14 +100,13 @@ def gpu_device_ordinal(option: int | None = None) -> int:
     """The CUDA device to use: the ``device`` option, else ``QHOST_GPU_DEVICE``, ``QRS_GPU_DEVICE``, 0."""
     if option is not None:
         return int(option)
-    for var in ("QHOST_GPU_DEVICE", "QRS_GPU_DEVICE"):
-        value = os.environ.get(var, "").strip()
-        if value:
-            try:
-                return int(value)
-            except ValueError:
-                raise InvalidOption(f"{var} must be a CUDA device ordinal (0, 1, …), got {value!r}") from None
-    return 0
+    from qhost.config import from_environment
+
+    try:
+        return int(from_environment("gpu_device"))
+    except ConfigurationError as exc:
+        message = f"QHOST_GPU_DEVICE must be a CUDA device ordinal (0, 1, …); {exc.message}"
+        raise InvalidOption(message) from None
 
 
 class map_gpu_errors:  # noqa: N801 - used like a function: ``with map_gpu_errors():``

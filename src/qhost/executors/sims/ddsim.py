@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from qhost.errors import InvalidCircuit
 from qhost.executors.base import Availability
+from qhost.executors.instructions import DIRECTIVES
 from qhost.executors.sims.base import CountsOnlyExecutor
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _basis(backend: Any) -> list[str]:
     """DDSIM's operations that qiskit accepts as ``basis_gates`` (standard gates, measure, reset)."""
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    standard = set(get_standard_gate_name_mapping()) - {"barrier", "delay"}
+    standard = set(get_standard_gate_name_mapping()) - DIRECTIVES
     return sorted(standard & set(backend.target.operation_names))
 
 

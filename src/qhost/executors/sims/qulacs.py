@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from qhost.errors import InvalidCircuit
+from qhost.executors.instructions import COUNTS_NEUTRAL
 from qhost.executors.limits import check_memory, memory_limit_bytes
 from qhost.executors.sims.base import CountsOnlyExecutor, counts_from_clbit_rows
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
 __all__ = ["QulacsExecutor"]
-
-_SKIP = frozenset({"barrier", "delay", "global_phase"})
 
 
 class QulacsExecutor(CountsOnlyExecutor):
@@ -57,7 +56,7 @@ def _to_qulacs(circuit: QuantumCircuit) -> tuple[Any, dict[int, int]]:
     for inst in circuit.data:
         name = inst.operation.name
         qubits = [circuit.find_bit(q).index for q in inst.qubits]
-        if name in _SKIP:
+        if name in COUNTS_NEUTRAL:
             continue
         if name == "measure":
             measured[circuit.find_bit(inst.clbits[0]).index] = qubits[0]

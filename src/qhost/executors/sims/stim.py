@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from qhost.errors import CircuitTooLarge, InvalidCircuit
+from qhost.executors.instructions import COUNTS_NEUTRAL
 from qhost.executors.limits import MAX_QUBITS
 from qhost.executors.sims.base import CountsOnlyExecutor, counts_from_clbit_rows
 
@@ -24,7 +25,6 @@ _GATES = {
     "sxdg": "SQRT_X_DAG", "cx": "CX", "cy": "CY", "cz": "CZ", "swap": "SWAP", "iswap": "ISWAP",
     "measure": "M", "reset": "R",
 }  # fmt: skip
-_SKIP = frozenset({"barrier", "delay", "global_phase"})
 
 
 class StimExecutor(CountsOnlyExecutor):
@@ -58,7 +58,7 @@ def _to_stim(circuit: QuantumCircuit) -> tuple[Any, list[int]]:
     circuit = _flatten(circuit)
     for inst in circuit.data:
         name = inst.operation.name
-        if name in _SKIP:
+        if name in COUNTS_NEUTRAL:
             continue
         if name not in _GATES:
             raise InvalidCircuit(
@@ -76,7 +76,7 @@ def _flatten(circuit: QuantumCircuit) -> QuantumCircuit:
     """Decompose custom (non-standard) gates until only standard names remain."""
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    standard = set(get_standard_gate_name_mapping()) | _SKIP | {"barrier"}
+    standard = set(get_standard_gate_name_mapping()) | COUNTS_NEUTRAL
     for _ in range(3):
         custom = {inst.operation.name for inst in circuit.data} - standard
         if not custom:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from qhost.errors import InvalidCircuit
+from qhost.executors.instructions import NO_OPS
 from qhost.executors.statevector.fusion import apply_fusion, plan_fusion
 from qhost.executors.statevector.gate_matrices import FAST
 from qhost.executors.statevector.ops import (
@@ -40,8 +41,6 @@ __all__ = [
     "lower_circuit",
     "lower_instruction",
 ]
-
-_SKIP = frozenset({"barrier", "delay", "id", "i", "global_phase"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +148,7 @@ def lower_circuit(circuit: Any, keep: Sequence[int] | None = None) -> LoweredCir
     for inst in circuit.data:
         qubits = tuple(qindex[q] for q in inst.qubits)
         if -1 in qubits:
-            if inst.operation.name in _SKIP:
+            if inst.operation.name in NO_OPS:
                 continue
             raise InvalidCircuit(f"Instruction {inst.operation.name!r} acts on a qubit outside {list(keep)}")
         clbits = tuple(cindex[c] for c in inst.clbits)
@@ -175,7 +174,7 @@ def lower_instruction(
 ) -> list[Op | ParamOp]:
     """Lower one instruction acting on ``qubits`` (circuit indices) to ops."""
     name = operation.name
-    if name in _SKIP:
+    if name in NO_OPS:
         return []
     if name == "measure":
         return [Op(MEASURE, qubits, clbits=clbits)]
