@@ -31,10 +31,8 @@ if TYPE_CHECKING:
 __all__ = [
     "OWNER_SECRET",
     "KeyRing",
-    "install_secret",
     "key_matches",
     "legacy_owner_of_key",
-    "migrate_owners",
     "owner_of_key",
 ]
 
@@ -69,16 +67,6 @@ def key_matches(candidate: object, keys: tuple[str, ...] | list[str]) -> bool:
     return any(hmac.compare_digest(given, _bytes(key)) for key in keys)
 
 
-def install_secret(store: SqlStore, name: str = OWNER_SECRET) -> bytes:
-    """The install secret ``name`` kept in the store (created once, then shared by every replica)."""
-    return store_keys.install_secret(store, name)
-
-
-def migrate_owners(store: SqlStore, moves: dict[str, str]) -> int:
-    """Move rows owned by each old id to its new id, in every table with an ``owner`` column; rows moved."""
-    return store_keys.migrate_owners(store, moves)
-
-
 class KeyRing:
     """The server's keys (API keys and admin keys) and their owner ids.
 
@@ -99,9 +87,9 @@ class KeyRing:
     @classmethod
     def for_settings(cls, settings: Settings, store: SqlStore, *, migrate: bool = True) -> KeyRing:
         """The key ring of ``settings`` on ``store`` (its install secret); moves old owner ids when asked."""
-        ring = cls(settings.api_keys, settings.admin_keys, install_secret(store))
+        ring = cls(settings.api_keys, settings.admin_keys, store_keys.install_secret(store, OWNER_SECRET))
         if migrate and ring.enabled:
-            migrate_owners(store, ring.legacy)
+            store_keys.migrate_owners(store, ring.legacy)
         return ring
 
     @property
