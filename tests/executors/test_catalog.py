@@ -52,7 +52,10 @@ def test_entries_include_ideal_aer_and_manila_qubits(catalog):
     assert by_name["fake_sherbrooke@aer"].num_qubits == 127
 
 
-def test_listing_does_not_build_fake_backends(catalog):
+def test_listing_does_not_build_fake_backends(catalog, monkeypatch):
+    import qhost.catalog
+
+    monkeypatch.setattr(qhost.catalog, "_devices", {})  # devices are cached per process: other tests build them
     catalog.entries()
     assert catalog.device("fake_kyoto")._backend is None
 
