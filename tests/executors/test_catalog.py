@@ -55,7 +55,7 @@ def test_entries_include_ideal_aer_and_manila_qubits(catalog):
 def test_listing_does_not_build_fake_backends(catalog, monkeypatch):
     import qhost.catalog
 
-    monkeypatch.setattr(qhost.catalog, "_devices", {})  # devices are cached per process: other tests build them
+    monkeypatch.setattr(qhost.catalog, "_devices", {})  # cached per process: other tests build devices
     catalog.entries()
     assert catalog.device("fake_kyoto")._backend is None
 
