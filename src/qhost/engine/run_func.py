@@ -16,6 +16,7 @@ import numbers
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from qhost.errors import ExecutorError
 from qhost.executors.base import RunFunc
@@ -61,17 +62,22 @@ TOKENS = TokenVault()
 """This process's tokens of queued ``run_func`` jobs (see the module docstring)."""
 
 
-def run_func_counts(run_func: RunFunc, inputs: str) -> str:
+def run_func_counts(run_func: RunFunc, inputs: str, cancelled: Callable[[], bool] | None = None) -> str:
     """Call the user's run_func with a job's inputs and return its counts as JSON text.
 
-    A batch (``qasm`` and ``shots`` lists) calls it once per circuit, in order, and returns
-    ``{"batch": [{"counts": …}, …]}``.
+    A batch (``qasm`` and ``shots`` lists) calls it once per circuit, in order, reporting progress after
+    each, and returns ``{"batch": [{"counts": …}, …]}``. Before each circuit after the first it asks
+    ``cancelled()``: a cancelled batch stops there (a thread cannot be interrupted inside ``run_func``).
     """
     args = json.loads(inputs)
     token = _token(args)
     if isinstance(args["qasm"], list):
-        batch = []
+        batch: list[dict[str, object]] = []
         for qasm, shots in zip(args["qasm"], args["shots"], strict=True):
+            if batch and cancelled is not None and cancelled():
+                raise ExecutorError(
+                    f"the batch was cancelled after {len(batch)} of {len(args['qasm'])} circuits"
+                )
             batch.append({"counts": _checked(run_func(qasm, shots, token))})
             report(len(batch), len(args["qasm"]), "circuits")
         return json.dumps({"batch": batch})
