@@ -195,7 +195,7 @@ class QrispJob(Job):
             JobFailureError: the job failed (the server's message).
             JobCancelledError: the job was cancelled.
         """
-        if self._result is None and self._last_known_status not in JobStatus.final_states():
+        if self._result is None and self._failure_cause is None:  # also after status() said DONE
             self._collect(timeout)
         self._raise_for_status(self._last_known_status)
         return self._result  # type: ignore[return-value]
