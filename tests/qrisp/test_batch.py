@@ -227,3 +227,37 @@ def test_metadata_needs_a_key_when_keys_are_on(make_app: Callable[..., Flask]) -
     assert client.get("/qrisp/backend").status_code == 401
     ok = client.get("/qrisp/backend", headers={"Authorization": "Bearer k1"})
     assert ok.status_code == 200 and ok.json["info"]["server"] == "qhost"
+
+
+def test_a_counts_batch_runs_groups_in_one_simulator_call_with_each_circuits_distribution() -> None:
+    import json
+    import math
+
+    from qhost.programs import counts
+
+    def ry(theta: float) -> str:
+        return X_QASM.replace("x q[0];", f"ry({theta}) q[0];")
+
+    thetas = [0.1 * i for i in range(30)]
+    texts = [ry(t) if i % 3 else X_QASM for i, t in enumerate(thetas)]  # Clifford and not, mixed
+    shots = [3000] * 28 + [5, 7]
+    out = json.loads(counts.run("ideal@aer", json.dumps({"qasm": texts, "shots": shots, "seed": None})))
+    assert len(out["batch"]) == 30
+    for i, entry in enumerate(out["batch"]):
+        assert sum(entry["counts"].values()) == shots[i] and entry["metadata"]["shots"] == shots[i]
+        if i % 3 == 0:
+            assert entry["counts"] == {"1": shots[i]} and entry["metadata"]["method"] == "stabilizer"
+        elif shots[i] == 3000:
+            p1 = math.sin(thetas[i] / 2) ** 2
+            assert_split(entry["counts"], {"0": 1 - p1, "1": p1} if p1 > 0 else {"0": 1.0})
+
+
+def test_a_seeded_counts_batch_repeats_itself_and_differs_per_circuit() -> None:
+    import json
+
+    from qhost.programs import counts
+
+    body = json.dumps({"qasm": [BELL] * 4, "shots": [200] * 4, "seed": 11})
+    first, again = (json.loads(counts.run("ideal@aer", body))["batch"] for _ in range(2))
+    assert [e["counts"] for e in first] == [e["counts"] for e in again]
+    assert len({json.dumps(e["counts"], sort_keys=True) for e in first}) > 1  # seed + i per circuit

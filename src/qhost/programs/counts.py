@@ -61,18 +61,52 @@ def run(backend: str | None, inputs: str) -> str:
         return json.dumps(_one(backend, qasm, shots, seed))
     from qhost.programs.progress import report
 
-    outputs = []
+    outputs: list[dict[str, Any]] = []
     report(0, len(qasm), "circuits")
-    for i, (text, count) in enumerate(zip(qasm, shots or [], strict=True)):
-        outputs.append(_one(backend, text, count, None if seed is None else seed + i))
-        report(i + 1, len(qasm), "circuits")
+    for group in _groups(shots or [], seed):
+        outputs.extend(_group(backend, [qasm[i] for i in group], shots[group[0]], seed, group))  # type: ignore[index]
+        report(len(outputs), len(qasm), "circuits")
     return json.dumps({"batch": outputs})
+
+
+GROUP_SIZE = 25
+"""Most circuits of a batch run in one simulator call (progress is reported after each group)."""
+
+
+def _groups(shots: list[Any], seed: int | None) -> list[list[int]]:
+    """Runs of neighbouring circuits with the same shots, ``GROUP_SIZE`` at most (one each with a seed)."""
+    groups: list[list[int]] = []
+    for i, count in enumerate(shots):
+        last = groups[-1] if groups else None
+        if seed is None and last and len(last) < GROUP_SIZE and shots[last[0]] == count:
+            last.append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _group(
+    backend: str, texts: list[str], shots: Any, seed: int | None, indices: list[int]
+) -> list[dict[str, Any]]:
+    from qhost.programs.runner import run_ideal_group
+
+    if len(texts) > 1 and all(isinstance(t, str) for t in texts):
+        results = run_ideal_group(backend, texts, shots)
+        if results is not None:
+            return [_output(backend, result) for result in results]
+    return [
+        _one(backend, t, shots, None if seed is None else seed + i)
+        for t, i in zip(texts, indices, strict=True)
+    ]
 
 
 def _one(backend: str, qasm: Any, shots: Any, seed: int | None) -> dict[str, Any]:
     from qhost.programs.runner import run_qasm
 
-    result = run_qasm(backend, qasm, shots, seed)
+    return _output(backend, run_qasm(backend, qasm, shots, seed))
+
+
+def _output(backend: str, result: Any) -> dict[str, Any]:
     metadata = {
         "method": result.method,
         "noise": result.noise,
