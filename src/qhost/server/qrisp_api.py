@@ -138,8 +138,8 @@ def backend_metadata() -> tuple[Response, int]:
     """qhost extension: the metadata of the backend a job with ``?deviceName=`` would run on (Qrisp 0.9's
     ``num_qubits``, ``connectivity``, ``gate_set``, ``error_rates``, ``max_circuits``, ``queue``, ``health``,
     ``info``) in one answer; ``QrispBackend`` asks once and caches it."""
-    from qhost import __version__
     from qhost.catalog import parse_name
+    from qhost.server.context import qhost_version
 
     ctx = _ctx()
     _owner(ctx, _bearer() or None)
@@ -152,7 +152,7 @@ def backend_metadata() -> tuple[Response, int]:
         None if device is None else device.props_json(),
         queue=ctx.engine.queue_length(backend),
         offline=ctx.engine.offline_reason(backend, program),
-        server_version=__version__,
+        server_version=qhost_version(),
     )
     return jsonify(doc), 200
 
