@@ -261,3 +261,16 @@ def test_a_seeded_counts_batch_repeats_itself_and_differs_per_circuit() -> None:
     first, again = (json.loads(counts.run("ideal@aer", body))["batch"] for _ in range(2))
     assert [e["counts"] for e in first] == [e["counts"] for e in again]
     assert len({json.dumps(e["counts"], sort_keys=True) for e in first}) > 1  # seed + i per circuit
+
+
+def test_the_console_shows_a_batch_as_one_job_with_each_circuits_histogram(
+    make_app: Callable[..., Flask],
+) -> None:
+    client = make_app(_echo).test_client()
+    body = {"programs": [{"quantumCircuit": _marked(i)} for i in range(3)], "shots": [3, 4, 5]}
+    job_id = client.post("/jobs?wait=20", json=body).json["id"]
+    page = client.get(f"/console/jobs/{job_id}").text
+    assert all(f"circuit {i}: counts" in page for i in range(3))
+    listing = client.get("/console/api/jobs").json
+    rows = listing["jobs"] if isinstance(listing, dict) else listing
+    assert [row["id"] for row in rows].count(job_id) == 1
