@@ -4,6 +4,7 @@
 #   scripts/interop_env.sh qrisp-0.8.2   # last Qrisp with the REST BackendServer/BackendClient (flask<2.3)
 #   scripts/interop_env.sh qrisp-0.9     # latest Qrisp 0.9.x (Backend/Job API) + requests for our adapter
 #   scripts/interop_env.sh mcp-0.6.2     # IBM's MCP server (a stock QiskitRuntimeService) + the mcp SDK client
+#   scripts/interop_env.sh qrisp-0.9-tests   # qrisp-0.9 + pytest, to run Qrisp's own interface tests
 #   scripts/interop_env.sh all
 #
 # Venvs live under <repo>/.cache/venvs/<name> (ignored by git). A finished venv carries a marker file
@@ -22,7 +23,8 @@ requirements() {
     qrisp-0.8.2) echo "qrisp==0.8.2 qiskit==2.6.2 qiskit-aer==0.18.2" ;;  # Aer: the benchmark's Qrisp server runs what ours runs
     qrisp-0.9) echo "qrisp==0.9.10 qiskit==2.5.2 requests==2.34.2" ;;
     mcp-0.6.2) echo "qiskit-ibm-runtime-mcp-server==0.6.2 qiskit-mcp-server==0.3.2 mcp==1.30.0 fastmcp==3.4.11 qiskit-ibm-runtime==0.51.0 qiskit==2.6.2" ;;
-    *) echo "unknown environment '$1'; valid: qrisp-0.8.2, qrisp-0.9, mcp-0.6.2, all" >&2; exit 2 ;;
+    qrisp-0.9-tests) echo "qrisp==0.9.10 qiskit==2.5.2 requests==2.34.2 pytest==9.2.0" ;;
+    *) echo "unknown environment '$1'; valid: qrisp-0.8.2, qrisp-0.9, qrisp-0.9-tests, mcp-0.6.2, all" >&2; exit 2 ;;
   esac
 }
 
@@ -44,7 +46,7 @@ build() {
 }
 
 if [[ $# -ne 1 ]]; then
-  echo "usage: $0 qrisp-0.8.2|qrisp-0.9|mcp-0.6.2|all" >&2
+  echo "usage: $0 qrisp-0.8.2|qrisp-0.9|qrisp-0.9-tests|mcp-0.6.2|all" >&2
   exit 2
 fi
 if [[ "$1" == "all" ]]; then

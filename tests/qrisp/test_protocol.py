@@ -61,10 +61,29 @@ def test_parse_deployment_refuses_an_empty_circuit() -> None:
         proto.parse_deployment({"programs": [{"quantumCircuit": "  "}]})
 
 
-def test_parse_deployment_refuses_two_programs() -> None:
+def test_parse_deployment_takes_several_programs_up_to_the_limit() -> None:
     program = {"quantumCircuit": "OPENQASM 2.0;"}
-    with pytest.raises(InputError, match="one program per job; got 2"):
-        proto.parse_deployment({"programs": [program, program]})
+    assert proto.parse_deployment({"programs": [program, program]}) == ("OPENQASM 2.0;",) * 2
+    with pytest.raises(InputError, match=f"{proto.MAX_CIRCUITS + 1} programs in one job; the limit is"):
+        proto.parse_deployment({"programs": [program] * (proto.MAX_CIRCUITS + 1)})
+
+
+def test_parse_job_takes_shots_as_a_list() -> None:
+    req = proto.parse_job({"programs": [{"quantumCircuit": "q"}] * 2, "shots": [5, None]}, max_shots=100)
+    assert (req.shots, req.shots_for(2)) == ((5, None), [5, None])
+    with pytest.raises(InvalidOption, match="'shots' has 2 entries for 3 programs"):
+        req.shots_for(3)
+    with pytest.raises(InvalidOption, match=r"'shots' must be in 1..100, got 101"):
+        proto.parse_job({"programs": [{"quantumCircuit": "q"}], "shots": [101]}, max_shots=100)
+    with pytest.raises(InvalidOption, match="needs 1..1000 entries"):
+        proto.parse_job({"programs": [{"quantumCircuit": "q"}], "shots": []}, max_shots=100)
+
+
+def test_batch_results_read_each_circuit() -> None:
+    text = json.dumps({"batch": [{"counts": {"0 1": 2}, "metadata": {}}, {"counts": {"1": 3}}]})
+    assert proto.batch_counts_from_result("counts", text) == [{"01": 2}, {"1": 3}]
+    assert proto.batch_counts_from_result("run_func", text) == [{"01": 2}, {"1": 3}]
+    assert proto.counts_from_result("run_func", json.dumps({"counts": 4})) == {"counts": 4}  # as before
 
 
 def test_completed_document_is_201_with_counts_without_spaces() -> None:

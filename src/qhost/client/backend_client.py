@@ -124,6 +124,47 @@ class BackendClient:
         """Submit one circuit and return its job id at once (``device_name`` overrides the client's)."""
         return self._submit(qc, shots, 0.0, self.device_name if device_name is None else device_name)[0]
 
+    def submit_batch(
+        self, circuits: list[Any], shots: list[int | None], *, device_name: str | None = None
+    ) -> str:
+        """Submit ``circuits`` as **one** job (qhost servers only) and return its id at once.
+
+        Raises:
+            ServerError: the server is not a qhost server (Qrisp's own runs one program per job), or it
+                refused the batch (too many circuits, a circuit too wide, …).
+        """
+        if not self.is_qhost:
+            raise ServerError(f"{self.api_endpoint} is not a qhost server: it takes one circuit per job")
+        device = self.device_name if device_name is None else device_name
+        programs = [program_entry(to_qasm(qc)) for qc in circuits]
+        return str(self._post("/jobs", self._job_body(shots, device, programs=programs))["id"])
+
+    def results(self, job_id: str, timeout: float | None = None) -> list[dict[str, int | float]]:
+        """Block until the job is final and return the counts of each of its circuits (see ``result``)."""
+        doc = self._final(job_id, timeout, None, None)
+        return [_counts(job_id, {"results": [entry]}) for entry in doc.get("results") or [{}]]
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """The job's document now (``GET /jobs/<id>/``; a failed job's too): ``state``, and from a qhost
+        server ``qhostStatus``, ``qhostCircuits``, ``qhostProgress``.
+
+        Raises:
+            ServerError: no such job (404), or another error answer.
+        """
+        return self._get_job(job_id, wait=0)[1]
+
+    def metadata(self, device_name: str | None = None) -> dict[str, Any] | None:
+        """The backend metadata of a qhost server (``GET /qrisp/backend``), ``None`` from another server."""
+        if not self.is_qhost:
+            return None
+        device = self.device_name if device_name is None else device_name
+        url = f"{self.api_endpoint}/qrisp/backend"
+        response = self._request("GET", url, params={"deviceName": device}, timeout=self.timeout)
+        doc = _json(response, url)
+        if response.status_code != 200:
+            raise _server_error(response, doc, url)
+        return doc
+
     def status(self, job_id: str) -> str:
         """The job's state: ``queued`` (qhost only), ``running``, ``finished``, ``failed``, ``cancelled``."""
         doc = self._get_job(job_id, wait=0)[1]
@@ -159,6 +200,16 @@ class BackendClient:
             ServerError: the job failed or was cancelled (with the server's message).
             TransportError: ``timeout`` seconds passed first, or the connection failed.
         """
+        return _counts(job_id, self._final(job_id, timeout, _first, _bar))
+
+    def _final(
+        self,
+        job_id: str,
+        timeout: float | None,
+        _first: dict[str, Any] | None,
+        _bar: ProgressBar | None,
+    ) -> dict[str, Any]:
+        """The job's document once it is finished (see ``result`` for the errors)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         doc, polls, warned = _first, 0, False
         most = self.wait if _bar is None else min(self.wait, PROGRESS_POLL_S)
@@ -187,7 +238,7 @@ class BackendClient:
                 polls += 1
         if _bar is not None:
             _bar.update("completed", doc.get("qhostProgress"))
-        return _counts(job_id, doc)
+        return doc
 
     def _submit(
         self, qc: Any, shots: int | None, wait: float, device: str
@@ -239,7 +290,7 @@ class BackendClient:
 
     def _job_body(
         self,
-        shots: int | None,
+        shots: int | None | list[int | None],
         device: str,
         *,
         programs: list[dict[str, str]] | None = None,

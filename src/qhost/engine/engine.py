@@ -518,14 +518,22 @@ class JobEngine:
     def _run_func_task(self, task: Task) -> str:
         if self.run_func is None:
             raise InvalidOption(f"Program {RUN_FUNC!r} is not available: this engine has no run_func")
-        return run_func_counts(self.run_func, task.inputs)
+        run_func = self.run_func
+
+        def cancelled() -> bool:
+            return self.store.get(task.job_id).status is JobStatus.CANCELLED
+
+        return self._reporting(task, lambda: run_func_counts(run_func, task.inputs, cancelled))
 
     def _run_task(self, task: Task) -> str:
         """Thread-mode program runner (the call a worker process makes; progress goes to the store)."""
+        return self._reporting(task, lambda: run_target(task.target, task.backend, task.inputs))
+
+    def _reporting(self, task: Task, call: Callable[[], str]) -> str:
         throttle = Throttle(partial(self.store.set_progress, task.job_id))
         try:
             with listening(throttle):
-                out = run_target(task.target, task.backend, task.inputs)
+                out = call()
             throttle.finish()
         finally:
             throttle.close()

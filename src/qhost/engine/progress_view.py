@@ -1,9 +1,10 @@
 """A job's progress as the front doors show it: done / total, percent, elapsed and the time left.
 
 ``job_progress(store, record)`` joins the job's last reported progress (the ``job_progress`` table) with
-its state: a completed job shows ``done = total``; a ``counts`` or ``run_func`` job, which runs one
-circuit, shows 0 of 1 circuits while it runs and 1 of 1 once completed, from its state alone (those
-programs do not report, and the Qrisp door's per-job hot path reads no extra row). The
+its state: a completed job shows ``done = total``; a ``counts`` or ``run_func`` job of one circuit shows
+0 of 1 circuits while it runs and 1 of 1 once completed, from its state alone (the Qrisp door's per-job
+hot path reads no extra row). A batch of N circuits (``meta["circuits"]``, set at submit) reads its
+reports, and shows 0 of N while none was passed on yet. The
 estimate is ``elapsed / done × (total − done)`` and exists only while the job runs and has done something.
 """
 
@@ -24,9 +25,17 @@ _ONE_CIRCUIT = ("counts", "run_func")
 def _reported(store: SqlStore, record: JobRecord) -> dict[str, Any] | None:
     if record.status is JobStatus.QUEUED:
         return None
-    if record.spec.program in _ONE_CIRCUIT:  # known from the state alone: no store read on this hot path
-        done = int(record.status is JobStatus.COMPLETED)
-        return {"done": done, "total": 1, "unit": "circuits", "updated_at": None}
+    if record.spec.program in _ONE_CIRCUIT:
+        total = record.spec.meta.get("circuits", 1)
+        if not isinstance(total, int) or isinstance(total, bool) or total <= 1:  # one circuit: no store read
+            return {
+                "done": int(record.status is JobStatus.COMPLETED),
+                "total": 1,
+                "unit": "circuits",
+                "updated_at": None,
+            }
+        row = store.get_progress(record.id) if record.status is not JobStatus.COMPLETED else None
+        return row or {"done": 0, "total": total, "unit": "circuits", "updated_at": None}
     return store.get_progress(record.id)
 
 

@@ -16,9 +16,11 @@ import numbers
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from qhost.errors import ExecutorError
 from qhost.executors.base import RunFunc
+from qhost.programs.progress import report
 
 __all__ = ["TOKENS", "TokenVault", "run_func_counts"]
 
@@ -60,10 +62,29 @@ TOKENS = TokenVault()
 """This process's tokens of queued ``run_func`` jobs (see the module docstring)."""
 
 
-def run_func_counts(run_func: RunFunc, inputs: str) -> str:
-    """Call the user's run_func with a job's inputs and return its counts as JSON text."""
+def run_func_counts(run_func: RunFunc, inputs: str, cancelled: Callable[[], bool] | None = None) -> str:
+    """Call the user's run_func with a job's inputs and return its counts as JSON text.
+
+    A batch (``qasm`` and ``shots`` lists) calls it once per circuit, in order, reporting progress after
+    each, and returns ``{"batch": [{"counts": …}, …]}``. Before each circuit after the first it asks
+    ``cancelled()``: a cancelled batch stops there (a thread cannot be interrupted inside ``run_func``).
+    """
     args = json.loads(inputs)
-    counts = run_func(args["qasm"], args.get("shots"), _token(args))
+    token = _token(args)
+    if isinstance(args["qasm"], list):
+        batch: list[dict[str, object]] = []
+        for qasm, shots in zip(args["qasm"], args["shots"], strict=True):
+            if batch and cancelled is not None and cancelled():
+                raise ExecutorError(
+                    f"the batch was cancelled after {len(batch)} of {len(args['qasm'])} circuits"
+                )
+            batch.append({"counts": _checked(run_func(qasm, shots, token))})
+            report(len(batch), len(args["qasm"]), "circuits")
+        return json.dumps({"batch": batch})
+    return json.dumps(_checked(run_func(args["qasm"], args.get("shots"), token)))
+
+
+def _checked(counts: object) -> dict[str, int | float]:
     if not isinstance(counts, dict):
         raise ExecutorError(f"run_func returned {type(counts).__name__}, expected a dict of str -> int/float")
     out: dict[str, int | float] = {}
@@ -74,7 +95,7 @@ def run_func_counts(run_func: RunFunc, inputs: str) -> str:
                 f"run_func returned a dict with entry {key!r}: {kind}; expected str -> int/float"
             )
         out[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
-    return json.dumps(out)
+    return out
 
 
 def _token(args: dict[str, object]) -> str:

@@ -23,7 +23,14 @@ from qhost.executors.limits import check_shots
 if TYPE_CHECKING:
     from qhost.executors.aer.executor import CountsResult
 
-__all__ = ["CIRCUIT_CACHE_SIZE", "ExecutorRunFunc", "clear_circuit_cache", "run_qasm", "warm_up"]
+__all__ = [
+    "CIRCUIT_CACHE_SIZE",
+    "ExecutorRunFunc",
+    "clear_circuit_cache",
+    "run_ideal_group",
+    "run_qasm",
+    "warm_up",
+]
 
 CIRCUIT_CACHE_SIZE = 256
 _circuits: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -91,6 +98,84 @@ def run_qasm(backend: str, qasm: str, shots: int | None, seed: int | None = None
             if key in _circuits:
                 _circuits.move_to_end(key)
     return executor.run_counts(prepared, shots, device, seed=seed)
+
+
+def run_ideal_group(backend: str, qasms: list[str], shots: int | None) -> list[CountsResult] | None:
+    """Run circuits of one batch with the same ``shots`` in **one** Aer call, when that gives what
+    :func:`run_qasm` would: an ``aer`` backend on a noise-free device, no fixed seed. ``None`` otherwise
+    (the caller then runs them one by one). Saves Aer's per-run set-up for many small circuits.
+
+    Raises: as :func:`run_qasm`.
+    """
+    entry = default_catalog().resolve(backend)
+    device = default_catalog().device(entry.device)
+    executor = get_executor(entry.executor)
+    if entry.executor != "aer" or not device.is_ideal or executor.options.get("seed_simulator") is not None:
+        return None
+    shots = check_shots(shots)
+    prepared = [_prepared(backend, qasm, executor, device) for qasm in qasms]
+    by_method: dict[tuple[str, str], list[int]] = {}
+    for i, circuit in enumerate(prepared):
+        by_method.setdefault(executor.choose_method(circuit, False, shots), []).append(i)  # type: ignore[attr-defined]
+    results: list[Any] = [None] * len(prepared)
+    for (aer_method, assumed), indices in by_method.items():
+        for i, result in zip(
+            indices,
+            _one_call(executor, [prepared[i] for i in indices], shots, aer_method, assumed),
+            strict=True,
+        ):
+            results[i] = result
+    return results
+
+
+def _one_call(
+    executor: Any, prepared: list[Any], shots: int, aer_method: str, assumed: str
+) -> list[CountsResult]:
+    from qhost.errors import InvalidCircuit
+    from qhost.executors.aer.executor import CountsResult
+    from qhost.executors.aer.in_thread import execute
+    from qhost.executors.circuits import format_counts
+    from qhost.executors.errors import map_executor_errors
+
+    widest = max(len(p.active) for p in prepared)
+    executor.check_fits(assumed, widest)
+    start = time.perf_counter()
+    with map_executor_errors():
+        result = execute(
+            executor.simulator(aer_method),
+            [p.circuit for p in prepared],
+            shots=shots,
+            max_parallel_threads=executor.threads_for(widest),
+        )
+        if not result.success:
+            raise InvalidCircuit(f"Simulation failed: {result.status}")
+        each = (time.perf_counter() - start) / len(prepared)
+        return [
+            CountsResult(
+                format_counts(result.get_counts(i)) if p.circuit.clbits else {},
+                result.results[i].metadata.get("method", assumed),
+                False,
+                shots,
+                each,
+            )
+            for i, p in enumerate(prepared)
+        ]
+
+
+def _prepared(backend: str, qasm: str, executor: Any, device: Any) -> Any:
+    """The prepared circuit of ``qasm`` for ``backend``, from the LRU (prepared and kept when missing)."""
+    key = (backend, hashlib.blake2b(qasm.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+    with _lock:
+        prepared = _circuits.get(key)
+        if prepared is not None:
+            _circuits.move_to_end(key)
+            return prepared
+    prepared = executor.prepare(parse_qasm(qasm), device)
+    with _lock:
+        _circuits[key] = prepared
+        while len(_circuits) > CIRCUIT_CACHE_SIZE:
+            _circuits.popitem(last=False)
+    return prepared
 
 
 def warm_up(backends: Iterable[str]) -> None:

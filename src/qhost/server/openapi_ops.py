@@ -56,14 +56,34 @@ SCHEMAS: dict[str, Any] = {
     "QrispDeployment": {
         "type": "object",
         "required": ["programs"],
-        "properties": {"programs": {"type": "array", "items": {"$ref": "#/components/schemas/QrispProgram"}}},
+        "properties": {
+            "programs": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "description": "one job of N circuits per job submitted on it",
+                "items": {"$ref": "#/components/schemas/QrispProgram"},
+            }
+        },
     },
     "QrispJob": {
         "type": "object",
         "properties": {
             "deploymentId": {"description": "id from POST /deployments", "oneOf": [_STR, _INT]},
-            "programs": {"type": "array", "items": {"$ref": "#/components/schemas/QrispProgram"}},
-            "shots": {"type": "integer", "nullable": True, "minimum": 1},
+            "programs": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "description": "inline programs (qhost extension): one job of N circuits",
+                "items": {"$ref": "#/components/schemas/QrispProgram"},
+            },
+            "shots": {
+                "description": "shots of each circuit, or (qhost extension) a list: one entry per program",
+                "oneOf": [
+                    {"type": "integer", "nullable": True, "minimum": 1},
+                    {"type": "array", "items": {"type": "integer", "nullable": True, "minimum": 1}},
+                ],
+            },
             "token": _STR,
             "deviceName": {"type": "string", "description": "virtual backend, e.g. fake_manila@aer"},
         },
@@ -167,6 +187,15 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["qrisp"],
         "summary": "Cancel a job (qhost extension)",
         "responses": _JOB_DOC,
+    },
+    ("GET", "/qrisp/backend"): {
+        "tags": ["qrisp"],
+        "summary": "Metadata of the backend a job would run on (qhost extension): num_qubits, "
+        "connectivity, gate_set, error_rates, max_circuits, queue, health, info",
+        "parameters": [
+            _query("deviceName", _STR, "virtual backend, e.g. fake_manila@aer; empty: the default")
+        ],
+        "responses": _ok("200"),
     },
     ("POST", "/identity/token"): {
         "tags": ["ibm-cloud"],

@@ -30,7 +30,7 @@ from qhost.doorway.holds import held_wait
 from qhost.engine.progress_view import job_progress
 from qhost.engine.run_func import TOKENS
 from qhost.errors import AuthError, InputError, NotFound, QhostError
-from qhost.executors.qasm_limits import QasmSizes, check_qasm, qasm_summary
+from qhost.executors.qasm_limits import QasmSizes, check_qasm
 from qhost.jobs.status import JobStatus
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
@@ -103,9 +103,10 @@ def create_job() -> tuple[Response, int]:
     req = proto.parse_job(_json_body(), max_shots=ctx.settings.max_shots)
     owner = _owner(ctx, _bearer() or req.token)
     programs = req.programs or ctx.deployments.get(req.deployment_id or "", owner).programs
+    shots = req.shots_for(len(programs))
     program, backend = ctx.qrisp_target(req.device_name)
-    sizes = check_qasm(programs[0], ctx.qubit_limit(backend), target=backend or "")
-    record = ctx.engine.submit(_spec(ctx, req, programs[0], owner or "", (program, backend), sizes))
+    sizes = [check_qasm(qasm, ctx.qubit_limit(backend), target=backend or "") for qasm in programs]
+    record = ctx.engine.submit(_spec(ctx, req, (programs, shots), owner or "", (program, backend), sizes))
     wait = _wait_seconds(ctx)
     if wait:
         record = held_wait(ctx.engine, ctx.settings, record.id, wait, owner, stuck_s=STUCK_S)
@@ -130,6 +131,30 @@ def get_job(job_id: str) -> tuple[Response, int]:
             raise NotFound(f"The results of private job {record.id} were already read (they are read once)")
         record = dataclasses.replace(record, result=text)
     return _document(record)
+
+
+@qrisp_bp.get("/qrisp/backend")
+def backend_metadata() -> tuple[Response, int]:
+    """qhost extension: the metadata of the backend a job with ``?deviceName=`` would run on (Qrisp 0.9's
+    ``num_qubits``, ``connectivity``, ``gate_set``, ``error_rates``, ``max_circuits``, ``queue``, ``health``,
+    ``info``) in one answer; ``QrispBackend`` asks once and caches it."""
+    from qhost.catalog import parse_name
+    from qhost.server.context import qhost_version
+
+    ctx = _ctx()
+    _owner(ctx, _bearer() or None)
+    program, backend = ctx.qrisp_target(request.args.get("deviceName", "").strip())
+    device = None if backend is None else ctx.catalog.device(parse_name(backend)[0])
+    doc = proto.backend_document(
+        backend,
+        None if device is None else device.conf_json(),
+        None if device is None else device.calibration(),
+        None if device is None else device.props_json(),
+        queue=ctx.engine.queue_length(backend),
+        offline=ctx.engine.offline_reason(backend, program),
+        server_version=qhost_version(),
+    )
+    return jsonify(doc), 200
 
 
 @qrisp_bp.post("/jobs/<job_id>/cancel")
@@ -162,22 +187,32 @@ def _document(record: JobRecord) -> tuple[Response, int]:
 def _spec(
     ctx: QhostContext,
     req: proto.JobRequest,
-    qasm: str,
+    circuits: tuple[tuple[str, ...], list[int | None]],
     owner: str,
     target: tuple[str, str | None],
-    sizes: QasmSizes,
+    sizes: list[QasmSizes],
 ) -> Any:
+    """The job of one circuit, or of a batch (several programs, or ``shots`` as a list): one job each."""
     from qhost.jobs.spec import JobSpec
 
+    programs, shots = circuits
     program, backend = target
     token = "" if ctx.settings.auth_enabled else req.token  # with keys on, the token is the key
+    rows = [
+        {"qubits": size.qubits, "clbits": size.clbits, "shots": n}
+        for size, n in zip(sizes, shots, strict=True)
+    ]
     meta: dict[str, object] = {
         "door": "qrisp",
         "deployment": req.deployment_id,
-        "summary": qasm_summary(sizes, req.shots),
+        "summary": {"circuits": rows},
     }
     ref = TOKENS.put(token) if token and program == "run_func" else ""  # never stored in plaintext
-    inputs = proto.job_inputs(program, qasm, req.shots, ref)
+    if len(programs) == 1 and not isinstance(req.shots, tuple):
+        inputs = proto.job_inputs(program, programs[0], shots[0], ref)
+    else:
+        meta["circuits"] = len(programs)
+        inputs = proto.job_inputs(program, list(programs), shots, ref)
     return JobSpec(program=program, inputs=inputs, backend=backend, owner=owner, meta=meta)
 
 

@@ -143,6 +143,14 @@ def _qasm_options(inputs: str) -> dict[str, Any]:
 def _draw(program: str, text: str) -> ResultView:
     if program in ("counts", "run_func"):
         data = json.loads(text)
+        if isinstance(data, dict) and isinstance(data.get("batch"), list):  # a Qrisp batch: one per circuit
+            return ResultView(
+                [
+                    {"title": f"circuit {i}: counts", "histogram": histogram(entry.get("counts", {}))}
+                    for i, entry in enumerate(data["batch"])
+                    if isinstance(entry, dict)
+                ]
+            )
         counts = data.get("counts", data) if isinstance(data, dict) else {}
         return ResultView([{"title": "counts", "histogram": histogram(counts)}])
     if program in ("sampler", "estimator"):
