@@ -145,6 +145,19 @@ class Catalog:
         conf = load_json(cls, cls.conf_filename)
         return Device(name, int(conf["n_qubits"]), cls)
 
+    def estimated_seconds(self, backend: str, rows: Sequence[dict[str, object]]) -> float | None:
+        """The run-time estimate of a job of summary ``rows`` on ``backend`` (``executors.estimate``); None
+        for a name that is no backend of this catalog (a ``run_func`` server's)."""
+        from qhost.executors.estimate import estimated_seconds
+
+        try:
+            entry = self.resolve(backend)
+        except (InvalidOption, UnknownBackend, ExecutorUnavailable):
+            return None
+        noisy = not self.device(entry.device).is_ideal
+        sized = [{**row, "gates": row.get("gates") or row.get("statements") or 1} for row in rows]
+        return estimated_seconds(sized, noisy=noisy, executor=entry.executor)
+
     def entries(self) -> list[CatalogEntry]:
         """Every ``device@executor`` (``ideal`` first), with each executor's availability."""
         status = {name: executor_availability(name) for name in self.executors}

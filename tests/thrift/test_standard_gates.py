@@ -66,3 +66,12 @@ def test_standard_gate_definitions_route_and_flip_through_thrift(
     got = {k.replace(" ", ""): v / SHOTS for k, v in counts.items()}
     distance = 0.5 * sum(abs(got.get(k, 0.0) - ideal.get(k, 0.0)) for k in set(got) | set(ideal))
     assert distance < TVD_LIMIT, (counts, ideal)
+
+
+def test_a_thrift_job_records_its_run_time_estimate(aer_server: Any) -> None:
+    bell = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\n'
+    bell += "measure q -> c;\n"
+    with ThriftBackendClient("127.0.0.1", aer_server.thrift_port, timeout=30.0) as client:
+        job = client.submit(bell, 100, backend="fake_manila@aer")
+    record = aer_server.app.extensions["qhost"].engine.get(job["id"])
+    assert record.spec.meta["estimate_s"] > 0  # the console's job page shows it

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from qhost.errors import CircuitTooLarge, InvalidCircuit
 from qhost.executors.limits import MAX_QUBITS
 
-__all__ = ["ALLOWED_INCLUDES", "MAX_DECLARED_QUBITS", "QasmSizes", "check_qasm", "qasm_summary"]
+__all__ = ["ALLOWED_INCLUDES", "MAX_DECLARED_QUBITS", "QasmSizes", "check_qasm", "qasm_row", "qasm_summary"]
 
 MAX_DECLARED_QUBITS = max(MAX_QUBITS.values())
 """Most qubits (and clbits) any job may declare: the widest ideal method (stabilizer, 10,000 qubits).
@@ -47,10 +47,12 @@ _VERSION = re.compile(r"^\s*(?://[^\n]*\n\s*)*OPENQASM\s+(\d+)", re.ASCII)
 
 @dataclass(frozen=True)
 class QasmSizes:
-    """What a program declares: ``qubits`` and ``clbits`` summed over its registers."""
+    """What a program declares: ``qubits`` and ``clbits`` summed over its registers; ``statements`` counts its
+    ``;`` outside comments (an upper bound on its gates, loops not unrolled: what run-time estimates use)."""
 
     qubits: int
     clbits: int
+    statements: int = 0
 
 
 def check_qasm(text: str, max_qubits: int = MAX_DECLARED_QUBITS, *, target: str = "") -> QasmSizes:
@@ -66,7 +68,8 @@ def check_qasm(text: str, max_qubits: int = MAX_DECLARED_QUBITS, *, target: str 
     match = _VERSION.match(text)
     qasm2 = match is not None and match.group(1) == "2"
     qubits = clbits = 0
-    for token in _TOKENS.finditer(_COMMENTS.sub(" ", text)):  # a comment separates tokens, like a space
+    code = _COMMENTS.sub(" ", text)
+    for token in _TOKENS.finditer(code):  # a comment separates tokens, like a space
         group = token.group
         if group("include"):
             _check_include(group("file"))
@@ -86,12 +89,18 @@ def check_qasm(text: str, max_qubits: int = MAX_DECLARED_QUBITS, *, target: str 
             qubits = max(qubits, _size(group("physical"), "$") + 1)
     _check_total(qubits, max_qubits, "qubits", target)
     _check_total(clbits, max(max_qubits, MAX_DECLARED_QUBITS), "clbits", target)
-    return QasmSizes(qubits, clbits)
+    return QasmSizes(qubits, clbits, code.count(";"))
 
 
 def qasm_summary(sizes: QasmSizes, shots: int | None) -> dict[str, object]:
     """What the console's job page shows of a QASM job, kept in its ``meta["summary"]`` at submit."""
-    return {"circuits": [{"qubits": sizes.qubits, "clbits": sizes.clbits, "shots": shots}]}
+    return {"circuits": [qasm_row(sizes, shots)]}
+
+
+def qasm_row(sizes: QasmSizes, shots: int | None) -> dict[str, object]:
+    """One circuit's summary row: ``qubits``, ``clbits``, ``statements`` (the estimate's bound on its gates; the
+    console shows no gate count for OpenQASM jobs, which it never parses), ``shots``."""
+    return {"qubits": sizes.qubits, "clbits": sizes.clbits, "statements": sizes.statements, "shots": shots}
 
 
 def _check_include(name: str | None) -> None:

@@ -175,6 +175,7 @@ def job_document(record: JobRecord) -> tuple[int, dict[str, Any]]:
         "state": _state(record.status),
         "qhostStatus": record.status.value,
         "qhostCircuits": circuit_count(record),
+        "qhostEstimatedSeconds": record.spec.meta.get("estimate_s"),  # an estimate (executors.estimate)
         "results": results,
         "startedAt": _timestamp(record.started_at or record.created_at),
         "finishedAt": _timestamp(record.finished_at),

@@ -30,7 +30,7 @@ from qhost.doorway.holds import held_wait
 from qhost.engine.progress_view import job_progress
 from qhost.engine.run_func import TOKENS
 from qhost.errors import AuthError, InputError, NotFound, QhostError
-from qhost.executors.qasm_limits import QasmSizes, check_qasm
+from qhost.executors.qasm_limits import QasmSizes, check_qasm, qasm_row
 from qhost.jobs.status import JobStatus
 from qhost.protocols import json_input
 from qhost.protocols import qrisp as proto
@@ -198,15 +198,14 @@ def _spec(
     programs, shots = circuits
     program, backend = target
     token = "" if ctx.settings.auth_enabled else req.token  # with keys on, the token is the key
-    rows = [
-        {"qubits": size.qubits, "clbits": size.clbits, "shots": n}
-        for size, n in zip(sizes, shots, strict=True)
-    ]
+    rows = [qasm_row(size, n) for size, n in zip(sizes, shots, strict=True)]
     meta: dict[str, object] = {
         "door": "qrisp",
         "deployment": req.deployment_id,
         "summary": {"circuits": rows},
     }
+    if backend is not None and program != "run_func":
+        meta["estimate_s"] = ctx.catalog.estimated_seconds(backend, rows)
     ref = TOKENS.put(token) if token and program == "run_func" else ""  # never stored in plaintext
     if len(programs) == 1 and not isinstance(req.shots, tuple):
         inputs = proto.job_inputs(program, programs[0], shots[0], ref)

@@ -33,7 +33,7 @@ from qhost.doorway.holds import hold_cap
 from qhost.engine.recovery import LOST_REASON, RESTART_REASON
 from qhost.engine.run_func import TOKENS
 from qhost.errors import ExecutorError, InvalidOption, JobFailed, NotFound, QhostError
-from qhost.executors.qasm_limits import check_qasm, qasm_summary
+from qhost.executors.qasm_limits import check_qasm, qasm_row, qasm_summary
 from qhost.jobs.spec import JobSpec
 from qhost.jobs.status import JobStatus
 from qhost.protocols import thrift as proto
@@ -198,6 +198,8 @@ class ThriftHandler:
         ref = TOKENS.put(forwarded) if forwarded and program == "run_func" else ""  # never stored
         inputs = job_inputs(program, qasm, shots, ref)
         meta: dict[str, object] = {"door": "thrift", "summary": qasm_summary(sizes, shots)}
+        if backend is not None and program != "run_func":
+            meta["estimate_s"] = self.ctx.catalog.estimated_seconds(backend, [qasm_row(sizes, shots)])
         spec = JobSpec(program=program, inputs=inputs, backend=backend, owner=owner or "", meta=meta)
         return self.ctx.engine.submit(spec)
 
