@@ -98,8 +98,8 @@ def qasm_summary(sizes: QasmSizes, shots: int | None) -> dict[str, object]:
 
 
 def qasm_row(sizes: QasmSizes, shots: int | None) -> dict[str, object]:
-    """One circuit's summary row: ``qubits``, ``clbits``, ``statements`` (the estimate's bound on its gates; the
-    console shows no gate count for OpenQASM jobs, which it never parses), ``shots``."""
+    """One circuit's summary row: ``qubits``, ``clbits``, ``statements`` (the estimate's bound on its gates;
+    the console shows no gate count for OpenQASM jobs, which it never parses), ``shots``."""
     return {"qubits": sizes.qubits, "clbits": sizes.clbits, "statements": sizes.statements, "shots": shots}
 
 
