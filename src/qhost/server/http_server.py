@@ -43,7 +43,9 @@ def waitress_options(settings: Settings) -> dict[str, Any]:
     ``max_request_body_size`` is the server's body limit (``max_body_bytes``): waitress refuses a larger body
     (413) from its ``Content-Length`` before reading it, or while a chunked one arrives, instead of spooling
     up to its own default of 1 GiB to a temporary file for Flask to refuse. Proxy headers
-    (``X-Forwarded-Proto``, ``-For``) are honoured only from ``trusted_proxy`` and dropped otherwise.
+    (``X-Forwarded-Proto``, ``-For``) are honoured only from ``trusted_proxy`` and dropped otherwise. The
+    main loop polls with ``poll()``: waitress's default ``select()`` raises on any descriptor past 1023, which
+    a server allowed 1000 connections (and its open files) reaches.
     """
     _raise_open_files_limit(settings.http_max_connections + settings.thrift_max_connections + 256)
     options: dict[str, Any] = {
@@ -54,6 +56,7 @@ def waitress_options(settings: Settings) -> dict[str, Any]:
         "ident": "qhost",
         "clear_untrusted_proxy_headers": True,
         "max_request_body_size": settings.max_body_bytes,
+        "asyncore_use_poll": True,  # select() fails on a descriptor past 1023 and stops the server's loop
     }
     if settings.trusted_proxy:
         options.update(
