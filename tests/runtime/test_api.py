@@ -349,9 +349,14 @@ def test_expired_max_ttl_cancels_the_sessions_queued_jobs(app: Any, client: Any,
     import time
 
     engine = app.extensions["qhost"].engine
-    session_id = open_session(client, max_ttl=1)
+    # 5 s: opening the session and submitting must fit in it (opening took 2.2 s once, beside two other
+    # suites on 2 cores, and a 1 s session had expired before its job came)
+    session_id = open_session(client, max_ttl=5)
     engine.stop()  # nothing runs, so the session's job stays queued
     job_id = submit(client, wire.sampler_params(shots=5), session_id=session_id).get_json()["id"]
-    time.sleep(1.1)
-    state = client.get(f"/api/v1/jobs/{job_id}?exclude_params=true", headers=H).get_json()["state"]
-    assert state["status"] == "Cancelled"
+    deadline, status = time.monotonic() + 30, None
+    while status != "Cancelled" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = client.get(f"/api/v1/jobs/{job_id}?exclude_params=true", headers=H).get_json()["state"]
+        status = state["status"]
+    assert status == "Cancelled"
